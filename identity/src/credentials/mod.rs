@@ -1,0 +1,4 @@
+//! Credentials: how a customer proves who they are.
+
+pub mod hasher;
+pub mod password;

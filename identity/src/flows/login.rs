@@ -1,0 +1,212 @@
+//! The login flow: `Identify → Complete` with a password for now; the risk engine and
+//! second factors will slot in between.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{FlowEvent, FlowKind, Message, messages, transition};
+use crate::accounts::{AccountStatus, Email};
+use crate::audit::{AuditEvent, ClientInfo};
+use crate::credentials::hasher::HashError;
+use crate::credentials::password::normalize;
+use crate::store::{self, StoreError};
+use crate::tenants::Tenant;
+use crate::{Engine, FlowId, TenantId, UserId};
+
+/// How the customer authenticated, as OIDC's `amr` values name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    Pwd,
+}
+
+impl AuthMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::Pwd => "pwd",
+        }
+    }
+}
+
+/// A finished sign-in (or sign-up): the caller starts a session from it.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub authenticated_at: DateTime<Utc>,
+    pub methods: Vec<AuthMethod>,
+    /// Authenticator assurance level: 1 for one factor, 2 for two.
+    pub aal: u8,
+    /// A local path to send the browser to.
+    pub return_to: String,
+}
+
+/// What a submission led to.
+#[derive(Clone, Debug)]
+pub enum FlowOutcome {
+    SignedIn(SignedIn),
+    /// Show this flow again: it carries the messages explaining what to fix, or it is a
+    /// fresh flow replacing one that could not continue.
+    ShowFlow(FlowId),
+}
+
+/// Why a submission could not be processed at all.
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    /// Password checks are at capacity; try again after the given time.
+    #[error("too many requests; retry in {retry_after_ms} ms")]
+    Busy { retry_after_ms: u64 },
+    /// Password hashing is down.
+    #[error("password checks are unavailable")]
+    Unavailable,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<HashError> for FlowError {
+    fn from(err: HashError) -> Self {
+        match err {
+            HashError::Busy { retry_after_ms } => FlowError::Busy { retry_after_ms },
+            HashError::Malformed | HashError::Unavailable => FlowError::Unavailable,
+        }
+    }
+}
+
+/// The fields of the password sign-in form.
+#[derive(Clone, Copy, Debug)]
+pub struct PasswordLogin<'a> {
+    pub flow_id: &'a str,
+    pub csrf_token: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+}
+
+impl Engine {
+    /// Signs a customer in with email and password.
+    ///
+    /// Every failure — unknown email, wrong password, locked account — gives the same
+    /// message, and an unknown email still costs one password hash.
+    pub async fn submit_password_login(
+        &self,
+        tenant: &Tenant,
+        browser: &super::BrowserBinding,
+        client: &ClientInfo,
+        input: PasswordLogin<'_>,
+    ) -> Result<FlowOutcome, FlowError> {
+        let db = self.db().conn();
+        let flow = match self
+            .open_flow_for_submit(
+                tenant,
+                FlowKind::Login,
+                input.flow_id,
+                browser,
+                input.csrf_token,
+            )
+            .await?
+        {
+            Ok(flow) => flow,
+            Err(fresh) => return Ok(FlowOutcome::ShowFlow(fresh)),
+        };
+        let password = normalize(input.password);
+        let candidate = match Email::parse(input.email) {
+            Ok(email) => store::accounts::find_login_candidate(db, tenant.id, &email).await?,
+            Err(_) => None,
+        };
+        let (user, password_ok) = match candidate {
+            Some(c) => match c.phc.as_deref() {
+                Some(phc) => match self.hasher().verify(&password, phc).await {
+                    Ok(ok) => (Some(c), ok),
+                    Err(HashError::Malformed) => {
+                        tracing::error!(user = %c.user_id, "stored password hash is malformed");
+                        (Some(c), false)
+                    }
+                    Err(e) => return Err(e.into()),
+                },
+                None => {
+                    self.hasher().verify_dummy(&password).await?;
+                    (Some(c), false)
+                }
+            },
+            None => {
+                self.hasher().verify_dummy(&password).await?;
+                (None, false)
+            }
+        };
+        let now = self.now();
+        let active = user
+            .as_ref()
+            .is_some_and(|u| u.status == AccountStatus::Active);
+        match user {
+            Some(user) if password_ok && active => {
+                let state = transition(flow.kind, flow.state, FlowEvent::PasswordVerified)
+                    .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
+                let tx = self.db().begin().await?;
+                if !store::flows::complete(&tx, flow.id, state, now).await? {
+                    // A concurrent submission finished this flow first.
+                    drop(tx);
+                    return Ok(FlowOutcome::ShowFlow(
+                        self.start_flow(
+                            tenant,
+                            FlowKind::Login,
+                            browser,
+                            flow.return_to.as_deref(),
+                            Some(Message::info(messages::FLOW_COMPLETED)),
+                        )
+                        .await?
+                        .id,
+                    ));
+                }
+                store::audit::insert(
+                    &tx,
+                    now,
+                    &AuditEvent::new(tenant.id, "login.succeeded", client)
+                        .actor(user.user_id)
+                        .subject(user.user_id)
+                        .detail("method", "pwd"),
+                )
+                .await?;
+                tx.commit().await.map_err(StoreError::from)?;
+                Ok(FlowOutcome::SignedIn(SignedIn {
+                    tenant_id: tenant.id,
+                    user_id: user.user_id,
+                    authenticated_at: now,
+                    methods: vec![AuthMethod::Pwd],
+                    aal: 1,
+                    return_to: flow
+                        .return_to
+                        .unwrap_or_else(|| super::DEFAULT_RETURN_TO.to_string()),
+                }))
+            }
+            user => {
+                let state = transition(flow.kind, flow.state, FlowEvent::PasswordRejected)
+                    .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
+                let reason = match &user {
+                    None => "unknown_account",
+                    Some(u) if u.status != AccountStatus::Active => "account_not_active",
+                    Some(_) => "wrong_password",
+                };
+                let mut context = flow.context.clone();
+                context.email = Some(input.email.trim().chars().take(254).collect());
+                let tx = self.db().begin().await?;
+                store::flows::update_step(
+                    &tx,
+                    flow.id,
+                    state,
+                    &[Message::error(messages::LOGIN_INVALID)],
+                    &context,
+                    now,
+                )
+                .await?;
+                let mut event = AuditEvent::new(tenant.id, "login.failed", client)
+                    .detail("method", "pwd")
+                    .detail("reason", reason);
+                if let Some(u) = &user {
+                    event = event.subject(u.user_id);
+                }
+                store::audit::insert(&tx, now, &event).await?;
+                tx.commit().await.map_err(StoreError::from)?;
+                Ok(FlowOutcome::ShowFlow(flow.id))
+            }
+        }
+    }
+}

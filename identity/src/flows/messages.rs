@@ -1,0 +1,69 @@
+//! Messages a flow shows: stable ids the UI translates, optionally tied to a field.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    Info,
+    Error,
+}
+
+/// One message, e.g. `{"id": "password.too_short", "field": "password", "args": {"min": "8"}}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: String,
+    pub kind: MessageKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, String>,
+}
+
+impl Message {
+    pub fn info(id: &str) -> Self {
+        Self {
+            id: id.to_string(),
+            kind: MessageKind::Info,
+            field: None,
+            args: BTreeMap::new(),
+        }
+    }
+
+    pub fn error(id: &str) -> Self {
+        Self {
+            kind: MessageKind::Error,
+            ..Self::info(id)
+        }
+    }
+
+    pub fn field_error(field: &str, id: &str) -> Self {
+        Self {
+            field: Some(field.to_string()),
+            ..Self::error(id)
+        }
+    }
+
+    pub fn with_arg(mut self, key: &str, value: impl ToString) -> Self {
+        self.args.insert(key.to_string(), value.to_string());
+        self
+    }
+}
+
+pub const FLOW_EXPIRED: &str = "flow.expired";
+pub const FLOW_COMPLETED: &str = "flow.completed";
+pub const FLOW_CSRF: &str = "flow.csrf";
+pub const LOGIN_INVALID: &str = "login.invalid_credentials";
+pub const REGISTRATION_NOT_POSSIBLE: &str = "registration.not_possible";
+pub const EMAIL_EMPTY: &str = "email.empty";
+pub const EMAIL_TOO_LONG: &str = "email.too_long";
+pub const EMAIL_INVALID: &str = "email.invalid";
+pub const PASSWORD_EMPTY: &str = "password.empty";
+pub const PASSWORD_TOO_SHORT: &str = "password.too_short";
+pub const PASSWORD_TOO_LONG: &str = "password.too_long";
+pub const PASSWORD_TOO_COMMON: &str = "password.too_common";
+pub const NAME_TOO_LONG: &str = "name.too_long";
+pub const NAME_INVALID: &str = "name.invalid";
+pub const BUSY: &str = "service.busy";

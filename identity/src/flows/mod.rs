@@ -1,0 +1,405 @@
+//! Flows: every multi-step journey is a stored object.
+//!
+//! A flow has an id, a kind, a state, an expiry, the tenant it serves, where to return
+//! when it is done, the messages to show, and a binding to the browser that started it
+//! (the SHA-256 of that browser's CSRF cookie) plus a CSRF token rendered into its forms.
+//! Pages are `/login?flow=<id>`; a form posts, the engine moves the flow through
+//! [`transition`] and stores any messages on it, and the browser is sent back to the flow.
+//! A submission whose flow is missing, expired, completed, foreign to the browser or
+//! without the right CSRF token changes nothing: a fresh flow replaces it with a notice.
+
+pub mod login;
+pub mod messages;
+pub mod registration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use messages::{Message, MessageKind};
+
+use crate::secrets::{constant_time_eq, random_token, sha256_hex};
+use crate::store::{self, StoreError};
+use crate::tenants::Tenant;
+use crate::{Engine, FlowId, TenantId};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowKind {
+    Login,
+    Registration,
+}
+
+impl FlowKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowKind::Login => "login",
+            FlowKind::Registration => "registration",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "login" => Some(FlowKind::Login),
+            "registration" => Some(FlowKind::Registration),
+            _ => None,
+        }
+    }
+
+    /// The state a new flow of this kind starts in.
+    pub fn initial_state(self) -> FlowState {
+        match self {
+            FlowKind::Login => FlowState::Identify,
+            FlowKind::Registration => FlowState::Details,
+        }
+    }
+}
+
+/// Where a flow stands. Which states a kind may be in, and how it moves between them,
+/// is [`transition`]'s business alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowState {
+    /// Login: waiting for the customer's email and first factor.
+    Identify,
+    /// Registration: waiting for the new account's details.
+    Details,
+    /// Done; a completed flow cannot be submitted again.
+    Complete,
+}
+
+impl FlowState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowState::Identify => "identify",
+            FlowState::Details => "details",
+            FlowState::Complete => "complete",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "identify" => Some(FlowState::Identify),
+            "details" => Some(FlowState::Details),
+            "complete" => Some(FlowState::Complete),
+            _ => None,
+        }
+    }
+}
+
+/// What happened in a step of a flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowEvent {
+    PasswordVerified,
+    PasswordRejected,
+    DetailsAccepted,
+    DetailsRejected,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("a {kind:?} flow in state {state:?} cannot take {event:?}")]
+pub struct InvalidTransition {
+    pub kind: FlowKind,
+    pub state: FlowState,
+    pub event: FlowEvent,
+}
+
+/// The flows' state machine: the only way a flow changes state.
+pub fn transition(
+    kind: FlowKind,
+    state: FlowState,
+    event: FlowEvent,
+) -> Result<FlowState, InvalidTransition> {
+    use FlowEvent::*;
+    use FlowKind::*;
+    use FlowState::*;
+    match (kind, state, event) {
+        (Login, Identify, PasswordVerified) => Ok(Complete),
+        (Login, Identify, PasswordRejected) => Ok(Identify),
+        (Registration, Details, DetailsAccepted) => Ok(Complete),
+        (Registration, Details, DetailsRejected) => Ok(Details),
+        _ => Err(InvalidTransition { kind, state, event }),
+    }
+}
+
+/// What a flow remembers between steps, to prefill its forms.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FlowContext {
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+}
+
+/// A flow as stored.
+#[derive(Clone, Debug)]
+pub struct Flow {
+    pub id: FlowId,
+    pub tenant_id: TenantId,
+    pub kind: FlowKind,
+    pub state: FlowState,
+    pub return_to: Option<String>,
+    pub browser_binding: String,
+    pub csrf_token: String,
+    pub messages: Vec<Message>,
+    pub context: FlowContext,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The browser a flow belongs to: the SHA-256 of its long-lived, HttpOnly CSRF cookie.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrowserBinding(String);
+
+impl BrowserBinding {
+    /// A fresh random cookie value for a browser that has none.
+    pub fn new_cookie_value() -> String {
+        random_token()
+    }
+
+    pub fn from_cookie(value: &str) -> Self {
+        Self(sha256_hex(value.as_bytes()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Why a submission could not continue its flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StaleReason {
+    Unknown,
+    Expired,
+    Completed,
+    Forged,
+}
+
+/// The path a sign-in returns to when none was asked for.
+pub const DEFAULT_RETURN_TO: &str = "/account";
+
+/// Accepts only local paths (`/account`, `/x?y=z`), never another origin: no scheme, no
+/// `//host`, no backslashes, no control characters.
+pub fn sanitize_return_to(input: &str) -> Option<String> {
+    let s = input.trim();
+    let local = s.starts_with('/')
+        && !s.starts_with("//")
+        && !s.contains('\\')
+        && s.len() <= 2048
+        && !s.chars().any(|c| c.is_control() || c.is_whitespace());
+    local.then(|| s.to_string())
+}
+
+impl Engine {
+    /// Starts a flow of `kind` for the browser, with an optional first message.
+    pub async fn start_flow(
+        &self,
+        tenant: &Tenant,
+        kind: FlowKind,
+        browser: &BrowserBinding,
+        return_to: Option<&str>,
+        notice: Option<Message>,
+    ) -> Result<Flow, StoreError> {
+        let now = self.now();
+        let lifetime = chrono::Duration::from_std(self.settings().flow_lifetime)
+            .unwrap_or(chrono::Duration::hours(1));
+        let flow = Flow {
+            id: FlowId::generate(),
+            tenant_id: tenant.id,
+            kind,
+            state: kind.initial_state(),
+            return_to: return_to.and_then(sanitize_return_to),
+            browser_binding: browser.as_str().to_string(),
+            csrf_token: random_token(),
+            messages: notice.into_iter().collect(),
+            context: FlowContext::default(),
+            expires_at: now + lifetime,
+            created_at: now,
+        };
+        store::flows::insert(self.db().conn(), &flow, now).await?;
+        Ok(flow)
+    }
+
+    /// The flow a page should show: the one named in the URL if it belongs to this
+    /// browser and tenant and is still open, otherwise a fresh one (with a notice saying
+    /// why, when an id was given).
+    pub async fn flow_for_page(
+        &self,
+        tenant: &Tenant,
+        kind: FlowKind,
+        flow_id: Option<&str>,
+        browser: &BrowserBinding,
+        return_to: Option<&str>,
+    ) -> Result<Flow, StoreError> {
+        let Some(raw) = flow_id.filter(|s| !s.is_empty()) else {
+            return self
+                .start_flow(tenant, kind, browser, return_to, None)
+                .await;
+        };
+        match self.open_flow(tenant, kind, raw, browser).await? {
+            Ok(flow) => Ok(flow),
+            Err((reason, old_return_to)) => {
+                let return_to = return_to.or(old_return_to.as_deref());
+                self.start_flow(tenant, kind, browser, return_to, Some(stale_notice(reason)))
+                    .await
+            }
+        }
+    }
+
+    /// Loads a flow that a submission names and checks everything a submission must
+    /// satisfy. On failure the caller gets the reason and the old flow's return path.
+    async fn open_flow(
+        &self,
+        tenant: &Tenant,
+        kind: FlowKind,
+        raw_id: &str,
+        browser: &BrowserBinding,
+    ) -> Result<Result<Flow, (StaleReason, Option<String>)>, StoreError> {
+        let Ok(id) = raw_id.parse::<FlowId>() else {
+            return Ok(Err((StaleReason::Unknown, None)));
+        };
+        let Some(flow) = store::flows::find_by_id(self.db().conn(), tenant.id, id).await? else {
+            return Ok(Err((StaleReason::Unknown, None)));
+        };
+        if flow.kind != kind
+            || !constant_time_eq(flow.browser_binding.as_bytes(), browser.as_str().as_bytes())
+        {
+            return Ok(Err((StaleReason::Unknown, None)));
+        }
+        if flow.expires_at <= self.now() {
+            return Ok(Err((StaleReason::Expired, flow.return_to)));
+        }
+        if flow.state == FlowState::Complete {
+            return Ok(Err((StaleReason::Completed, flow.return_to)));
+        }
+        Ok(Ok(flow))
+    }
+
+    /// Opens a flow for a form submission, which must also carry the flow's CSRF token.
+    /// When it cannot continue, a replacement flow is started and returned as `Err`.
+    pub(crate) async fn open_flow_for_submit(
+        &self,
+        tenant: &Tenant,
+        kind: FlowKind,
+        raw_id: &str,
+        browser: &BrowserBinding,
+        csrf_token: &str,
+    ) -> Result<Result<Flow, FlowId>, StoreError> {
+        let stale = match self.open_flow(tenant, kind, raw_id, browser).await? {
+            Ok(flow) if constant_time_eq(flow.csrf_token.as_bytes(), csrf_token.as_bytes()) => {
+                return Ok(Ok(flow));
+            }
+            Ok(flow) => (StaleReason::Forged, flow.return_to),
+            Err(stale) => stale,
+        };
+        let (reason, return_to) = stale;
+        let fresh = self
+            .start_flow(
+                tenant,
+                kind,
+                browser,
+                return_to.as_deref(),
+                Some(stale_notice(reason)),
+            )
+            .await?;
+        Ok(Err(fresh.id))
+    }
+}
+
+fn stale_notice(reason: StaleReason) -> Message {
+    match reason {
+        StaleReason::Unknown | StaleReason::Expired => Message::info(messages::FLOW_EXPIRED),
+        StaleReason::Completed => Message::info(messages::FLOW_COMPLETED),
+        StaleReason::Forged => Message::error(messages::FLOW_CSRF),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use FlowEvent::*;
+    use FlowKind::*;
+    use FlowState::*;
+
+    #[test]
+    fn transitions_table() {
+        let cases: &[(FlowKind, FlowState, FlowEvent, Option<FlowState>)] = &[
+            (Login, Identify, PasswordVerified, Some(Complete)),
+            (Login, Identify, PasswordRejected, Some(Identify)),
+            (Login, Identify, DetailsAccepted, None),
+            (Login, Details, PasswordVerified, None),
+            (Login, Complete, PasswordVerified, None),
+            (Login, Complete, PasswordRejected, None),
+            (Registration, Details, DetailsAccepted, Some(Complete)),
+            (Registration, Details, DetailsRejected, Some(Details)),
+            (Registration, Details, PasswordVerified, None),
+            (Registration, Identify, DetailsAccepted, None),
+            (Registration, Complete, DetailsAccepted, None),
+        ];
+        for &(kind, state, event, expected) in cases {
+            assert_eq!(
+                transition(kind, state, event).ok(),
+                expected,
+                "{kind:?} {state:?} {event:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_kind_starts_in_a_state_it_can_leave() {
+        for kind in [Login, Registration] {
+            let start = kind.initial_state();
+            let leaves = [
+                PasswordVerified,
+                PasswordRejected,
+                DetailsAccepted,
+                DetailsRejected,
+            ]
+            .iter()
+            .any(|&e| transition(kind, start, e).is_ok_and(|s| s == Complete));
+            assert!(leaves, "{kind:?} cannot complete from {start:?}");
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for kind in [Login, Registration] {
+            assert_eq!(FlowKind::parse(kind.as_str()), Some(kind));
+        }
+        for state in [Identify, Details, Complete] {
+            assert_eq!(FlowState::parse(state.as_str()), Some(state));
+        }
+    }
+
+    #[test]
+    fn return_to_accepts_only_local_paths() {
+        for ok in [
+            "/account",
+            "/a/b?c=d&e=f",
+            "/x#frag",
+            "/?next=https://e.com",
+        ] {
+            assert_eq!(sanitize_return_to(ok).as_deref(), Some(ok));
+        }
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil",
+            "javascript:alert(1)",
+            "account",
+            "/a b",
+            "/a\nb",
+            "",
+        ] {
+            assert_eq!(sanitize_return_to(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn browser_binding_hashes_the_cookie() {
+        let cookie = BrowserBinding::new_cookie_value();
+        let a = BrowserBinding::from_cookie(&cookie);
+        assert_eq!(a, BrowserBinding::from_cookie(&cookie));
+        assert_ne!(a.as_str(), cookie);
+        assert_eq!(a.as_str().len(), 64);
+    }
+}

@@ -1,0 +1,200 @@
+//! The registration flow: `Details → Complete`, creating an account with a password.
+
+use super::login::{AuthMethod, FlowError, FlowOutcome, SignedIn};
+use super::{FlowEvent, FlowKind, Message, messages, transition};
+use crate::accounts::{DisplayName, DisplayNameError, Email, EmailError};
+use crate::audit::{AuditEvent, ClientInfo};
+use crate::credentials::password::PasswordProblem;
+use crate::store::{self, StoreError};
+use crate::tenants::Tenant;
+use crate::{Engine, UserId};
+
+/// The fields of the registration form.
+#[derive(Clone, Copy, Debug)]
+pub struct PasswordRegistration<'a> {
+    pub flow_id: &'a str,
+    pub csrf_token: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+    pub display_name: &'a str,
+}
+
+fn email_message(err: EmailError) -> Message {
+    let id = match err {
+        EmailError::Empty => messages::EMAIL_EMPTY,
+        EmailError::TooLong => messages::EMAIL_TOO_LONG,
+        EmailError::Malformed => messages::EMAIL_INVALID,
+    };
+    Message::field_error("email", id)
+}
+
+fn password_message(problem: PasswordProblem) -> Message {
+    match problem {
+        PasswordProblem::Empty => Message::field_error("password", messages::PASSWORD_EMPTY),
+        PasswordProblem::TooShort { min } => {
+            Message::field_error("password", messages::PASSWORD_TOO_SHORT).with_arg("min", min)
+        }
+        PasswordProblem::TooLong { max } => {
+            Message::field_error("password", messages::PASSWORD_TOO_LONG).with_arg("max", max)
+        }
+        PasswordProblem::TooCommon => {
+            Message::field_error("password", messages::PASSWORD_TOO_COMMON)
+        }
+    }
+}
+
+fn name_message(err: DisplayNameError) -> Message {
+    match err {
+        DisplayNameError::TooLong => Message::field_error("display_name", messages::NAME_TOO_LONG)
+            .with_arg("max", DisplayName::MAX_CHARS),
+        DisplayNameError::InvalidCharacters => {
+            Message::field_error("display_name", messages::NAME_INVALID)
+        }
+    }
+}
+
+impl Engine {
+    /// Creates an account with email and password and signs the customer in.
+    ///
+    /// An email that already has an account gets a neutral answer that does not say so;
+    /// the password is hashed either way so the timing does not tell either.
+    pub async fn submit_registration(
+        &self,
+        tenant: &Tenant,
+        browser: &super::BrowserBinding,
+        client: &ClientInfo,
+        input: PasswordRegistration<'_>,
+    ) -> Result<FlowOutcome, FlowError> {
+        let flow = match self
+            .open_flow_for_submit(
+                tenant,
+                FlowKind::Registration,
+                input.flow_id,
+                browser,
+                input.csrf_token,
+            )
+            .await?
+        {
+            Ok(flow) => flow,
+            Err(fresh) => return Ok(FlowOutcome::ShowFlow(fresh)),
+        };
+
+        let mut problems = Vec::new();
+        let email = Email::parse(input.email)
+            .map_err(|e| problems.push(email_message(e)))
+            .ok();
+        let name = DisplayName::parse(input.display_name)
+            .map_err(|e| problems.push(name_message(e)))
+            .ok()
+            .flatten();
+        let mut hints: Vec<&str> = Vec::new();
+        if let Some(e) = &email {
+            hints.push(e.as_str());
+            hints.push(e.local_part());
+        }
+        if let Some(n) = &name {
+            hints.push(n.as_str());
+        }
+        let password = tenant
+            .policy
+            .password
+            .check(input.password, &hints)
+            .map_err(|p| problems.push(password_message(p)))
+            .ok();
+
+        let mut context = flow.context.clone();
+        context.email = Some(input.email.trim().chars().take(254).collect());
+        context.display_name = Some(input.display_name.trim().chars().take(100).collect());
+
+        let (Some(email), Some(password), true) = (email, password, problems.is_empty()) else {
+            let state = transition(flow.kind, flow.state, FlowEvent::DetailsRejected)
+                .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
+            store::flows::update_step(
+                self.db().conn(),
+                flow.id,
+                state,
+                &problems,
+                &context,
+                self.now(),
+            )
+            .await?;
+            return Ok(FlowOutcome::ShowFlow(flow.id));
+        };
+
+        let phc = self.hasher().hash(&password).await?;
+        let name = name.unwrap_or_else(|| DisplayName::from_email(&email));
+        let now = self.now();
+        let user_id = UserId::generate();
+
+        let tx = self.db().begin().await?;
+        // The unique index on (tenant, address) decides: no read-then-write race.
+        let created = store::accounts::insert_password_account(
+            &tx, tenant.id, user_id, &email, &name, &phc, now,
+        )
+        .await;
+        match created {
+            Ok(()) => {
+                let state = transition(flow.kind, flow.state, FlowEvent::DetailsAccepted)
+                    .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
+                if !store::flows::complete(&tx, flow.id, state, now).await? {
+                    drop(tx);
+                    let fresh = self
+                        .start_flow(
+                            tenant,
+                            FlowKind::Registration,
+                            browser,
+                            flow.return_to.as_deref(),
+                            Some(Message::info(messages::FLOW_COMPLETED)),
+                        )
+                        .await?;
+                    return Ok(FlowOutcome::ShowFlow(fresh.id));
+                }
+                store::audit::insert(
+                    &tx,
+                    now,
+                    &AuditEvent::new(tenant.id, "user.registered", client)
+                        .actor(user_id)
+                        .subject(user_id)
+                        .detail("method", "pwd"),
+                )
+                .await?;
+                tx.commit().await.map_err(StoreError::from)?;
+                Ok(FlowOutcome::SignedIn(SignedIn {
+                    tenant_id: tenant.id,
+                    user_id,
+                    authenticated_at: now,
+                    methods: vec![AuthMethod::Pwd],
+                    aal: 1,
+                    return_to: flow
+                        .return_to
+                        .unwrap_or_else(|| super::DEFAULT_RETURN_TO.to_string()),
+                }))
+            }
+            Err(StoreError::Conflict { .. }) => {
+                drop(tx);
+                let state = transition(flow.kind, flow.state, FlowEvent::DetailsRejected)
+                    .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
+                let tx = self.db().begin().await?;
+                store::flows::update_step(
+                    &tx,
+                    flow.id,
+                    state,
+                    &[Message::error(messages::REGISTRATION_NOT_POSSIBLE)],
+                    &context,
+                    now,
+                )
+                .await?;
+                let mut event = AuditEvent::new(tenant.id, "registration.duplicate_email", client);
+                if let Some(owner) =
+                    store::accounts::find_user_by_email(&tx, tenant.id, &email).await?
+                {
+                    event = event.subject(owner);
+                }
+                store::audit::insert(&tx, now, &event).await?;
+                tx.commit().await.map_err(StoreError::from)?;
+                Ok(FlowOutcome::ShowFlow(flow.id))
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! Portico's identity engine: tenants, accounts, credentials, flows and sessions.
+//!
+//! Nothing here knows about HTTP or HTML. The [`Engine`] holds the database and the few
+//! ports that reach outside ([`Clock`], the password hashing pool); every capability is a
+//! method on it, written in the module that owns the domain noun.
+
+pub mod accounts;
+pub mod audit;
+pub mod branding;
+pub mod credentials;
+pub mod flows;
+pub mod ids;
+pub mod ports;
+pub mod secrets;
+pub mod sessions;
+pub mod store;
+pub mod tenants;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use ids::{FlowId, TenantId, UserId};
+pub use ports::{Clock, ManualClock, SystemClock};
+pub use store::{Db, StoreError};
+
+use credentials::hasher::PasswordHasher;
+
+/// Engine-wide settings that come from the operator's configuration.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// How long a login or registration flow stays usable.
+    pub flow_lifetime: Duration,
+    /// Sign out after this long without a request.
+    pub session_idle_timeout: Duration,
+    /// Sign out this long after signing in, whatever the activity.
+    pub session_absolute_timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            flow_lifetime: Duration::from_secs(60 * 60),
+            session_idle_timeout: Duration::from_secs(30 * 60),
+            session_absolute_timeout: Duration::from_secs(12 * 60 * 60),
+        }
+    }
+}
+
+/// The identity engine: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    clock: Arc<dyn Clock>,
+    hasher: PasswordHasher,
+    settings: Settings,
+    tenant_cache: tenants::TenantCache,
+}
+
+impl Engine {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, hasher: PasswordHasher, settings: Settings) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                clock,
+                hasher,
+                settings,
+                tenant_cache: tenants::TenantCache::default(),
+            }),
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.inner.clock.now()
+    }
+
+    pub fn hasher(&self) -> &PasswordHasher {
+        &self.inner.hasher
+    }
+
+    /// Answers whether the database is reachable (for readiness probes).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.inner.db.ping().await
+    }
+}

@@ -1,0 +1,219 @@
+//! Browser sessions: who is signed in, since when, how, and when that ends.
+//!
+//! The cookie carries only a random id; the session row (keyed by the id's SHA-256) is
+//! read on every request, so ending a session — sign-out, or later a password change —
+//! takes effect at once on every instance. The signed-in state inside a session is an
+//! [`AuthState`]; idle and absolute timeouts are enforced here, on the server.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::flows::login::{AuthMethod, SignedIn};
+use crate::secrets::random_token;
+use crate::store::{self, StoreError};
+use crate::{Engine, TenantId, UserId};
+
+/// The key under which the auth state lives in the session record.
+pub const AUTH_KEY: &str = "portico.auth";
+
+/// Who is signed in to a session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthState {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub authenticated_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub methods: Vec<AuthMethod>,
+    pub aal: u8,
+    /// Token that the signed-in pages' forms (e.g. sign-out) must echo.
+    pub csrf_token: String,
+}
+
+impl AuthState {
+    pub fn from_sign_in(signed_in: &SignedIn) -> Self {
+        Self {
+            tenant_id: signed_in.tenant_id,
+            user_id: signed_in.user_id,
+            authenticated_at: signed_in.authenticated_at,
+            last_seen_at: signed_in.authenticated_at,
+            methods: signed_in.methods.clone(),
+            aal: signed_in.aal,
+            csrf_token: random_token(),
+        }
+    }
+}
+
+/// The verdict on a session at the start of a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionCheck {
+    /// Valid; nothing to write.
+    Valid,
+    /// Valid; record the activity (at most once a minute, to spare the database).
+    Touch,
+    /// Over a timeout, or not for this tenant: sign the browser out.
+    Ended(EndReason),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndReason {
+    Idle,
+    Absolute,
+    WrongTenant,
+}
+
+const TOUCH_EVERY_SECS: i64 = 60;
+
+/// A session row as the store reads it.
+#[derive(Clone, Debug)]
+pub struct SessionRow {
+    pub data: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The columns of a session row that let Portico list and end a customer's sessions.
+#[derive(Clone, Debug, Default)]
+pub struct SessionIndex {
+    pub tenant_id: Option<TenantId>,
+    pub user_id: Option<UserId>,
+    pub authenticated_at: Option<DateTime<Utc>>,
+}
+
+impl SessionIndex {
+    /// Reads the index columns out of a session's stored data.
+    pub fn from_data(data: &serde_json::Map<String, serde_json::Value>) -> Self {
+        match data
+            .get(AUTH_KEY)
+            .and_then(|v| serde_json::from_value::<AuthState>(v.clone()).ok())
+        {
+            Some(auth) => Self {
+                tenant_id: Some(auth.tenant_id),
+                user_id: Some(auth.user_id),
+                authenticated_at: Some(auth.authenticated_at),
+            },
+            None => Self::default(),
+        }
+    }
+}
+
+impl Engine {
+    /// Checks a session's auth state against the timeouts and the request's tenant.
+    pub fn check_session(&self, auth: &AuthState, tenant: TenantId) -> SessionCheck {
+        if auth.tenant_id != tenant {
+            return SessionCheck::Ended(EndReason::WrongTenant);
+        }
+        let now = self.now();
+        let settings = self.settings();
+        let absolute = chrono::Duration::from_std(settings.session_absolute_timeout)
+            .unwrap_or(chrono::Duration::hours(12));
+        let idle = chrono::Duration::from_std(settings.session_idle_timeout)
+            .unwrap_or(chrono::Duration::minutes(30));
+        if now >= auth.authenticated_at + absolute {
+            SessionCheck::Ended(EndReason::Absolute)
+        } else if now >= auth.last_seen_at + idle {
+            SessionCheck::Ended(EndReason::Idle)
+        } else if (now - auth.last_seen_at).num_seconds() >= TOUCH_EVERY_SECS {
+            SessionCheck::Touch
+        } else {
+            SessionCheck::Valid
+        }
+    }
+
+    /// Loads a session row by the hash of its id; expired rows count as absent.
+    pub async fn load_session(&self, id_hash: &str) -> Result<Option<SessionRow>, StoreError> {
+        store::sessions::find_live(self.db().conn(), id_hash, self.now()).await
+    }
+
+    /// Creates a session row. Fails with `Conflict` if the id is taken.
+    pub async fn insert_session(
+        &self,
+        id_hash: &str,
+        data: &str,
+        expires_at: DateTime<Utc>,
+        index: &SessionIndex,
+    ) -> Result<(), StoreError> {
+        store::sessions::insert(
+            self.db().conn(),
+            id_hash,
+            data,
+            expires_at,
+            index,
+            self.now(),
+        )
+        .await
+    }
+
+    /// Updates a session row if it still exists: a session ended elsewhere stays ended.
+    pub async fn update_session(
+        &self,
+        id_hash: &str,
+        data: &str,
+        expires_at: DateTime<Utc>,
+        index: &SessionIndex,
+    ) -> Result<(), StoreError> {
+        store::sessions::update_if_present(
+            self.db().conn(),
+            id_hash,
+            data,
+            expires_at,
+            index,
+            self.now(),
+        )
+        .await
+    }
+
+    pub async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+        store::sessions::delete(self.db().conn(), id_hash).await
+    }
+
+    /// Ends every session of a customer, on every instance.
+    pub async fn end_all_sessions(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<u64, StoreError> {
+        store::sessions::delete_for_user(self.db().conn(), tenant, user).await
+    }
+
+    /// How many live sessions a customer has.
+    pub async fn count_sessions(&self, tenant: TenantId, user: UserId) -> Result<u64, StoreError> {
+        store::sessions::count_for_user(self.db().conn(), tenant, user, self.now()).await
+    }
+
+    /// Removes expired sessions and flows; run periodically.
+    pub async fn purge_expired(&self) -> Result<(u64, u64), StoreError> {
+        let now = self.now();
+        let sessions = store::sessions::delete_expired(self.db().conn(), now).await?;
+        let flows =
+            store::flows::delete_expired(self.db().conn(), now - chrono::Duration::hours(1))
+                .await?;
+        Ok((sessions, flows))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_is_read_from_auth_state() {
+        let auth = AuthState {
+            tenant_id: TenantId::generate(),
+            user_id: UserId::generate(),
+            authenticated_at: Utc::now(),
+            last_seen_at: Utc::now(),
+            methods: vec![AuthMethod::Pwd],
+            aal: 1,
+            csrf_token: "t".into(),
+        };
+        let mut data = serde_json::Map::new();
+        data.insert(AUTH_KEY.into(), serde_json::to_value(&auth).unwrap());
+        let index = SessionIndex::from_data(&data);
+        assert_eq!(index.user_id, Some(auth.user_id));
+        assert_eq!(index.tenant_id, Some(auth.tenant_id));
+        assert!(
+            SessionIndex::from_data(&serde_json::Map::new())
+                .user_id
+                .is_none()
+        );
+    }
+}

@@ -1,0 +1,159 @@
+//! Queries for users, their emails, identities and passwords.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+};
+use uuid::Uuid;
+
+use super::StoreError;
+use super::entities::{identities, password_credentials, user_emails, users};
+use crate::accounts::{AccountStatus, AccountSummary, DisplayName, Email};
+use crate::{TenantId, UserId};
+
+/// What a password sign-in needs to know about the account behind an email.
+#[derive(Clone, Debug)]
+pub struct LoginCandidate {
+    pub user_id: UserId,
+    pub status: AccountStatus,
+    pub phc: Option<String>,
+}
+
+pub async fn find_user_by_email(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    email: &Email,
+) -> Result<Option<UserId>, StoreError> {
+    Ok(user_emails::Entity::find()
+        .filter(user_emails::Column::TenantId.eq(tenant.0))
+        .filter(user_emails::Column::Address.eq(email.as_str()))
+        .one(db)
+        .await?
+        .map(|e| UserId(e.user_id)))
+}
+
+pub async fn find_login_candidate(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    email: &Email,
+) -> Result<Option<LoginCandidate>, StoreError> {
+    let Some(user_id) = find_user_by_email(db, tenant, email).await? else {
+        return Ok(None);
+    };
+    let Some(user) = users::Entity::find_by_id(user_id.0).one(db).await? else {
+        return Ok(None);
+    };
+    let phc = password_credentials::Entity::find_by_id(user_id.0)
+        .one(db)
+        .await?
+        .map(|p| p.phc);
+    Ok(Some(LoginCandidate {
+        user_id,
+        status: AccountStatus::parse(&user.status).ok_or(StoreError::Corrupt {
+            what: "user status",
+        })?,
+        phc,
+    }))
+}
+
+/// Inserts a user with a primary email, a password identity and the password hash.
+/// Run it inside a transaction: a duplicate email fails with `Conflict { field: "email" }`.
+pub async fn insert_password_account(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user_id: UserId,
+    email: &Email,
+    name: &DisplayName,
+    phc: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    users::ActiveModel {
+        id: Set(user_id.0),
+        tenant_id: Set(tenant.0),
+        status: Set(AccountStatus::Active.as_str().to_string()),
+        display_name: Set(name.as_str().to_string()),
+        profile: Set(serde_json::json!({})),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    user_emails::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(tenant.0),
+        user_id: Set(user_id.0),
+        address: Set(email.as_str().to_string()),
+        is_primary: Set(true),
+        verified_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| StoreError::conflict_on(e, "email"))?;
+    identities::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(tenant.0),
+        user_id: Set(user_id.0),
+        provider: Set("password".to_string()),
+        subject: Set(user_id.0.to_string()),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    password_credentials::ActiveModel {
+        user_id: Set(user_id.0),
+        tenant_id: Set(tenant.0),
+        phc: Set(phc.to_string()),
+        created_at: Set(now),
+        changed_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_summary(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<Option<AccountSummary>, StoreError> {
+    let Some(u) = users::Entity::find_by_id(user.0)
+        .filter(users::Column::TenantId.eq(tenant.0))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let email = user_emails::Entity::find()
+        .filter(user_emails::Column::UserId.eq(user.0))
+        .filter(user_emails::Column::IsPrimary.eq(true))
+        .one(db)
+        .await?;
+    let has_password = password_credentials::Entity::find_by_id(user.0)
+        .count(db)
+        .await?
+        > 0;
+    Ok(Some(AccountSummary {
+        id: user,
+        tenant_id: tenant,
+        display_name: u.display_name,
+        email: email
+            .as_ref()
+            .map(|e| e.address.clone())
+            .unwrap_or_default(),
+        email_verified: email.as_ref().is_some_and(|e| e.verified_at.is_some()),
+        status: AccountStatus::parse(&u.status).ok_or(StoreError::Corrupt {
+            what: "user status",
+        })?,
+        created_at: u.created_at,
+        has_password,
+    }))
+}
+
+/// How many accounts a tenant has (for tests and the console).
+pub async fn count_users(db: &impl ConnectionTrait, tenant: TenantId) -> Result<u64, StoreError> {
+    Ok(users::Entity::find()
+        .filter(users::Column::TenantId.eq(tenant.0))
+        .count(db)
+        .await?)
+}

@@ -1,0 +1,13 @@
+//! sea-orm entities, one per table. Only `store` and the modules' store functions use them.
+
+pub mod audit_events;
+pub mod flows;
+pub mod identities;
+pub mod password_credentials;
+pub mod sessions;
+pub mod tenant_hosts;
+pub mod tenants;
+pub mod theme_versions;
+pub mod themes;
+pub mod user_emails;
+pub mod users;

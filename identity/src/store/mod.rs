@@ -1,0 +1,111 @@
+//! The database: connection set-up, the error type, and every query Portico runs.
+//!
+//! This is the only module that uses sea-orm. Each submodule holds the queries for one
+//! domain noun; they take a [`ConnectionTrait`] so callers can pass the pool or an open
+//! transaction.
+
+pub mod accounts;
+pub mod audit;
+pub mod entities;
+pub mod flows;
+pub mod sessions;
+pub mod tenants;
+
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqlErr, TransactionTrait,
+};
+
+/// Everything that can go wrong when reading or writing the database, as callers see it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique rule was broken; `field` names what was duplicated.
+    #[error("a record with this {field} already exists")]
+    Conflict { field: &'static str },
+    /// A stored value could not be read back into its type.
+    #[error("stored {what} could not be decoded")]
+    Corrupt { what: &'static str },
+    /// The database failed or could not be reached. The cause is kept for the log only.
+    #[error("the database could not complete the request")]
+    Database(#[source] DbErr),
+}
+
+impl From<DbErr> for StoreError {
+    fn from(err: DbErr) -> Self {
+        StoreError::Database(err)
+    }
+}
+
+impl StoreError {
+    /// Maps a unique-constraint violation to [`StoreError::Conflict`] naming `field`.
+    pub fn conflict_on(err: DbErr, field: &'static str) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => StoreError::Conflict { field },
+            _ => StoreError::Database(err),
+        }
+    }
+}
+
+/// How to reach the database.
+#[derive(Clone, Debug)]
+pub struct DbOptions {
+    pub url: String,
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+/// The connection pool.
+#[derive(Clone, Debug)]
+pub struct Db {
+    conn: DatabaseConnection,
+}
+
+impl Db {
+    /// Opens the pool. SQLite files are created if missing and run in WAL mode with
+    /// `synchronous=FULL` and foreign keys enforced.
+    pub async fn connect(options: &DbOptions) -> Result<Self, StoreError> {
+        let mut opts = ConnectOptions::new(options.url.clone());
+        opts.max_connections(options.max_connections)
+            .min_connections(1)
+            .acquire_timeout(options.acquire_timeout)
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(|o| {
+                o.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+            });
+        let conn = Database::connect(opts).await?;
+        Ok(Self { conn })
+    }
+
+    pub fn from_connection(conn: DatabaseConnection) -> Self {
+        Self { conn }
+    }
+
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    pub async fn begin(&self) -> Result<DatabaseTransaction, StoreError> {
+        Ok(self.conn.begin().await?)
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        Ok(self.conn.ping().await?)
+    }
+
+    /// Runs a raw statement (for pragmas and administrative commands).
+    pub async fn execute_unprepared(&self, sql: &str) -> Result<(), StoreError> {
+        self.conn.execute_unprepared(sql).await?;
+        Ok(())
+    }
+}

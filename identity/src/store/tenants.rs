@@ -1,0 +1,186 @@
+//! Queries for tenants, their hosts and their themes.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    sea_query::OnConflict,
+};
+use uuid::Uuid;
+
+use super::StoreError;
+use super::entities::{tenant_hosts, tenants, theme_versions, themes};
+use crate::TenantId;
+use crate::branding::ThemeTokens;
+use crate::tenants::{Tenant, TenantPolicy};
+
+fn to_tenant(m: tenants::Model) -> Tenant {
+    Tenant {
+        id: TenantId(m.id),
+        slug: m.slug,
+        display_name: m.display_name,
+        base_url: m.base_url,
+        is_default: m.is_default,
+        policy: serde_json::from_value::<TenantPolicy>(m.policy).unwrap_or_default(),
+    }
+}
+
+pub async fn find_by_host(
+    db: &impl ConnectionTrait,
+    host: &str,
+) -> Result<Option<Tenant>, StoreError> {
+    let Some(row) = tenant_hosts::Entity::find_by_id(host.to_string())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    find_by_id(db, TenantId(row.tenant_id)).await
+}
+
+pub async fn find_by_id(
+    db: &impl ConnectionTrait,
+    id: TenantId,
+) -> Result<Option<Tenant>, StoreError> {
+    Ok(tenants::Entity::find_by_id(id.0)
+        .one(db)
+        .await?
+        .map(to_tenant))
+}
+
+pub async fn find_default(db: &impl ConnectionTrait) -> Result<Option<Tenant>, StoreError> {
+    Ok(tenants::Entity::find()
+        .filter(tenants::Column::IsDefault.eq(true))
+        .one(db)
+        .await?
+        .map(to_tenant))
+}
+
+pub async fn insert_tenant(
+    db: &impl ConnectionTrait,
+    tenant: &Tenant,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let policy = serde_json::to_value(&tenant.policy).map_err(|_| StoreError::Corrupt {
+        what: "tenant policy",
+    })?;
+    tenants::ActiveModel {
+        id: Set(tenant.id.0),
+        slug: Set(tenant.slug.clone()),
+        display_name: Set(tenant.display_name.clone()),
+        base_url: Set(tenant.base_url.clone()),
+        is_default: Set(tenant.is_default),
+        policy: Set(policy),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| StoreError::conflict_on(e, "slug"))?;
+    Ok(())
+}
+
+pub async fn update_base_url(
+    db: &impl ConnectionTrait,
+    id: TenantId,
+    base_url: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    tenants::ActiveModel {
+        id: Set(id.0),
+        base_url: Set(base_url.to_string()),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
+/// Points `host` at `tenant`, moving it if another tenant held it.
+pub async fn upsert_host(
+    db: &impl ConnectionTrait,
+    host: &str,
+    tenant: TenantId,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    tenant_hosts::Entity::insert(tenant_hosts::ActiveModel {
+        host: Set(host.to_string()),
+        tenant_id: Set(tenant.0),
+        created_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(tenant_hosts::Column::Host)
+            .update_column(tenant_hosts::Column::TenantId)
+            .to_owned(),
+    )
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// Creates the tenant-wide theme with one published version holding `tokens`.
+pub async fn insert_published_theme(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    tokens: &ThemeTokens,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let theme_id = Uuid::now_v7();
+    let version_id = Uuid::now_v7();
+    let tokens = serde_json::to_value(tokens).map_err(|_| StoreError::Corrupt {
+        what: "theme tokens",
+    })?;
+    themes::ActiveModel {
+        id: Set(theme_id),
+        tenant_id: Set(tenant.0),
+        app_id: Set(None),
+        published_version_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    theme_versions::ActiveModel {
+        id: Set(version_id),
+        theme_id: Set(theme_id),
+        tenant_id: Set(tenant.0),
+        version: Set(1),
+        status: Set("published".to_string()),
+        tokens: Set(tokens),
+        created_by: Set(None),
+        created_at: Set(now),
+        published_at: Set(Some(now)),
+    }
+    .insert(db)
+    .await?;
+    themes::ActiveModel {
+        id: Set(theme_id),
+        published_version_id: Set(Some(version_id)),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
+/// The published tokens of the tenant-wide theme, if one is published.
+pub async fn find_published_theme(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+) -> Result<Option<ThemeTokens>, StoreError> {
+    let Some(theme) = themes::Entity::find()
+        .filter(themes::Column::TenantId.eq(tenant.0))
+        .filter(themes::Column::AppId.is_null())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(version_id) = theme.published_version_id else {
+        return Ok(None);
+    };
+    Ok(theme_versions::Entity::find_by_id(version_id)
+        .one(db)
+        .await?
+        .map(|v| ThemeTokens::from_json(&v.tokens)))
+}

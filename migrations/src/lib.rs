@@ -1,0 +1,24 @@
+//! Portico's schema: one set of migrations that runs unchanged on SQLite and PostgreSQL.
+//!
+//! Every migration has a working `down`. Names follow `mYYYYMMDD_HHMMSS_verb_noun`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_create_tenants;
+mod m20261129_000002_create_accounts;
+mod m20261129_000003_create_flows_and_sessions;
+mod m20261129_000004_create_audit_events;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261129_000001_create_tenants::Migration),
+            Box::new(m20261129_000002_create_accounts::Migration),
+            Box::new(m20261129_000003_create_flows_and_sessions::Migration),
+            Box::new(m20261129_000004_create_audit_events::Migration),
+        ]
+    }
+}
