@@ -1,1 +1,78 @@
-pub fn x() {}
+//! Portico's pages: Leptos components rendered on the server and hydrated in the browser,
+//! and the server functions behind their forms.
+//!
+//! Server functions are thin: they take the request's tenant, browser and session from
+//! context, make one call into `portico_identity`, and map the result to a view type or
+//! an [`AppError`]. Every form is an `<ActionForm>` that also works without JavaScript:
+//! errors are stored on the flow and the browser is sent back to `?flow=<id>`.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod messages;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+pub mod views;
+
+use leptos::prelude::*;
+use leptos_meta::{Link, Title, provide_meta_context};
+use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+pub use error::AppError;
+
+/// The HTML document around the app (server only).
+#[cfg(feature = "ssr")]
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use leptos_meta::MetaTags;
+    let theme_css = ssr::theme_css();
+    let nonce = leptos::nonce::use_nonce();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <meta name="referrer" content="strict-origin-when-cross-origin" />
+                <style nonce=nonce id="portico-theme">
+                    {theme_css}
+                </style>
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="bg-canvas text-ink font-brand antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: routes to every page.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <leptos_meta::Stylesheet id="leptos" href="/pkg/portico.css" />
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
+        <Title formatter=|title: String| format!("{title} · Portico") />
+        <Router>
+            <Routes fallback=pages::not_found::NotFound>
+                <Route path=path!("/") view=|| view! { <Redirect path="/account" /> } />
+                <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/register")
+                    view=pages::register::RegisterPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/account")
+                    view=pages::account::AccountPage
+                    ssr=SsrMode::Async
+                />
+            </Routes>
+        </Router>
+    }
+}

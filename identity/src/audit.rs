@@ -55,3 +55,10 @@ impl AuditEvent {
         self
     }
 }
+
+impl crate::Engine {
+    /// Records one audit event on its own.
+    pub async fn record_audit(&self, event: AuditEvent) -> Result<(), crate::StoreError> {
+        crate::store::audit::insert(self.db().conn(), self.now(), &event).await
+    }
+}

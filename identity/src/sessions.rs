@@ -123,14 +123,29 @@ impl Engine {
         store::sessions::find_live(self.db().conn(), id_hash, self.now()).await
     }
 
+    /// When a session row stops being valid: after the idle timeout from now, and never
+    /// later than the absolute timeout after signing in.
+    fn session_row_expiry(&self, index: &SessionIndex) -> DateTime<Utc> {
+        let settings = self.settings();
+        let idle = chrono::Duration::from_std(settings.session_idle_timeout)
+            .unwrap_or(chrono::Duration::minutes(30));
+        let absolute = chrono::Duration::from_std(settings.session_absolute_timeout)
+            .unwrap_or(chrono::Duration::hours(12));
+        let by_idle = self.now() + idle;
+        match index.authenticated_at {
+            Some(at) => by_idle.min(at + absolute),
+            None => by_idle,
+        }
+    }
+
     /// Creates a session row. Fails with `Conflict` if the id is taken.
     pub async fn insert_session(
         &self,
         id_hash: &str,
         data: &str,
-        expires_at: DateTime<Utc>,
         index: &SessionIndex,
     ) -> Result<(), StoreError> {
+        let expires_at = self.session_row_expiry(index);
         store::sessions::insert(
             self.db().conn(),
             id_hash,
@@ -147,9 +162,9 @@ impl Engine {
         &self,
         id_hash: &str,
         data: &str,
-        expires_at: DateTime<Utc>,
         index: &SessionIndex,
     ) -> Result<(), StoreError> {
+        let expires_at = self.session_row_expiry(index);
         store::sessions::update_if_present(
             self.db().conn(),
             id_hash,

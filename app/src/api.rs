@@ -1,0 +1,227 @@
+//! Server functions: the thin adapters between the pages and the identity engine.
+
+use leptos::prelude::*;
+
+use crate::AppError;
+use crate::views::{AccountView, BrandView, FlowView};
+
+/// The brand of the request's tenant.
+#[server(prefix = "/api", endpoint = "brand")]
+pub async fn brand() -> Result<BrandView, AppError> {
+    let req = crate::ssr::Req::get()?;
+    Ok(BrandView {
+        name: req.tenant.tenant.display_name.clone(),
+    })
+}
+
+/// The login flow for this page: the one in the URL if it is still usable, otherwise a
+/// fresh one (the browser is redirected to `?flow=<id>` so a reload keeps it).
+#[server(prefix = "/api", endpoint = "login/flow")]
+pub async fn login_flow(
+    #[server(default)] flow: Option<String>,
+    #[server(default)] return_to: Option<String>,
+) -> Result<FlowView, AppError> {
+    use portico_identity::flows::{FlowKind, sanitize_return_to};
+    let req = crate::ssr::Req::get()?;
+    if req.auth().await?.is_some() {
+        let target = return_to
+            .as_deref()
+            .and_then(sanitize_return_to)
+            .unwrap_or_else(|| "/account".into());
+        req.redirect(&target);
+        return Err(AppError::Unauthorized);
+    }
+    load_flow(&req, FlowKind::Login, "/login", flow, return_to).await
+}
+
+/// The registration flow for this page (see [`login_flow`]).
+#[server(prefix = "/api", endpoint = "register/flow")]
+pub async fn registration_flow(
+    #[server(default)] flow: Option<String>,
+    #[server(default)] return_to: Option<String>,
+) -> Result<FlowView, AppError> {
+    use portico_identity::flows::FlowKind;
+    let req = crate::ssr::Req::get()?;
+    load_flow(&req, FlowKind::Registration, "/register", flow, return_to).await
+}
+
+#[cfg(feature = "ssr")]
+async fn load_flow(
+    req: &crate::ssr::Req,
+    kind: portico_identity::flows::FlowKind,
+    page: &str,
+    flow: Option<String>,
+    return_to: Option<String>,
+) -> Result<FlowView, AppError> {
+    let browser = req.browser();
+    let loaded = req
+        .engine
+        .flow_for_page(
+            &req.tenant.tenant,
+            kind,
+            flow.as_deref(),
+            &browser,
+            return_to.as_deref(),
+        )
+        .await
+        .map_err(|e| req.store_error(e))?;
+    if flow.as_deref() != Some(&loaded.id.to_string()) {
+        req.redirect(&format!("{page}?flow={}", loaded.id));
+    }
+    Ok(req.flow_view(&loaded))
+}
+
+/// Signs in with email and password.
+#[server(prefix = "/api", endpoint = "login/password")]
+pub async fn submit_login(
+    #[server(default)] flow: String,
+    #[server(default)] csrf_token: String,
+    #[server(default)] email: String,
+    #[server(default)] password: String,
+) -> Result<(), AppError> {
+    use portico_identity::flows::login::{FlowOutcome, PasswordLogin};
+    let req = crate::ssr::Req::get()?;
+    let outcome = req
+        .engine
+        .submit_password_login(
+            &req.tenant.tenant,
+            &req.browser(),
+            &req.client(),
+            PasswordLogin {
+                flow_id: &flow,
+                csrf_token: &csrf_token,
+                email: &email,
+                password: &password,
+            },
+        )
+        .await
+        .map_err(|e| req.flow_error(e))?;
+    match outcome {
+        FlowOutcome::SignedIn(signed_in) => {
+            req.sign_in(&signed_in).await?;
+            req.redirect(&signed_in.return_to);
+        }
+        FlowOutcome::ShowFlow(id) => req.redirect(&format!("/login?flow={id}")),
+    }
+    Ok(())
+}
+
+/// Creates an account with email and password.
+#[server(prefix = "/api", endpoint = "register/password")]
+pub async fn submit_registration(
+    #[server(default)] flow: String,
+    #[server(default)] csrf_token: String,
+    #[server(default)] email: String,
+    #[server(default)] password: String,
+    #[server(default)] display_name: String,
+) -> Result<(), AppError> {
+    use portico_identity::flows::login::FlowOutcome;
+    use portico_identity::flows::registration::PasswordRegistration;
+    let req = crate::ssr::Req::get()?;
+    let outcome = req
+        .engine
+        .submit_registration(
+            &req.tenant.tenant,
+            &req.browser(),
+            &req.client(),
+            PasswordRegistration {
+                flow_id: &flow,
+                csrf_token: &csrf_token,
+                email: &email,
+                password: &password,
+                display_name: &display_name,
+            },
+        )
+        .await
+        .map_err(|e| req.flow_error(e))?;
+    match outcome {
+        FlowOutcome::SignedIn(signed_in) => {
+            req.sign_in(&signed_in).await?;
+            req.redirect(&signed_in.return_to);
+        }
+        FlowOutcome::ShowFlow(id) => req.redirect(&format!("/register?flow={id}")),
+    }
+    Ok(())
+}
+
+/// The signed-in customer's account. Signed-out visitors are sent to sign in and
+/// brought back here afterwards.
+#[server(prefix = "/api", endpoint = "account")]
+pub async fn account() -> Result<AccountView, AppError> {
+    let req = crate::ssr::Req::get()?;
+    let Some(auth) = req.auth().await? else {
+        req.redirect("/login?return_to=%2Faccount");
+        return Err(AppError::Unauthorized);
+    };
+    let Some(summary) = req
+        .engine
+        .account_summary(auth.tenant_id, auth.user_id)
+        .await
+        .map_err(|e| req.store_error(e))?
+    else {
+        // The account is gone: this session means nothing any more.
+        req.sign_out().await?;
+        req.redirect("/login");
+        return Err(AppError::Unauthorized);
+    };
+    Ok(AccountView {
+        display_name: summary.display_name,
+        email: summary.email,
+        email_verified: summary.email_verified,
+        member_since: summary.created_at.format("%B %-d, %Y").to_string(),
+        signed_in_at: auth
+            .authenticated_at
+            .format("%B %-d, %Y at %H:%M UTC")
+            .to_string(),
+        sign_in_method: if auth.methods.is_empty() {
+            "unknown".into()
+        } else {
+            auth.methods
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        has_password: summary.has_password,
+        csrf_token: auth.csrf_token,
+    })
+}
+
+/// Signs out: the session ends on the server, and the browser lands on a fresh sign-in
+/// page that says so.
+#[server(prefix = "/api", endpoint = "logout")]
+pub async fn sign_out(#[server(default)] csrf_token: String) -> Result<(), AppError> {
+    use portico_identity::audit::AuditEvent;
+    use portico_identity::flows::{FlowKind, Message};
+    let req = crate::ssr::Req::get()?;
+    let Some(auth) = req.auth().await? else {
+        req.redirect("/login");
+        return Ok(());
+    };
+    if !crate::ssr::Req::check_session_csrf(&auth, &csrf_token) {
+        req.response.set_status(http::StatusCode::FORBIDDEN);
+        return Err(AppError::Forbidden);
+    }
+    req.sign_out().await?;
+    req.engine
+        .record_audit(
+            AuditEvent::new(auth.tenant_id, "session.signed_out", &req.client())
+                .actor(auth.user_id)
+                .subject(auth.user_id),
+        )
+        .await
+        .map_err(|e| req.store_error(e))?;
+    let flow = req
+        .engine
+        .start_flow(
+            &req.tenant.tenant,
+            FlowKind::Login,
+            &req.browser(),
+            None,
+            Some(Message::info("session.signed_out")),
+        )
+        .await
+        .map_err(|e| req.store_error(e))?;
+    req.redirect(&format!("/login?flow={}", flow.id));
+    Ok(())
+}

@@ -1,0 +1,227 @@
+//! Building blocks shared by the pages. Every colour, radius and font comes from the
+//! tenant's theme tokens through the `brand`, `canvas`, `surface`, `ink`, `muted`,
+//! `line`, `danger` and `success` utilities (see style/main.css).
+
+use leptos::prelude::*;
+
+use crate::views::{BrandView, MessageView, Tone};
+
+/// The tenant's brand, loaded once per page and shared through context.
+pub fn use_brand() -> Resource<Result<BrandView, crate::AppError>> {
+    match use_context::<Resource<Result<BrandView, crate::AppError>>>() {
+        Some(r) => r,
+        None => {
+            let r = Resource::new(|| (), |_| crate::api::brand());
+            provide_context(r);
+            r
+        }
+    }
+}
+
+/// A square mark with the brand's initial, in the brand colour.
+#[component]
+pub fn BrandMark(
+    #[prop(into)] name: String,
+    #[prop(default = "h-11 w-11 text-lg")] size: &'static str,
+) -> impl IntoView {
+    let initial = name
+        .chars()
+        .find(|c| c.is_alphanumeric())
+        .map(|c| c.to_uppercase().to_string())
+        .unwrap_or_else(|| "P".into());
+    view! {
+        <span
+            aria-hidden="true"
+            class=format!(
+                "{size} inline-flex shrink-0 items-center justify-center rounded-brand bg-brand font-semibold text-on-brand shadow-sm",
+            )
+        >
+            {initial}
+        </span>
+    }
+}
+
+/// The centred card every signed-out page uses.
+#[component]
+pub fn AuthLayout(children: Children) -> impl IntoView {
+    let brand = use_brand();
+    view! {
+        <div class="flex min-h-screen flex-col">
+            <main class="flex flex-1 items-start justify-center px-4 pt-12 pb-10 sm:items-center sm:pt-10">
+                <div class="w-full max-w-[26rem]">
+                    <div class="mb-7 flex flex-col items-center gap-3 text-center">
+                        <Suspense fallback=|| view! { <span class="h-11 w-11"></span> }>
+                            {move || Suspend::new(async move {
+                                let name = brand.await.map(|b| b.name).unwrap_or_default();
+                                view! {
+                                    <BrandMark name=name.clone() />
+                                    <span class="text-sm font-semibold tracking-tight text-ink">
+                                        {name}
+                                    </span>
+                                }
+                            })}
+                        </Suspense>
+                    </div>
+                    <div class="rounded-brand border border-line bg-surface px-6 py-8 shadow-[0_1px_2px_rgba(16,24,40,0.04),0_8px_24px_-6px_rgba(16,24,40,0.08)] sm:px-9 sm:py-9">
+                        {children()}
+                    </div>
+                </div>
+            </main>
+            <Footer />
+        </div>
+    }
+}
+
+#[component]
+pub fn Footer() -> impl IntoView {
+    view! {
+        <footer class="px-4 pb-8 text-center text-xs text-muted">
+            <span class="inline-flex items-center gap-1.5">
+                <svg aria-hidden="true" viewBox="0 0 20 20" class="h-3.5 w-3.5 fill-current">
+                    <path d="M10 1.5 3 4.3v5.2c0 4.2 2.9 7.9 7 9 4.1-1.1 7-4.8 7-9V4.3L10 1.5Zm0 2.1 5 2v3.9c0 3.2-2.1 6-5 7-2.9-1-5-3.8-5-7V5.6l5-2Z" />
+                </svg>
+                "Secured by Portico"
+            </span>
+        </footer>
+    }
+}
+
+/// A message box above a form.
+#[component]
+pub fn Alert(message: MessageView) -> impl IntoView {
+    let (role, classes) = match message.tone {
+        Tone::Error => ("alert", "border-danger/25 bg-danger/[0.06] text-danger"),
+        Tone::Info => ("status", "border-brand/20 bg-brand/[0.06] text-ink"),
+    };
+    view! {
+        <div
+            role=role
+            data-message-id=message.id.clone()
+            class=format!("mb-5 flex gap-2.5 rounded-brand border px-3.5 py-3 text-sm leading-5 {classes}")
+        >
+            <svg aria-hidden="true" viewBox="0 0 20 20" class="mt-0.5 h-4 w-4 shrink-0 fill-current">
+                <path d="M10 2a8 8 0 1 0 0 16 8 8 0 0 0 0-16Zm.75 11.5h-1.5V9h1.5v4.5ZM10 7.75a1 1 0 1 1 0-2 1 1 0 0 1 0 2Z" />
+            </svg>
+            <p>{message.text}</p>
+        </div>
+    }
+}
+
+/// A labelled input with its hint and error tied to it for assistive technology.
+#[component]
+pub fn Field(
+    #[prop(into)] name: String,
+    #[prop(into)] label: String,
+    #[prop(into, default = "text".to_string())] kind: String,
+    #[prop(into, default = String::new())] value: String,
+    #[prop(into, default = String::new())] autocomplete: String,
+    #[prop(default = None)] error: Option<String>,
+    #[prop(optional, into)] hint: Option<String>,
+    #[prop(default = false)] required: bool,
+    #[prop(default = false)] autofocus: bool,
+    #[prop(optional)] maxlength: Option<usize>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let invalid = error.is_some();
+    let described_by = match (invalid, hint.is_some()) {
+        (true, _) => Some(error_id.clone()),
+        (false, true) => Some(hint_id.clone()),
+        _ => None,
+    };
+    let border = if invalid {
+        "border-danger focus:border-danger focus:ring-danger/20"
+    } else {
+        "border-line focus:border-brand focus:ring-brand/20"
+    };
+    view! {
+        <div class="mb-5">
+            <label for=id.clone() class="mb-1.5 block text-sm font-medium text-ink">
+                {label}
+            </label>
+            <input
+                id=id
+                name=name
+                type=kind
+                value=value
+                autocomplete=autocomplete
+                required=required
+                autofocus=autofocus
+                maxlength=maxlength.map(|m| m.to_string())
+                aria-invalid=if invalid { "true" } else { "false" }
+                aria-describedby=described_by
+                class=format!(
+                    "block w-full rounded-brand border bg-surface px-3.5 py-2.5 text-[15px] text-ink shadow-[0_1px_2px_rgba(16,24,40,0.05)] outline-none transition placeholder:text-muted/70 focus:ring-4 {border}",
+                )
+            />
+            {hint
+                .filter(|_| !invalid)
+                .map(|h| view! { <p id=hint_id class="mt-1.5 text-[13px] text-muted">{h}</p> })}
+            {error
+                .map(|e| {
+                    view! {
+                        <p id=error_id class="mt-1.5 flex items-start gap-1.5 text-[13px] text-danger">
+                            <svg aria-hidden="true" viewBox="0 0 20 20" class="mt-0.5 h-3.5 w-3.5 shrink-0 fill-current">
+                                <path d="M10 2a8 8 0 1 0 0 16 8 8 0 0 0 0-16Zm.75 11.5h-1.5V9h1.5v4.5ZM10 7.75a1 1 0 1 1 0-2 1 1 0 0 1 0 2Z" />
+                            </svg>
+                            <span>{e}</span>
+                        </p>
+                    }
+                })}
+        </div>
+    }
+}
+
+/// The primary button of a form; shows progress while a hydrated form submits.
+#[component]
+pub fn SubmitButton(
+    #[prop(into)] label: String,
+    #[prop(into)] pending_label: String,
+    pending: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <button
+            type="submit"
+            aria-disabled=move || if pending.get() { "true" } else { "false" }
+            class="inline-flex w-full items-center justify-center gap-2 rounded-brand bg-brand px-4 py-2.5 text-[15px] font-semibold text-on-brand shadow-sm transition hover:brightness-110 focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-brand/30 active:brightness-95 aria-disabled:cursor-wait aria-disabled:opacity-80"
+        >
+            <Show when=move || pending.get()>
+                <svg aria-hidden="true" viewBox="0 0 24 24" class="h-4 w-4 animate-spin">
+                    <circle cx="12" cy="12" r="9" fill="none" stroke="currentColor" stroke-opacity="0.3" stroke-width="3" />
+                    <path d="M21 12a9 9 0 0 0-9-9" fill="none" stroke="currentColor" stroke-width="3" stroke-linecap="round" />
+                </svg>
+            </Show>
+            {move || if pending.get() { pending_label.clone() } else { label.clone() }}
+        </button>
+    }
+}
+
+/// Shown while a page's data loads (only ever seen during client-side navigation).
+#[component]
+pub fn Loading() -> impl IntoView {
+    view! {
+        <div class="space-y-4" aria-busy="true" aria-live="polite">
+            <div class="h-7 w-2/3 animate-pulse rounded bg-line/60"></div>
+            <div class="h-4 w-1/2 animate-pulse rounded bg-line/50"></div>
+            <div class="h-11 w-full animate-pulse rounded-brand bg-line/40"></div>
+            <div class="h-11 w-full animate-pulse rounded-brand bg-line/40"></div>
+        </div>
+    }
+}
+
+/// A whole-page error for when a page's data could not load.
+#[component]
+pub fn LoadError(error: crate::AppError) -> impl IntoView {
+    match error {
+        // A redirect is already under way.
+        crate::AppError::Unauthorized => view! { <Loading /> }.into_any(),
+        other => view! {
+            <div role="alert" class="text-sm text-danger">
+                <p class="font-semibold">"We couldn't load this page."</p>
+                <p class="mt-1 text-muted">{other.to_string()}</p>
+            </div>
+        }
+        .into_any(),
+    }
+}

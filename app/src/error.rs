@@ -1,0 +1,29 @@
+//! The error type every server function returns.
+
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+/// What went wrong, in terms the page can act on. The full cause of an internal error
+/// is logged on the server with the request id; the browser only sees the id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Too many sign-ins are being processed right now. Please try again in a few seconds.")]
+    Busy { retry_after_ms: u64 },
+    #[error("Please sign in to continue.")]
+    Unauthorized,
+    #[error("This request could not be verified. Reload the page and try again.")]
+    Forbidden,
+    #[error("Something went wrong on our side. Please try again. (Reference: {reference})")]
+    Internal { reference: String },
+    #[error("The request could not be processed: {0}")]
+    Request(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Request(value.to_string())
+    }
+}

@@ -1,0 +1,30 @@
+//! The words for every message id a flow can carry (English; translations come with
+//! localisation). Kept in one place so wording is reviewed together.
+
+use std::collections::BTreeMap;
+
+/// Renders a message id with its arguments. Unknown ids fall back to a generic text
+/// rather than showing the id.
+pub fn text(id: &str, args: &BTreeMap<String, String>) -> String {
+    let arg = |k: &str| args.get(k).cloned().unwrap_or_default();
+    match id {
+        "flow.expired" => "That sign-in page had expired, so we started a fresh one. Please try again.".into(),
+        "flow.completed" => "That form was already submitted. Please start again.".into(),
+        "flow.csrf" => "We couldn't verify that request came from this page. Please try again.".into(),
+        "login.invalid_credentials" => "That email and password combination didn't work. Check them and try again.".into(),
+        "registration.not_possible" => "We couldn't create an account with these details. If you already have an account, sign in instead.".into(),
+        "email.empty" => "Enter your email address.".into(),
+        "email.too_long" => "This email address is too long.".into(),
+        "email.invalid" => "Enter a valid email address, like name@example.com.".into(),
+        "password.empty" => "Choose a password.".into(),
+        "password.too_short" => format!("Use at least {} characters.", arg("min")),
+        "password.too_long" => format!("Use at most {} characters.", arg("max")),
+        "password.too_common" => "This password is too common or easy to guess. Try a longer phrase of unrelated words.".into(),
+        "name.too_long" => format!("Use at most {} characters.", arg("max")),
+        "name.invalid" => "Names can't contain control characters.".into(),
+        "session.signed_out" => "You've signed out.".into(),
+        "session.expired" => "Your session ended. Please sign in again.".into(),
+        "service.busy" => "We're handling a lot of sign-ins right now. Please try again in a moment.".into(),
+        _ => "Something needs your attention. Please try again.".into(),
+    }
+}

@@ -1,0 +1,138 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::{SignOut, account};
+use crate::components::{BrandMark, Footer, LoadError, use_brand};
+use crate::views::AccountView;
+
+/// `/account`: the signed-in customer's home.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| account());
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <Title text="Your account" />
+        <div class="flex min-h-screen flex-col">
+            <Suspense fallback=|| view! { <Header view=None sign_out=None /> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(view) => view! {
+                            <Header view=Some(view.clone()) sign_out=Some(sign_out) />
+                            <AccountBody view />
+                        }.into_any(),
+                        Err(error) => view! {
+                            <Header view=None sign_out=None />
+                            <main class="mx-auto w-full max-w-3xl flex-1 px-4 py-10"><LoadError error /></main>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <Footer />
+        </div>
+    }
+}
+
+#[component]
+fn Header(view: Option<AccountView>, sign_out: Option<ServerAction<SignOut>>) -> impl IntoView {
+    let brand = use_brand();
+    view! {
+        <header class="border-b border-line bg-surface">
+            <div class="mx-auto flex h-16 w-full max-w-3xl items-center justify-between px-4">
+                <a href="/account" class="flex items-center gap-2.5">
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let name = brand.await.map(|b| b.name).unwrap_or_default();
+                            view! {
+                                <BrandMark name=name.clone() size="h-8 w-8 text-sm" />
+                                <span class="text-[15px] font-semibold tracking-tight">{name}</span>
+                            }
+                        })}
+                    </Suspense>
+                </a>
+                {match (view, sign_out) {
+                    (Some(view), Some(action)) => view! {
+                        <ActionForm action attr:data-testid="sign-out-form">
+                            <input type="hidden" name="csrf_token" value=view.csrf_token />
+                            <button
+                                type="submit"
+                                class="rounded-brand border border-line bg-surface px-3.5 py-2 text-sm font-medium text-ink shadow-sm transition hover:bg-canvas focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-brand/20"
+                            >
+                                "Sign out"
+                            </button>
+                        </ActionForm>
+                    }.into_any(),
+                    _ => ().into_any(),
+                }}
+            </div>
+        </header>
+    }
+}
+
+#[component]
+fn AccountBody(view: AccountView) -> impl IntoView {
+    let first_name = view
+        .display_name
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_string();
+    view! {
+        <main class="mx-auto w-full max-w-3xl flex-1 px-4 py-10">
+            <h1 class="text-[28px] font-semibold leading-9 tracking-tight">
+                {format!("Hello, {first_name}")}
+            </h1>
+            <p class="mt-1 text-[15px] text-muted">"Your account, in one place."</p>
+
+            <section aria-labelledby="profile-heading" class="mt-8 rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
+                <div class="border-b border-line px-6 py-4">
+                    <h2 id="profile-heading" class="text-base font-semibold">"Profile"</h2>
+                </div>
+                <dl class="divide-y divide-line">
+                    <Row label="Name"><span data-testid="account-name">{view.display_name.clone()}</span></Row>
+                    <Row label="Email">
+                        <span class="flex flex-wrap items-center gap-2">
+                            <span data-testid="account-email" class="break-all">{view.email.clone()}</span>
+                            {if view.email_verified {
+                                view! { <span class="rounded-full bg-success/10 px-2 py-0.5 text-xs font-medium text-success">"Verified"</span> }.into_any()
+                            } else {
+                                view! { <span class="rounded-full bg-line/60 px-2 py-0.5 text-xs font-medium text-muted">"Not verified yet"</span> }.into_any()
+                            }}
+                        </span>
+                    </Row>
+                    <Row label="Member since"><span data-testid="account-member-since">{view.member_since.clone()}</span></Row>
+                </dl>
+            </section>
+
+            <section aria-labelledby="security-heading" class="mt-6 rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
+                <div class="border-b border-line px-6 py-4">
+                    <h2 id="security-heading" class="text-base font-semibold">"Sign-in and security"</h2>
+                </div>
+                <dl class="divide-y divide-line">
+                    <Row label="Password">
+                        {if view.has_password { "Set" } else { "Not set" }}
+                    </Row>
+                    <Row label="This session">
+                        {format!("Signed in {} ({})", view.signed_in_at, method_label(&view.sign_in_method))}
+                    </Row>
+                </dl>
+            </section>
+        </main>
+    }
+}
+
+fn method_label(method: &str) -> &'static str {
+    match method {
+        "pwd" => "password",
+        _ => "other method",
+    }
+}
+
+#[component]
+fn Row(#[prop(into)] label: String, children: Children) -> impl IntoView {
+    view! {
+        <div class="grid gap-1 px-6 py-4 sm:grid-cols-[11rem_1fr] sm:gap-4">
+            <dt class="text-sm font-medium text-muted">{label}</dt>
+            <dd class="text-[15px] text-ink">{children()}</dd>
+        </div>
+    }
+}

@@ -1,0 +1,304 @@
+//! Server-side plumbing for server functions: the request's tenant, browser, client and
+//! session, typed. Provided by the `server` crate through Leptos context.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use http::header::{COOKIE, SET_COOKIE, USER_AGENT};
+use http::request::Parts;
+use http::{HeaderValue, StatusCode};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use portico_identity::audit::ClientInfo;
+use portico_identity::flows::login::{FlowError, SignedIn};
+use portico_identity::flows::{BrowserBinding, Flow};
+use portico_identity::secrets::constant_time_eq;
+use portico_identity::sessions::{AUTH_KEY, AuthState, SessionCheck};
+use portico_identity::tenants::ResolvedTenant;
+use portico_identity::{Engine, StoreError};
+use tower_sessions::Session;
+
+use crate::AppError;
+use crate::views::{FlowView, MessageView, Tone};
+
+/// The services every server function reaches, provided once per request.
+#[derive(Clone)]
+pub struct AppContext {
+    pub engine: Engine,
+    pub cookies: CookiePolicy,
+}
+
+/// How Portico's own cookies are written: `Secure` and `__Host-` prefixed over https.
+#[derive(Clone, Copy, Debug)]
+pub struct CookiePolicy {
+    pub secure: bool,
+}
+
+impl CookiePolicy {
+    pub fn session_cookie_name(self) -> &'static str {
+        if self.secure {
+            "__Host-portico_session"
+        } else {
+            "portico_session"
+        }
+    }
+
+    pub fn csrf_cookie_name(self) -> &'static str {
+        if self.secure {
+            "__Host-portico_csrf"
+        } else {
+            "portico_csrf"
+        }
+    }
+}
+
+/// The tenant that serves this request, resolved from its Host by the server.
+#[derive(Clone)]
+pub struct RequestTenant(pub Arc<ResolvedTenant>);
+
+/// The client's address as the server saw it.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub IpAddr);
+
+/// The nonce of this response's Content-Security-Policy.
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+/// The request id the server assigned (also in the `x-request-id` header).
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+/// Browser cookie value minted during this request, so two uses agree.
+#[derive(Clone)]
+struct MintedBrowserCookie(String);
+
+/// The `:root` custom properties of the request's tenant theme.
+pub fn theme_css() -> String {
+    use_context::<Parts>()
+        .and_then(|p| p.extensions.get::<RequestTenant>().cloned())
+        .map(|t| t.0.theme.css_variables())
+        .unwrap_or_else(|| portico_identity::branding::ThemeTokens::default().css_variables())
+}
+
+/// Everything a server function needs about its request.
+pub struct Req {
+    pub engine: Engine,
+    pub tenant: Arc<ResolvedTenant>,
+    pub parts: Parts,
+    pub cookies: CookiePolicy,
+    pub response: ResponseOptions,
+}
+
+impl Req {
+    pub fn get() -> Result<Self, AppError> {
+        let ctx = use_context::<AppContext>().ok_or_else(|| internal("AppContext missing"))?;
+        let parts = use_context::<Parts>().ok_or_else(|| internal("request parts missing"))?;
+        let response =
+            use_context::<ResponseOptions>().ok_or_else(|| internal("response options missing"))?;
+        let tenant = parts
+            .extensions
+            .get::<RequestTenant>()
+            .cloned()
+            .ok_or_else(|| internal("tenant missing"))?;
+        Ok(Self {
+            engine: ctx.engine,
+            tenant: tenant.0,
+            parts,
+            cookies: ctx.cookies,
+            response,
+        })
+    }
+
+    pub fn client(&self) -> ClientInfo {
+        ClientInfo {
+            ip: self
+                .parts
+                .extensions
+                .get::<ClientAddr>()
+                .map(|a| a.0.to_string()),
+            user_agent: self
+                .parts
+                .headers
+                .get(USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+        }
+    }
+
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.parts
+            .headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    }
+
+    /// This browser's binding, minting (and setting) the CSRF cookie if it has none.
+    pub fn browser(&self) -> BrowserBinding {
+        let name = self.cookies.csrf_cookie_name();
+        if let Some(value) = self
+            .cookie(name)
+            .filter(|v| v.len() >= 32 && v.len() <= 128)
+        {
+            return BrowserBinding::from_cookie(&value);
+        }
+        if let Some(minted) = use_context::<MintedBrowserCookie>() {
+            return BrowserBinding::from_cookie(&minted.0);
+        }
+        let value = BrowserBinding::new_cookie_value();
+        let secure = if self.cookies.secure { "; Secure" } else { "" };
+        let cookie =
+            format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000{secure}");
+        if let Ok(header) = HeaderValue::from_str(&cookie) {
+            self.response.append_header(SET_COOKIE, header);
+        }
+        provide_context(MintedBrowserCookie(value.clone()));
+        BrowserBinding::from_cookie(&value)
+    }
+
+    pub fn session(&self) -> Result<Session, AppError> {
+        self.parts
+            .extensions
+            .get::<Session>()
+            .cloned()
+            .ok_or_else(|| internal("session layer missing"))
+    }
+
+    /// The signed-in customer, after checking the session's timeouts and tenant. An
+    /// ended session is cleared on the spot.
+    pub async fn auth(&self) -> Result<Option<AuthState>, AppError> {
+        let session = self.session()?;
+        let Some(mut auth) = session
+            .get::<AuthState>(AUTH_KEY)
+            .await
+            .map_err(session_err)?
+        else {
+            return Ok(None);
+        };
+        match self.engine.check_session(&auth, self.tenant.tenant.id) {
+            SessionCheck::Valid => Ok(Some(auth)),
+            SessionCheck::Touch => {
+                auth.last_seen_at = self.engine.now();
+                session.insert(AUTH_KEY, &auth).await.map_err(session_err)?;
+                Ok(Some(auth))
+            }
+            SessionCheck::Ended(_) => {
+                session.flush().await.map_err(session_err)?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Starts a signed-in session with a fresh id.
+    pub async fn sign_in(&self, signed_in: &SignedIn) -> Result<(), AppError> {
+        let session = self.session()?;
+        session.cycle_id().await.map_err(session_err)?;
+        session
+            .insert(AUTH_KEY, AuthState::from_sign_in(signed_in))
+            .await
+            .map_err(session_err)
+    }
+
+    /// Ends the session on the server and clears its cookie.
+    pub async fn sign_out(&self) -> Result<(), AppError> {
+        self.session()?.flush().await.map_err(session_err)
+    }
+
+    /// Checks the token a signed-in form echoes.
+    pub fn check_session_csrf(auth: &AuthState, token: &str) -> bool {
+        constant_time_eq(auth.csrf_token.as_bytes(), token.as_bytes())
+    }
+
+    /// Sends the browser to `path`: a 303 for a plain form post or page load, a
+    /// client-side navigation for a hydrated page.
+    pub fn redirect(&self, path: &str) {
+        leptos_axum::redirect(path);
+        let accepts_html = self
+            .parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"));
+        if accepts_html && self.parts.method == http::Method::POST {
+            self.response.set_status(StatusCode::SEE_OTHER);
+        }
+    }
+
+    pub fn flow_view(&self, flow: &Flow) -> FlowView {
+        let policy = &self.tenant.tenant.policy.password;
+        FlowView {
+            id: flow.id.to_string(),
+            csrf_token: flow.csrf_token.clone(),
+            messages: flow
+                .messages
+                .iter()
+                .map(|m| MessageView {
+                    id: m.id.clone(),
+                    tone: match m.kind {
+                        portico_identity::flows::MessageKind::Info => Tone::Info,
+                        portico_identity::flows::MessageKind::Error => Tone::Error,
+                    },
+                    field: m.field.clone(),
+                    text: crate::messages::text(&m.id, &m.args),
+                })
+                .collect(),
+            email: flow.context.email.clone().unwrap_or_default(),
+            display_name: flow.context.display_name.clone().unwrap_or_default(),
+            return_to: flow.return_to.clone(),
+            password_min_length: policy.min_length,
+            password_max_length: policy.max_length,
+        }
+    }
+
+    fn request_id(&self) -> String {
+        self.parts
+            .extensions
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_else(|| "unknown".into())
+    }
+
+    /// Logs an internal failure once, with the request id, and returns what the
+    /// browser may see.
+    pub fn internal(&self, cause: &dyn std::error::Error) -> AppError {
+        let reference = self.request_id();
+        tracing::error!(request_id = %reference, error = %cause, source = ?cause.source(), "request failed");
+        AppError::Internal { reference }
+    }
+
+    pub fn flow_error(&self, err: FlowError) -> AppError {
+        match err {
+            FlowError::Busy { retry_after_ms } => {
+                self.response.set_status(StatusCode::TOO_MANY_REQUESTS);
+                let secs = retry_after_ms.div_ceil(1000).max(1);
+                if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                    self.response.insert_header(http::header::RETRY_AFTER, v);
+                }
+                AppError::Busy { retry_after_ms }
+            }
+            other => self.internal(&other),
+        }
+    }
+
+    pub fn store_error(&self, err: StoreError) -> AppError {
+        self.internal(&err)
+    }
+}
+
+fn internal(what: &str) -> AppError {
+    tracing::error!(what, "server function context incomplete");
+    AppError::Internal {
+        reference: "context".into(),
+    }
+}
+
+fn session_err(err: tower_sessions::session::Error) -> AppError {
+    tracing::error!(error = %err, "session store failed");
+    AppError::Internal {
+        reference: "session".into(),
+    }
+}

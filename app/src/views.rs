@@ -1,0 +1,72 @@
+//! What the pages receive from the server: plain, serialisable, and free of secrets
+//! (except the CSRF token a form must echo).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Tone {
+    Info,
+    Error,
+}
+
+/// A message ready to show, already in the customer's language.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub id: String,
+    pub tone: Tone,
+    pub field: Option<String>,
+    pub text: String,
+}
+
+/// A login or registration flow as its page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowView {
+    pub id: String,
+    pub csrf_token: String,
+    pub messages: Vec<MessageView>,
+    pub email: String,
+    pub display_name: String,
+    /// Where signing in from here returns to, for links between login and register.
+    pub return_to: Option<String>,
+    pub password_min_length: usize,
+    pub password_max_length: usize,
+}
+
+impl FlowView {
+    /// Messages that belong to no field: shown above the form.
+    pub fn general_messages(&self) -> Vec<MessageView> {
+        self.messages
+            .iter()
+            .filter(|m| m.field.is_none())
+            .cloned()
+            .collect()
+    }
+
+    /// The first error for `field`, shown under that input.
+    pub fn field_error(&self, field: &str) -> Option<String> {
+        self.messages
+            .iter()
+            .find(|m| m.field.as_deref() == Some(field) && m.tone == Tone::Error)
+            .map(|m| m.text.clone())
+    }
+}
+
+/// The brand a page is dressed in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrandView {
+    pub name: String,
+}
+
+/// The signed-in customer's account page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub display_name: String,
+    pub email: String,
+    pub email_verified: bool,
+    pub member_since: String,
+    pub signed_in_at: String,
+    pub sign_in_method: String,
+    pub has_password: bool,
+    /// Echoed by the sign-out form.
+    pub csrf_token: String,
+}

@@ -1,0 +1,421 @@
+//! Typed configuration: built-in defaults, then `portico.toml`, then environment
+//! variables `PORTICO__SECTION__KEY`. Validated at start with errors that name the key.
+//! Every option is documented in `portico.example.toml`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub session: SessionConfig,
+    pub flows: FlowConfig,
+    pub password_hashing: PasswordHashingConfig,
+    pub tenant: DefaultTenantConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address and port to listen on.
+    pub address: SocketAddr,
+    /// The public URL customers use; links and cookie security follow it.
+    pub base_url: String,
+    /// Where the built site (`pkg/` with the wasm, JS and CSS) lives.
+    pub site_root: PathBuf,
+    /// Largest request body accepted; larger ones get 413.
+    pub max_body_bytes: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://path/to/file.db` or `postgres://user:password@host/db`.
+    pub url: String,
+    pub max_connections: u32,
+    #[serde(with = "humantime_serde")]
+    pub acquire_timeout: Duration,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionConfig {
+    #[serde(with = "humantime_serde")]
+    pub idle_timeout: Duration,
+    #[serde(with = "humantime_serde")]
+    pub absolute_timeout: Duration,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FlowConfig {
+    #[serde(with = "humantime_serde")]
+    pub lifetime: Duration,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordHashingConfig {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+    /// 0 means one worker per CPU core.
+    pub workers: usize,
+    pub queue_capacity: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DefaultTenantConfig {
+    pub slug: String,
+    pub display_name: String,
+    /// Extra host names (with port where not 80/443) that this tenant serves.
+    pub hosts: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A tracing filter, e.g. `info` or `portico=debug,sqlx=warn`.
+    pub level: String,
+    pub format: LogFormat,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            address: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            base_url: "http://127.0.0.1:3000".into(),
+            site_root: PathBuf::from("target/site"),
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://data/portico.db".into(),
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            idle_timeout: Duration::from_secs(30 * 60),
+            absolute_timeout: Duration::from_secs(12 * 60 * 60),
+        }
+    }
+}
+
+impl Default for FlowConfig {
+    fn default() -> Self {
+        Self {
+            lifetime: Duration::from_secs(60 * 60),
+        }
+    }
+}
+
+impl Default for PasswordHashingConfig {
+    fn default() -> Self {
+        Self {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+            workers: 0,
+            queue_capacity: 256,
+        }
+    }
+}
+
+impl Default for DefaultTenantConfig {
+    fn default() -> Self {
+        Self {
+            slug: "demo".into(),
+            display_name: "Portico Demo".into(),
+            hosts: vec!["localhost:3000".into()],
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: LogFormat::Text,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            session: SessionConfig::default(),
+            flows: FlowConfig::default(),
+            password_hashing: PasswordHashingConfig::default(),
+            tenant: DefaultTenantConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+/// A configuration problem, naming the key at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("invalid configuration: {0}")]
+    Parse(String),
+    #[error("invalid configuration: `{key}` {problem}")]
+    Invalid { key: &'static str, problem: String },
+}
+
+fn invalid(key: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        problem: problem.into(),
+    }
+}
+
+impl Config {
+    /// Loads defaults, then `file` if it exists, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        let path = file
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("portico.toml"));
+        if file.is_some() && !path.exists() {
+            return Err(ConfigError::Parse(format!(
+                "the configuration file {} does not exist",
+                path.display()
+            )));
+        }
+        if path.exists() {
+            figment = figment.merge(Toml::file(&path));
+        }
+        figment = figment.merge(Env::prefixed("PORTICO__").split("__"));
+        Self::from_figment(figment)
+    }
+
+    pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let config: Config = figment.extract().map_err(|e| {
+            let messages: Vec<String> = e.into_iter().map(|e| e.to_string()).collect();
+            ConfigError::Parse(messages.join("; "))
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let base = url::Url::parse(&self.server.base_url)
+            .map_err(|e| invalid("server.base_url", format!("is not a URL: {e}")))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(invalid(
+                "server.base_url",
+                "must start with http:// or https://",
+            ));
+        }
+        if base.host_str().is_none() || base.query().is_some() || base.fragment().is_some() {
+            return Err(invalid(
+                "server.base_url",
+                "must be an origin like https://login.example.com",
+            ));
+        }
+        if base.path() != "/" {
+            return Err(invalid(
+                "server.base_url",
+                "cannot have a path; Portico serves from the root of its host",
+            ));
+        }
+        if !(1024..=16 * 1024 * 1024).contains(&self.server.max_body_bytes) {
+            return Err(invalid(
+                "server.max_body_bytes",
+                "must be between 1024 and 16777216",
+            ));
+        }
+        let db = &self.database.url;
+        if !(db.starts_with("sqlite:")
+            || db.starts_with("postgres://")
+            || db.starts_with("postgresql://"))
+        {
+            return Err(invalid(
+                "database.url",
+                "must start with sqlite:, postgres:// or postgresql://",
+            ));
+        }
+        if self.database.max_connections == 0 {
+            return Err(invalid("database.max_connections", "must be at least 1"));
+        }
+        if self.session.idle_timeout.is_zero() {
+            return Err(invalid("session.idle_timeout", "must be greater than zero"));
+        }
+        if self.session.absolute_timeout < self.session.idle_timeout {
+            return Err(invalid(
+                "session.absolute_timeout",
+                "must be at least session.idle_timeout",
+            ));
+        }
+        if self.flows.lifetime < Duration::from_secs(60) {
+            return Err(invalid("flows.lifetime", "must be at least one minute"));
+        }
+        let h = &self.password_hashing;
+        if h.memory_kib < 8 * 1024 {
+            return Err(invalid(
+                "password_hashing.memory_kib",
+                "must be at least 8192 (8 MiB)",
+            ));
+        }
+        if !(1..=16).contains(&h.iterations) {
+            return Err(invalid(
+                "password_hashing.iterations",
+                "must be between 1 and 16",
+            ));
+        }
+        if !(1..=16).contains(&h.parallelism) {
+            return Err(invalid(
+                "password_hashing.parallelism",
+                "must be between 1 and 16",
+            ));
+        }
+        if h.queue_capacity == 0 {
+            return Err(invalid(
+                "password_hashing.queue_capacity",
+                "must be at least 1",
+            ));
+        }
+        let slug = &self.tenant.slug;
+        if slug.is_empty()
+            || slug.len() > 63
+            || !slug
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(invalid(
+                "tenant.slug",
+                "must be 1–63 characters of a-z, 0-9 and -",
+            ));
+        }
+        if self.tenant.display_name.trim().is_empty()
+            || self.tenant.display_name.chars().count() > 200
+        {
+            return Err(invalid("tenant.display_name", "must be 1–200 characters"));
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log.level)
+            .map_err(|e| invalid("log.level", format!("is not a valid filter: {e}")))?;
+        Ok(())
+    }
+
+    /// Whether the public URL is https, which turns on Secure cookies and HSTS.
+    pub fn is_https(&self) -> bool {
+        self.server.base_url.starts_with("https://")
+    }
+
+    /// The host (and port) of the public base URL.
+    pub fn base_host(&self) -> String {
+        url::Url::parse(&self.server.base_url)
+            .ok()
+            .and_then(|u| {
+                u.host_str().map(|h| match u.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_string(),
+                })
+            })
+            .unwrap_or_default()
+    }
+
+    /// The public base URL without a trailing slash.
+    pub fn base_url(&self) -> String {
+        self.server.base_url.trim_end_matches('/').to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(toml: &str) -> Result<Config, ConfigError> {
+        Config::from_figment(
+            Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(toml)),
+        )
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let c = with("").unwrap();
+        assert_eq!(c.server.address.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.database.url, "sqlite://data/portico.db");
+        assert!(!c.is_https());
+        assert_eq!(c.base_host(), "127.0.0.1:3000");
+    }
+
+    #[test]
+    fn durations_are_human() {
+        let c = with("[session]\nidle_timeout = \"15m\"\nabsolute_timeout = \"8h\"").unwrap();
+        assert_eq!(c.session.idle_timeout, Duration::from_secs(900));
+        assert_eq!(c.session.absolute_timeout, Duration::from_secs(8 * 3600));
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let cases = [
+            ("[server]\naddress = \"nonsense\"", "server.address"),
+            ("[server]\nbase_url = \"ftp://x\"", "server.base_url"),
+            (
+                "[server]\nbase_url = \"https://x.example/app\"",
+                "server.base_url",
+            ),
+            ("[database]\nurl = \"mysql://x\"", "database.url"),
+            ("[session]\nidle_timeout = \"0s\"", "session.idle_timeout"),
+            (
+                "[session]\nidle_timeout = \"2h\"\nabsolute_timeout = \"1h\"",
+                "session.absolute_timeout",
+            ),
+            ("[session]\nidle_timeout = \"soon\"", "idle_timeout"),
+            (
+                "[password_hashing]\nmemory_kib = 1",
+                "password_hashing.memory_kib",
+            ),
+            ("[tenant]\nslug = \"Not A Slug\"", "tenant.slug"),
+            ("[server]\nunknown_key = 1", "unknown_key"),
+            ("[log]\nformat = \"xml\"", "format"),
+        ];
+        for (toml, key) in cases {
+            let err = with(toml).expect_err(toml).to_string();
+            assert!(
+                err.contains(key),
+                "{toml:?} gave {err:?}, which does not name {key}"
+            );
+        }
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("portico.toml", "[server]\naddress = \"127.0.0.1:4000\"")?;
+            jail.set_env("PORTICO__SERVER__ADDRESS", "0.0.0.0:8080");
+            jail.set_env("PORTICO__DATABASE__URL", "postgres://u:p@localhost/db");
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.server.address.to_string(), "0.0.0.0:8080");
+            assert_eq!(c.database.url, "postgres://u:p@localhost/db");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,317 @@
+//! The `portico` server: configuration, wiring, the routes that are not pages, and the
+//! middleware around everything.
+
+pub mod config;
+pub mod error;
+pub mod middleware;
+pub mod session_store;
+pub mod telemetry;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{FromRef, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use leptos::config::{Env, LeptosOptions};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use portico_app::ssr::{AppContext, CookiePolicy, CspNonce, RequestTenant};
+use portico_app::{App, shell};
+use portico_identity::credentials::hasher::{HasherConfig, PasswordHasher};
+use portico_identity::store::{Db, DbOptions};
+use portico_identity::tenants::DefaultTenantSpec;
+use portico_identity::{Engine, Settings, SystemClock};
+use portico_migrations::{Migrator, MigratorTrait};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+pub use config::Config;
+
+use session_store::DbSessionStore;
+
+/// Shared state of every request.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub config: Arc<Config>,
+    pub engine: Engine,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Why Portico could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("could not create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("could not open the database (database.url): {0}")]
+    Database(#[source] portico_identity::StoreError),
+    #[error("could not migrate the database: {0}")]
+    Migrate(#[source] sea_orm::DbErr),
+    #[error("could not start password hashing: {0}")]
+    Hasher(#[source] portico_identity::credentials::hasher::HashError),
+    #[error("could not create the default tenant: {0}")]
+    Tenant(#[source] portico_identity::tenants::TenantError),
+}
+
+/// Creates the directory of a SQLite database file if needed.
+fn ensure_sqlite_dir(url: &str) -> Result<(), StartError> {
+    let Some(rest) = url.strip_prefix("sqlite:") else {
+        return Ok(());
+    };
+    let path = rest.trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() || path.starts_with(":memory:") || path.starts_with("file:") {
+        return Ok(());
+    }
+    if let Some(dir) = Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|source| StartError::DataDir {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// Opens the database and runs every pending migration.
+pub async fn open_database(config: &Config) -> Result<Db, StartError> {
+    ensure_sqlite_dir(&config.database.url)?;
+    let db = Db::connect(&DbOptions {
+        url: config.database.url.clone(),
+        max_connections: config.database.max_connections,
+        acquire_timeout: config.database.acquire_timeout,
+    })
+    .await
+    .map_err(StartError::Database)?;
+    Migrator::up(db.conn(), None)
+        .await
+        .map_err(StartError::Migrate)?;
+    Ok(db)
+}
+
+/// Builds everything a running server needs: database (migrated), hashing pool,
+/// engine, and the default tenant with its theme.
+pub async fn build_state(config: Config) -> Result<AppState, StartError> {
+    build_state_with_clock(config, Arc::new(SystemClock)).await
+}
+
+/// [`build_state`] with a chosen clock (tests move time forward to expire things).
+pub async fn build_state_with_clock(
+    config: Config,
+    clock: Arc<dyn portico_identity::Clock>,
+) -> Result<AppState, StartError> {
+    let db = open_database(&config).await?;
+    let h = &config.password_hashing;
+    let hasher = PasswordHasher::start(HasherConfig {
+        memory_kib: h.memory_kib,
+        iterations: h.iterations,
+        parallelism: h.parallelism,
+        workers: if h.workers == 0 {
+            HasherConfig::default().workers
+        } else {
+            h.workers
+        },
+        queue_capacity: h.queue_capacity,
+    })
+    .map_err(StartError::Hasher)?;
+    let engine = Engine::new(
+        db,
+        clock,
+        hasher,
+        Settings {
+            flow_lifetime: config.flows.lifetime,
+            session_idle_timeout: config.session.idle_timeout,
+            session_absolute_timeout: config.session.absolute_timeout,
+        },
+    );
+    let mut hosts = config.tenant.hosts.clone();
+    hosts.push(config.base_host());
+    engine
+        .ensure_default_tenant(&DefaultTenantSpec {
+            slug: config.tenant.slug.clone(),
+            display_name: config.tenant.display_name.clone(),
+            base_url: config.base_url(),
+            hosts,
+        })
+        .await
+        .map_err(StartError::Tenant)?;
+    let leptos_options = LeptosOptions::builder()
+        .output_name("portico")
+        .site_root(config.server.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.server.address)
+        .env(if std::env::var_os("LEPTOS_WATCH").is_some() {
+            Env::DEV
+        } else {
+            Env::PROD
+        })
+        .build();
+    Ok(AppState {
+        leptos_options,
+        config: Arc::new(config),
+        engine,
+    })
+}
+
+/// Every route of Portico, with its middleware.
+pub fn router(state: AppState) -> Router {
+    let app_ctx = AppContext {
+        engine: state.engine.clone(),
+        cookies: CookiePolicy {
+            secure: state.config.is_https(),
+        },
+    };
+    let context = move || {
+        provide_context(app_ctx.clone());
+        if let Some(nonce) = use_context::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<CspNonce>().cloned())
+        {
+            provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+        }
+    };
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.engine.clone()))
+        .with_name(app_ctx_cookie_name(&state))
+        .with_secure(state.config.is_https())
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
+            state.config.session.idle_timeout.as_secs() as i64,
+        )));
+
+    let server_fn_context = context.clone();
+    let pages = Router::new()
+        .route(
+            "/api/{*fn_name}",
+            post(move |req: Request| {
+                handle_server_fns_with_context(server_fn_context.clone(), req)
+            }),
+        )
+        .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .route("/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::resolve_tenant,
+        ));
+
+    let health = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz));
+
+    Router::new()
+        .merge(pages)
+        .merge(health)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(telemetry::request_span)
+                        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+                )
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(CatchPanicLayer::new())
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    middleware::security_headers,
+                ))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    middleware::cross_site_guard,
+                ))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    middleware::limit_body,
+                )),
+        )
+        .with_state(state)
+}
+
+fn app_ctx_cookie_name(state: &AppState) -> &'static str {
+    CookiePolicy {
+        secure: state.config.is_https(),
+    }
+    .session_cookie_name()
+}
+
+async fn healthz() -> impl IntoResponse {
+    axum::Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match tokio::time::timeout(Duration::from_secs(2), state.engine.ping()).await {
+        Ok(Ok(())) => axum::Json(serde_json::json!({ "status": "ready" })).into_response(),
+        Ok(Err(err)) => {
+            tracing::error!(error = %err, "readiness check: database unavailable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({ "status": "unavailable" })),
+            )
+                .into_response()
+        }
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({ "status": "timeout" })),
+        )
+            .into_response(),
+    }
+}
+
+/// The tenant's icon: its initial on its primary colour.
+async fn favicon(req: Request) -> Response {
+    let Some(tenant) = req.extensions().get::<RequestTenant>() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let t = &tenant.0;
+    let initial = t
+        .tenant
+        .display_name
+        .chars()
+        .find(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .unwrap_or('P');
+    let svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 64 64\"><rect width=\"64\" height=\"64\" rx=\"14\" fill=\"{}\"/><text x=\"32\" y=\"44\" font-family=\"system-ui,sans-serif\" font-size=\"34\" font-weight=\"700\" text-anchor=\"middle\" fill=\"{}\">{initial}</text></svg>",
+        t.theme.primary.as_str(),
+        t.theme.on_primary.as_str()
+    );
+    Response::builder()
+        .header(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("image/svg+xml"),
+        )
+        .header(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=300"),
+        )
+        .body(Body::from(svg))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}

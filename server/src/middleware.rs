@@ -1,0 +1,218 @@
+//! Request middleware: security headers with a per-response CSP nonce, the cross-site
+//! request check, tenant resolution and the client's address.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use portico_app::ssr::{ClientAddr, CspNonce, RequestId, RequestTenant};
+use tower_http::request_id::RequestId as TowerRequestId;
+
+use crate::AppState;
+use crate::error::HttpError;
+
+/// Adds the security headers every response carries, and a fresh CSP nonce that the
+/// page's inline theme and hydration scripts use.
+pub async fn security_headers(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let nonce = STANDARD.encode(portico_identity::secrets::random_bytes::<16>());
+    req.extensions_mut().insert(CspNonce(nonce.clone()));
+    if let Some(id) = req.extensions().get::<TowerRequestId>() {
+        let id = id.header_value().to_str().unwrap_or_default().to_string();
+        req.extensions_mut().insert(RequestId(id));
+    }
+    let is_static = req.uri().path().starts_with("/pkg/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; font-src 'self'; \
+         connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; \
+         object-src 'none'"
+    );
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+    );
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    if state.config.is_https() {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
+    }
+    if !is_static {
+        h.entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    )
+}
+
+/// Whether a state-changing request came from this site. Browsers send
+/// `Sec-Fetch-Site` and `Origin`; a request with neither is not from a browser page and
+/// still has to pass the flow's or session's CSRF token.
+pub fn same_site_request(headers: &HeaderMap, scheme: &str) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return matches!(site.to_str(), Ok("same-origin") | Ok("none"));
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    origin.eq_ignore_ascii_case(&format!("{scheme}://{host}"))
+}
+
+/// Refuses cross-site state-changing requests with 403 before anything runs.
+pub async fn cross_site_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !is_safe(req.method()) {
+        let scheme = if state.config.is_https() {
+            "https"
+        } else {
+            "http"
+        };
+        if !same_site_request(req.headers(), scheme) {
+            tracing::warn!(path = %req.uri().path(), "refused a cross-site request");
+            return HttpError::CROSS_SITE.into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// Reads the whole request body up to `server.max_body_bytes`; anything larger, with or
+/// without a Content-Length, gets 413 before a handler sees a byte.
+pub async fn limit_body(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let limit = state.config.server.max_body_bytes;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return HttpError::TOO_LARGE.into_response();
+    }
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+        Err(_) => HttpError::TOO_LARGE.into_response(),
+    }
+}
+
+/// Resolves the tenant from the Host header and records the client's address.
+pub async fn resolve_tenant(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()));
+    let Some(host) = host.filter(|h| !h.is_empty() && h.len() <= 255) else {
+        return HttpError::BAD_HOST.into_response();
+    };
+    match state.engine.resolve_tenant(&host).await {
+        Ok(tenant) => {
+            req.extensions_mut().insert(RequestTenant(tenant));
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "tenant resolution failed");
+            return HttpError::UNAVAILABLE.into_response();
+        }
+    }
+    if let Some(ConnectInfo(addr)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
+        req.extensions_mut().insert(ClientAddr(addr.ip()));
+    }
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn cross_site_decisions() {
+        let host = ("host", "login.example.com");
+        assert!(same_site_request(
+            &headers(&[host, ("sec-fetch-site", "same-origin")]),
+            "https"
+        ));
+        assert!(same_site_request(
+            &headers(&[host, ("sec-fetch-site", "none")]),
+            "https"
+        ));
+        assert!(!same_site_request(
+            &headers(&[host, ("sec-fetch-site", "cross-site")]),
+            "https"
+        ));
+        assert!(!same_site_request(
+            &headers(&[host, ("sec-fetch-site", "same-site")]),
+            "https"
+        ));
+        assert!(same_site_request(
+            &headers(&[host, ("origin", "https://login.example.com")]),
+            "https"
+        ));
+        assert!(!same_site_request(
+            &headers(&[host, ("origin", "http://login.example.com")]),
+            "https"
+        ));
+        assert!(!same_site_request(
+            &headers(&[host, ("origin", "https://evil.example")]),
+            "https"
+        ));
+        assert!(!same_site_request(
+            &headers(&[host, ("origin", "null")]),
+            "https"
+        ));
+        assert!(same_site_request(&headers(&[host]), "https"));
+    }
+}

@@ -1,0 +1,392 @@
+//! The integration harness: a real router on a fresh database (SQLite, or PostgreSQL
+//! when `PORTICO_TEST_POSTGRES_URL` is set), driven in-process with `oneshot`, with a
+//! cookie jar that behaves like a browser's.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, Response, StatusCode, header};
+use chrono::Utc;
+use portico_identity::ManualClock;
+use portico_server::{AppState, Config, build_state_with_clock, router};
+use sea_orm::{ConnectionTrait, Database};
+use tower::ServiceExt;
+
+pub const HOST: &str = "127.0.0.1:3000";
+pub const ORIGIN: &str = "http://127.0.0.1:3000";
+pub const STRONG_PASSWORD: &str = "correct horse battery staple";
+
+#[derive(Clone, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Backend {
+    pub fn postgres() -> Option<Self> {
+        std::env::var("PORTICO_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(Backend::Postgres)
+    }
+}
+
+/// Runs a test body on SQLite and, when configured, on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::common::Backend::Sqlite).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    match $crate::common::Backend::postgres() {
+                        Some(backend) => super::$name(backend).await,
+                        None => eprintln!("skipped: PORTICO_TEST_POSTGRES_URL is not set"),
+                    }
+                }
+            }
+        )*
+    };
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub clock: Arc<ManualClock>,
+    _dir: tempfile::TempDir,
+    pg_drop: Option<(String, String)>,
+}
+
+/// A configuration for tests: cheap password hashing, a temporary database.
+pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
+    let mut config = Config::default();
+    config.database.url = database_url;
+    config.database.max_connections = 5;
+    config.server.site_root = dir.join("site");
+    config.password_hashing.memory_kib = 1024;
+    config.password_hashing.iterations = 1;
+    config.password_hashing.workers = 2;
+    config
+}
+
+impl TestApp {
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (url, pg_drop) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}/portico.db", dir.path().display()),
+                None,
+            ),
+            Backend::Postgres(admin_url) => {
+                let name = format!("portico_test_{}", uuid::Uuid::now_v7().simple());
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect to PostgreSQL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let mut url =
+                    url::Url::parse(&admin_url).expect("PORTICO_TEST_POSTGRES_URL is a URL");
+                url.set_path(&name);
+                (url.to_string(), Some((admin_url, name)))
+            }
+        };
+        let mut config = test_config(dir.path(), url);
+        adjust(&mut config);
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let state = build_state_with_clock(config, clock.clone())
+            .await
+            .expect("state");
+        Self {
+            router: router(state.clone()),
+            state,
+            clock,
+            _dir: dir,
+            pg_drop,
+        }
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser {
+            router: self.router.clone(),
+            cookies: BTreeMap::new(),
+            host: HOST.to_string(),
+            origin: Some(ORIGIN.to_string()),
+        }
+    }
+
+    pub async fn user_count(&self) -> u64 {
+        let tenant = self.state.engine.resolve_tenant(HOST).await.unwrap();
+        portico_identity::store::accounts::count_users(
+            self.state.engine.db().conn(),
+            tenant.tenant.id,
+        )
+        .await
+        .unwrap()
+    }
+
+    pub async fn cleanup(self) {
+        let TestApp { state, pg_drop, .. } = self;
+        let conn = state.engine.db().conn().clone();
+        drop(state);
+        conn.close().await.ok();
+        if let Some((admin_url, name)) = pg_drop {
+            if let Ok(admin) = Database::connect(&admin_url).await {
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await;
+                admin.close().await.ok();
+            }
+        }
+    }
+}
+
+/// A browser: keeps cookies, sends Origin and Sec-Fetch-Site like a real one.
+#[derive(Clone)]
+pub struct Browser {
+    router: Router,
+    pub cookies: BTreeMap<String, String>,
+    pub host: String,
+    pub origin: Option<String>,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> Option<String> {
+        self.headers
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_string())
+    }
+
+    /// The value of the hidden input `name` in the page's form.
+    pub fn hidden(&self, name: &str) -> Option<String> {
+        let re = regex::Regex::new(&format!(r#"name="{name}"[^>]*?value="([^"]*)""#)).unwrap();
+        re.captures(&self.body).map(|c| html_unescape(&c[1]))
+    }
+
+    pub fn message_ids(&self) -> Vec<String> {
+        let re = regex::Regex::new(r#"data-message-id="([^"]+)""#).unwrap();
+        re.captures_iter(&self.body)
+            .map(|c| c[1].to_string())
+            .collect()
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+    }
+
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+fn html_unescape(s: &str) -> String {
+    s.replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#x27;", "'")
+}
+
+pub fn form_encode(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn enc(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+impl Browser {
+    fn cookie_header(&self) -> Option<String> {
+        (!self.cookies.is_empty()).then(|| {
+            self.cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    }
+
+    fn absorb(&mut self, headers: &HeaderMap) {
+        for v in headers.get_all(header::SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            let first = v.split(';').next().unwrap();
+            let (name, value) = first.split_once('=').unwrap();
+            let removed = value.is_empty()
+                || v.to_ascii_lowercase().contains("max-age=0")
+                || v.contains("1970");
+            if removed {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_string(), value.to_string());
+            }
+        }
+    }
+
+    pub async fn send(&mut self, req: Request<Body>) -> Page {
+        let res: Response<Body> = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router answers");
+        let status = res.status();
+        let headers = res.headers().clone();
+        self.absorb(&headers);
+        let bytes = axum::body::to_bytes(res.into_body(), 8 * 1024 * 1024)
+            .await
+            .expect("body");
+        Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).to_string(),
+        }
+    }
+
+    fn request(&self, method: &str, path: &str) -> axum::http::request::Builder {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, &self.host)
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .header(header::USER_AGENT, "portico-tests/1.0");
+        if let Some(c) = self.cookie_header() {
+            b = b.header(header::COOKIE, c);
+        }
+        b
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let req = self
+            .request("GET", path)
+            .header("sec-fetch-site", "none")
+            .body(Body::empty())
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// GET, following redirects (up to 5).
+    pub async fn visit(&mut self, path: &str) -> (String, Page) {
+        let mut path = path.to_string();
+        for _ in 0..5 {
+            let page = self.get(&path).await;
+            match page.location() {
+                Some(next) if page.status.is_redirection() => path = next,
+                _ => return (path, page),
+            }
+        }
+        panic!("too many redirects from {path}");
+    }
+
+    /// Submits a form the way a browser without JavaScript does.
+    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let mut b = self
+            .request("POST", path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(origin) = &self.origin {
+            b = b
+                .header(header::ORIGIN, origin)
+                .header("sec-fetch-site", "same-origin");
+        }
+        let req = b.body(Body::from(form_encode(fields))).unwrap();
+        self.send(req).await
+    }
+
+    /// Opens the registration page and creates an account; returns where it landed.
+    pub async fn register(&mut self, email: &str, password: &str, name: &str) -> Page {
+        let (_, page) = self.visit("/register").await;
+        let flow = page
+            .hidden("flow")
+            .expect("flow id on the registration page");
+        let csrf = page
+            .hidden("csrf_token")
+            .expect("csrf token on the registration page");
+        self.post_form(
+            "/api/register/password",
+            &[
+                ("flow", &flow),
+                ("csrf_token", &csrf),
+                ("display_name", name),
+                ("email", email),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+
+    /// Opens the login page and signs in; returns the answer to the form post.
+    pub async fn login(&mut self, email: &str, password: &str) -> Page {
+        let (_, page) = self.visit("/login").await;
+        self.submit_login(&page, email, password).await
+    }
+
+    pub async fn submit_login(&mut self, page: &Page, email: &str, password: &str) -> Page {
+        let flow = page.hidden("flow").expect("flow id on the login page");
+        let csrf = page
+            .hidden("csrf_token")
+            .expect("csrf token on the login page");
+        self.post_form(
+            "/api/login/password",
+            &[
+                ("flow", &flow),
+                ("csrf_token", &csrf),
+                ("email", email),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+
+    pub async fn sign_out(&mut self) -> Page {
+        let (_, account) = self.visit("/account").await;
+        let csrf = account
+            .hidden("csrf_token")
+            .expect("sign-out token on the account page");
+        self.post_form("/api/logout", &[("csrf_token", &csrf)])
+            .await
+    }
+
+    pub fn session_cookie(&self) -> Option<String> {
+        self.cookies.get("portico_session").cloned()
+    }
+}
