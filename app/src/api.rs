@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::AppError;
-use crate::views::{AccountView, BrandView, FlowView};
+use crate::views::{AccountView, BrandView, FlowView, FormOutcome};
 
 /// The brand of the request's tenant.
 #[server(prefix = "/api", endpoint = "brand")]
@@ -78,7 +78,7 @@ pub async fn submit_login(
     #[server(default)] csrf_token: String,
     #[server(default)] email: String,
     #[server(default)] password: String,
-) -> Result<(), AppError> {
+) -> Result<FormOutcome, AppError> {
     use portico_identity::flows::login::{FlowOutcome, PasswordLogin};
     let req = crate::ssr::Req::get()?;
     let outcome = req
@@ -100,10 +100,10 @@ pub async fn submit_login(
         FlowOutcome::SignedIn(signed_in) => {
             req.sign_in(&signed_in).await?;
             req.redirect(&signed_in.return_to);
+            Ok(FormOutcome::Navigate)
         }
-        FlowOutcome::ShowFlow(id) => req.redirect(&format!("/login?flow={id}")),
+        FlowOutcome::ShowFlow(id) => req.show_flow("/login", id).await,
     }
-    Ok(())
 }
 
 /// Creates an account with email and password.
@@ -114,7 +114,7 @@ pub async fn submit_registration(
     #[server(default)] email: String,
     #[server(default)] password: String,
     #[server(default)] display_name: String,
-) -> Result<(), AppError> {
+) -> Result<FormOutcome, AppError> {
     use portico_identity::flows::login::FlowOutcome;
     use portico_identity::flows::registration::PasswordRegistration;
     let req = crate::ssr::Req::get()?;
@@ -138,10 +138,10 @@ pub async fn submit_registration(
         FlowOutcome::SignedIn(signed_in) => {
             req.sign_in(&signed_in).await?;
             req.redirect(&signed_in.return_to);
+            Ok(FormOutcome::Navigate)
         }
-        FlowOutcome::ShowFlow(id) => req.redirect(&format!("/register?flow={id}")),
+        FlowOutcome::ShowFlow(id) => req.show_flow("/register", id).await,
     }
-    Ok(())
 }
 
 /// The signed-in customer's account. Signed-out visitors are sent to sign in and

@@ -54,6 +54,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Marks the document once the browser has taken over (tests and styles can key on it).
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <leptos_meta::Stylesheet id="leptos" href="/pkg/portico.css" />
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />

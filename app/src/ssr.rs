@@ -19,7 +19,7 @@ use portico_identity::{Engine, StoreError};
 use tower_sessions::Session;
 
 use crate::AppError;
-use crate::views::{FlowView, MessageView, Tone};
+use crate::views::{FlowView, FormOutcome, MessageView, Tone};
 
 /// The services every server function reaches, provided once per request.
 #[derive(Clone)]
@@ -213,17 +213,20 @@ impl Req {
         constant_time_eq(auth.csrf_token.as_bytes(), token.as_bytes())
     }
 
-    /// Sends the browser to `path`: a 303 for a plain form post or page load, a
-    /// client-side navigation for a hydrated page.
+    /// Sends the browser to `path`: a real redirect for a page load (302) or a plain
+    /// form post (303), a client-side navigation for a hydrated page's call.
     pub fn redirect(&self, path: &str) {
         leptos_axum::redirect(path);
+        let is_page = !self.parts.uri.path().starts_with("/api/");
         let accepts_html = self
             .parts
             .headers
             .get(http::header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"));
-        if accepts_html && self.parts.method == http::Method::POST {
+        if is_page {
+            self.response.set_status(StatusCode::FOUND);
+        } else if accepts_html {
             self.response.set_status(StatusCode::SEE_OTHER);
         }
     }
@@ -252,6 +255,23 @@ impl Req {
             password_min_length: policy.min_length,
             password_max_length: policy.max_length,
         }
+    }
+
+    /// Sends the browser back to flow `id` on `page`, and hands a hydrated page the
+    /// flow to show.
+    pub async fn show_flow(
+        &self,
+        page: &str,
+        id: portico_identity::FlowId,
+    ) -> Result<FormOutcome, AppError> {
+        self.redirect(&format!("{page}?flow={id}"));
+        let flow = self
+            .engine
+            .flow_by_id(&self.tenant.tenant, id)
+            .await
+            .map_err(|e| self.store_error(e))?
+            .ok_or_else(|| internal("flow vanished"))?;
+        Ok(FormOutcome::ShowFlow(self.flow_view(&flow)))
     }
 
     fn request_id(&self) -> String {

@@ -70,3 +70,13 @@ pub struct AccountView {
     /// Echoed by the sign-out form.
     pub csrf_token: String,
 }
+
+/// What a submitted form leads to, for a hydrated page (a page without JavaScript
+/// follows the redirect instead).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FormOutcome {
+    /// The browser is being sent elsewhere (signed in, signed out).
+    Navigate,
+    /// Show this flow: it carries what to fix, or replaces one that could not continue.
+    ShowFlow(FlowView),
+}

@@ -10,7 +10,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub server: ServerConfig,
@@ -161,20 +161,6 @@ impl Default for LogConfig {
         Self {
             level: "info".into(),
             format: LogFormat::Text,
-        }
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            server: ServerConfig::default(),
-            database: DatabaseConfig::default(),
-            session: SessionConfig::default(),
-            flows: FlowConfig::default(),
-            password_hashing: PasswordHashingConfig::default(),
-            tenant: DefaultTenantConfig::default(),
-            log: LogConfig::default(),
         }
     }
 }
@@ -407,6 +393,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API fixes the error type
     fn environment_overrides_file() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("portico.toml", "[server]\naddress = \"127.0.0.1:4000\"")?;

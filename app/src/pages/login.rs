@@ -4,7 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::{SubmitLogin, login_flow};
 use crate::components::{Alert, AuthLayout, Field, LoadError, Loading, SubmitButton};
-use crate::views::FlowView;
+use crate::views::{FlowView, FormOutcome};
 
 /// `/login?flow=<id>`: sign in with email and password.
 #[component]
@@ -14,9 +14,9 @@ pub fn LoginPage() -> impl IntoView {
     let flow = Resource::new(
         move || {
             let q = query.read();
-            (q.get("flow"), q.get("return_to"), submit.version().get())
+            (q.get("flow"), q.get("return_to"))
         },
-        |(flow, return_to, _)| login_flow(flow, return_to),
+        |(flow, return_to)| login_flow(flow, return_to),
     );
     view! {
         <Title text="Sign in" />
@@ -24,7 +24,14 @@ pub fn LoginPage() -> impl IntoView {
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match flow.await {
-                        Ok(flow) => view! { <LoginForm flow submit /> }.into_any(),
+                        Ok(fetched) => {
+                            // After a hydrated submit, the action hands back the flow to show.
+                            let current = Memo::new(move |_| match submit.value().get() {
+                                Some(Ok(FormOutcome::ShowFlow(f))) if f.id == fetched.id => f,
+                                _ => fetched.clone(),
+                            });
+                            (move || view! { <LoginForm flow=current.get() submit /> }).into_any()
+                        }
                         Err(error) => view! { <LoadError error /> }.into_any(),
                     }
                 })}
@@ -50,7 +57,7 @@ fn LoginForm(flow: FlowView, submit: ServerAction<SubmitLogin>) -> impl IntoView
     let has_email = !flow.email.is_empty();
     view! {
         <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">"Sign in"</h1>
-        <p class="mt-1.5 mb-7 text-[15px] text-muted">"Welcome back. Enter your details to continue."</p>
+        <p class="mt-1.5 mb-7 text-[15px] text-muted">"Welcome back. Enter your details below."</p>
         {flow.general_messages().into_iter().map(|m| view! { <Alert message=m /> }).collect_view()}
         {move || action_error().map(|e| view! {
             <div role="alert" class="mb-5 rounded-brand border border-danger/25 bg-danger/[0.06] px-3.5 py-3 text-sm text-danger">{e}</div>

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 use super::login::urlencode;
 use crate::api::{SubmitRegistration, registration_flow};
 use crate::components::{Alert, AuthLayout, Field, LoadError, Loading, SubmitButton};
-use crate::views::FlowView;
+use crate::views::{FlowView, FormOutcome};
 
 /// `/register?flow=<id>`: create an account with email and password.
 #[component]
@@ -15,9 +15,9 @@ pub fn RegisterPage() -> impl IntoView {
     let flow = Resource::new(
         move || {
             let q = query.read();
-            (q.get("flow"), q.get("return_to"), submit.version().get())
+            (q.get("flow"), q.get("return_to"))
         },
-        |(flow, return_to, _)| registration_flow(flow, return_to),
+        |(flow, return_to)| registration_flow(flow, return_to),
     );
     view! {
         <Title text="Create your account" />
@@ -25,7 +25,14 @@ pub fn RegisterPage() -> impl IntoView {
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match flow.await {
-                        Ok(flow) => view! { <RegisterForm flow submit /> }.into_any(),
+                        Ok(fetched) => {
+                            // After a hydrated submit, the action hands back the flow to show.
+                            let current = Memo::new(move |_| match submit.value().get() {
+                                Some(Ok(FormOutcome::ShowFlow(f))) if f.id == fetched.id => f,
+                                _ => fetched.clone(),
+                            });
+                            (move || view! { <RegisterForm flow=current.get() submit /> }).into_any()
+                        }
                         Err(error) => view! { <LoadError error /> }.into_any(),
                     }
                 })}

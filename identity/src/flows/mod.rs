@@ -273,6 +273,15 @@ impl Engine {
         Ok(Ok(flow))
     }
 
+    /// A flow of this tenant, by id, whatever its state (for showing it after a step).
+    pub async fn flow_by_id(
+        &self,
+        tenant: &Tenant,
+        id: FlowId,
+    ) -> Result<Option<Flow>, StoreError> {
+        store::flows::find_by_id(self.db().conn(), tenant.id, id).await
+    }
+
     /// Opens a flow for a form submission, which must also carry the flow's CSRF token.
     /// When it cannot continue, a replacement flow is started and returned as `Err`.
     pub(crate) async fn open_flow_for_submit(

@@ -145,13 +145,13 @@ impl TestApp {
         let conn = state.engine.db().conn().clone();
         drop(state);
         conn.close().await.ok();
-        if let Some((admin_url, name)) = pg_drop {
-            if let Ok(admin) = Database::connect(&admin_url).await {
-                let _ = admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .await;
-                admin.close().await.ok();
-            }
+        if let Some((admin_url, name)) = pg_drop
+            && let Ok(admin) = Database::connect(&admin_url).await
+        {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
+            admin.close().await.ok();
         }
     }
 }

@@ -1,0 +1,88 @@
+// Page objects: what a customer sees and does, named as they would name it.
+import { expect, type Page } from '@playwright/test';
+import path from 'node:path';
+
+export const STRONG_PASSWORD = 'correct horse battery staple';
+
+/** A fresh address for every test, so tests never share an account. */
+export function freshEmail(tag: string): string {
+  const rand = Math.random().toString(36).slice(2, 8);
+  return `${tag}.${Date.now().toString(36)}${rand}@example.com`;
+}
+
+/** Saves a screenshot under end2end/screenshots/<project>-<name>.png. */
+export async function snap(page: Page, name: string, project: string) {
+  await page.screenshot({
+    path: path.join(__dirname, '..', 'screenshots', `${project}-${name}.png`),
+    fullPage: true,
+  });
+}
+
+/** Waits until the browser has hydrated the page (only when JavaScript runs). */
+export async function hydrated(page: Page) {
+  await expect(page.locator('html[data-hydrated="true"]')).toHaveCount(1);
+}
+
+export class RegisterPage {
+  constructor(private page: Page) {}
+
+  async open() {
+    await this.page.goto('/register');
+    await expect(this.page).toHaveURL(/\/register\?flow=/);
+    await expect(this.page.getByRole('heading', { name: 'Create your account' })).toBeVisible();
+  }
+
+  async fill(name: string, email: string, password: string) {
+    await this.page.getByLabel('Name').fill(name);
+    await this.page.getByLabel('Email').fill(email);
+    await this.page.getByLabel('Password').fill(password);
+  }
+
+  async submit() {
+    await this.page.getByRole('button', { name: 'Create account' }).click();
+  }
+
+  fieldError(field: 'email' | 'password' | 'display_name') {
+    return this.page.locator(`#field-${field}-error`);
+  }
+}
+
+export class LoginPage {
+  constructor(private page: Page) {}
+
+  async open() {
+    await this.page.goto('/login');
+    await expect(this.page).toHaveURL(/\/login\?flow=/);
+    await expect(this.page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  }
+
+  async signIn(email: string, password: string) {
+    await this.page.getByLabel('Email').fill(email);
+    await this.page.getByLabel('Password').fill(password);
+    await this.page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  alert() {
+    return this.page.getByRole('alert');
+  }
+
+  status() {
+    return this.page.getByRole('status');
+  }
+}
+
+export class AccountPage {
+  constructor(private page: Page) {}
+
+  async expectSignedInAs(name: string, email: string) {
+    await expect(this.page).toHaveURL(/\/account$/);
+    await expect(this.page.getByTestId('account-email')).toHaveText(email);
+    await expect(this.page.getByTestId('account-name')).toHaveText(name);
+    await expect(this.page.getByRole('heading', { level: 1 })).toHaveText(`Hello, ${name.split(' ')[0]}`);
+  }
+
+  async signOut() {
+    await this.page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(this.page).toHaveURL(/\/login\?flow=/);
+  }
+}
