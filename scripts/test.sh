@@ -28,11 +28,13 @@ cargo clippy -p portico-frontend --target wasm32-unknown-unknown --locked -- -D 
 step "unit and integration tests"
 cargo test --locked
 
-step "release build"
-cargo leptos build --release
+# The browser suite runs the debug build: it reuses what `cargo test` compiled, which
+# keeps CI quick. scripts/serve.sh builds and serves the release build.
+step "site build (cargo leptos build)"
+cargo leptos build
 
 step "browser tests (Playwright, Chromium)"
-export PORTICO_BIN="$CARGO_TARGET_DIR/release/portico"
+export PORTICO_BIN="$CARGO_TARGET_DIR/debug/portico"
 export PORTICO_SITE_ROOT="$PWD/target/site"
 status=0
 npx playwright test -c end2end/playwright.config.ts || status=$?

@@ -174,6 +174,25 @@ pub enum ConfigError {
     Invalid { key: &'static str, problem: String },
 }
 
+/// One figment error as "`section.key` problem (from source)", keys always lower case.
+fn describe(e: figment::Error) -> String {
+    let key = e.path.join(".").to_ascii_lowercase();
+    let source = e
+        .metadata
+        .as_ref()
+        .map(|m| match &m.source {
+            Some(src) => format!(" (from {src})"),
+            None => format!(" (from {})", m.name),
+        })
+        .unwrap_or_default();
+    let kind = e.kind.to_string();
+    if key.is_empty() {
+        format!("{kind}{source}")
+    } else {
+        format!("`{key}` {kind}{source}")
+    }
+}
+
 fn invalid(key: &'static str, problem: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         key,
@@ -203,7 +222,7 @@ impl Config {
 
     pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
         let config: Config = figment.extract().map_err(|e| {
-            let messages: Vec<String> = e.into_iter().map(|e| e.to_string()).collect();
+            let messages: Vec<String> = e.into_iter().map(describe).collect();
             ConfigError::Parse(messages.join("; "))
         })?;
         config.validate()?;
