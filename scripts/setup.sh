@@ -47,9 +47,10 @@ for component in rustfmt clippy; do
     rustup component add "$component" --toolchain "$RUST_TOOLCHAIN"
 done
 
-# Build tools from crates.io. Built without LTO: they only run at build time.
+# Build tools from crates.io. Built without LTO and at opt-level 1: they only run at
+# build time, and this roughly halves their compile time on a fresh machine.
 fast_install() {
-  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
     cargo install "$@"
 }
 if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
