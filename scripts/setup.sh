@@ -48,7 +48,7 @@ for component in rustfmt clippy; do
 done
 
 # Build tools from crates.io. Built without LTO and at opt-level 1: they only run at
-# build time, and this roughly halves their compile time on a fresh machine.
+# build time, so compiling them fast matters more than their speed.
 fast_install() {
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
     cargo install "$@"

@@ -79,7 +79,7 @@ pub async fn submit_login(
     #[server(default)] email: String,
     #[server(default)] password: String,
 ) -> Result<FormOutcome, AppError> {
-    use portico_identity::flows::login::{FlowOutcome, PasswordLogin};
+    use portico_identity::flows::login::PasswordLogin;
     let req = crate::ssr::Req::get()?;
     let outcome = req
         .engine
@@ -96,14 +96,7 @@ pub async fn submit_login(
         )
         .await
         .map_err(|e| req.flow_error(e))?;
-    match outcome {
-        FlowOutcome::SignedIn(signed_in) => {
-            req.sign_in(&signed_in).await?;
-            req.redirect(&signed_in.return_to);
-            Ok(FormOutcome::Navigate)
-        }
-        FlowOutcome::ShowFlow(id) => req.show_flow("/login", id).await,
-    }
+    req.conclude(outcome, "/login").await
 }
 
 /// Creates an account with email and password.
@@ -115,7 +108,6 @@ pub async fn submit_registration(
     #[server(default)] password: String,
     #[server(default)] display_name: String,
 ) -> Result<FormOutcome, AppError> {
-    use portico_identity::flows::login::FlowOutcome;
     use portico_identity::flows::registration::PasswordRegistration;
     let req = crate::ssr::Req::get()?;
     let outcome = req
@@ -134,14 +126,7 @@ pub async fn submit_registration(
         )
         .await
         .map_err(|e| req.flow_error(e))?;
-    match outcome {
-        FlowOutcome::SignedIn(signed_in) => {
-            req.sign_in(&signed_in).await?;
-            req.redirect(&signed_in.return_to);
-            Ok(FormOutcome::Navigate)
-        }
-        FlowOutcome::ShowFlow(id) => req.show_flow("/register", id).await,
-    }
+    req.conclude(outcome, "/register").await
 }
 
 /// The signed-in customer's account. Signed-out visitors are sent to sign in and

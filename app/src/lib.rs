@@ -9,6 +9,7 @@
 pub mod api;
 pub mod components;
 pub mod error;
+pub mod flow_page;
 pub mod messages;
 pub mod pages;
 #[cfg(feature = "ssr")]

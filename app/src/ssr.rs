@@ -10,7 +10,7 @@ use http::{HeaderValue, StatusCode};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use portico_identity::audit::ClientInfo;
-use portico_identity::flows::login::{FlowError, SignedIn};
+use portico_identity::flows::login::{FlowError, FlowOutcome, SignedIn};
 use portico_identity::flows::{BrowserBinding, Flow};
 use portico_identity::secrets::constant_time_eq;
 use portico_identity::sessions::{AUTH_KEY, AuthState, SessionCheck};
@@ -254,6 +254,23 @@ impl Req {
             return_to: flow.return_to.clone(),
             password_min_length: policy.min_length,
             password_max_length: policy.max_length,
+        }
+    }
+
+    /// Finishes a form submission: a sign-in starts a session and goes to its return
+    /// path; anything else goes back to the flow on `page`.
+    pub async fn conclude(
+        &self,
+        outcome: FlowOutcome,
+        page: &str,
+    ) -> Result<FormOutcome, AppError> {
+        match outcome {
+            FlowOutcome::SignedIn(signed_in) => {
+                self.sign_in(&signed_in).await?;
+                self.redirect(&signed_in.return_to);
+                Ok(FormOutcome::Navigate)
+            }
+            FlowOutcome::ShowFlow(id) => self.show_flow(page, id).await,
         }
     }
 

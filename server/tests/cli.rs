@@ -14,30 +14,32 @@ fn portico() -> Command {
     cmd
 }
 
-#[test]
-fn migrate_creates_the_default_sqlite_database() {
-    let dir = tempfile::tempdir().unwrap();
+/// Runs `portico` with `args` in `dir` and asserts it succeeded.
+fn run_ok(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let out = portico()
-        .arg("migrate")
-        .current_dir(dir.path())
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(dir)
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "portico {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    out
+}
+
+#[test]
+fn migrate_creates_the_default_sqlite_database() {
+    let dir = tempfile::tempdir().unwrap();
+    run_ok(dir.path(), &["migrate"], &[]);
     assert!(
         dir.path().join("data/portico.db").exists(),
         "./data/portico.db is created"
     );
     // Running it again is a no-op.
-    let again = portico()
-        .arg("migrate")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(again.status.success());
+    run_ok(dir.path(), &["migrate"], &[]);
 }
 
 #[test]
@@ -47,16 +49,10 @@ fn migrate_runs_on_postgres_when_configured() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let out = portico()
-        .arg("migrate")
-        .env("PORTICO__DATABASE__URL", &url)
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        dir.path(),
+        &["migrate"],
+        &[("PORTICO__DATABASE__URL", &url)],
     );
     assert!(
         !dir.path().join("data").exists(),
@@ -117,16 +113,7 @@ fn a_config_file_is_read_and_an_explicit_missing_one_is_an_error() {
         "[tenant]\ndisplay_name = \"Acme\"\n[database]\nurl = \"postgres://u:secret@db/x\"\n",
     )
     .unwrap();
-    let out = portico()
-        .arg("check-config")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_ok(dir.path(), &["check-config"], &[]);
     let shown = String::from_utf8_lossy(&out.stdout);
     assert!(shown.contains("Acme"));
     assert!(

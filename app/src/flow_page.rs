@@ -1,0 +1,114 @@
+//! The frame every flow page shares: the flow named in the URL (or a fresh one), the
+//! flow a hydrated submit hands back, and the pieces every flow form carries.
+
+use std::future::Future;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::AppError;
+use crate::components::{Alert, LoadError, Loading};
+use crate::views::{FlowView, FormOutcome, MessageView};
+
+/// Loads the page's flow with `load(flow, return_to)` from the URL and renders `form`
+/// for it. After a hydrated submit, `outcome` may hold a newer copy of the same flow
+/// (with the messages to show), which then replaces the loaded one.
+#[component]
+pub fn FlowScreen<Fut, F, V>(
+    load: fn(Option<String>, Option<String>) -> Fut,
+    #[prop(into)] outcome: Signal<Option<Result<FormOutcome, AppError>>>,
+    form: F,
+) -> impl IntoView
+where
+    Fut: Future<Output = Result<FlowView, AppError>> + Send + 'static,
+    F: Fn(FlowView) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let query = use_query_map();
+    let flow = Resource::new(
+        move || {
+            let q = query.read();
+            (q.get("flow"), q.get("return_to"))
+        },
+        move |(flow, return_to)| load(flow, return_to),
+    );
+    view! {
+        <Suspense fallback=Loading>
+            {move || {
+                let form = form.clone();
+                Suspend::new(async move {
+                    match flow.await {
+                        Ok(fetched) => {
+                            let current = Memo::new(move |_| match outcome.get() {
+                                Some(Ok(FormOutcome::ShowFlow(f))) if f.id == fetched.id => f,
+                                _ => fetched.clone(),
+                            });
+                            (move || form(current.get())).into_any()
+                        }
+                        Err(error) => view! { <LoadError error /> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// The messages above a flow form, and the error of a hydrated submit that failed.
+#[component]
+pub fn FlowNotices(
+    messages: Vec<MessageView>,
+    #[prop(into)] outcome: Signal<Option<Result<FormOutcome, AppError>>>,
+) -> impl IntoView {
+    let failed = move || outcome.get().and_then(|r| r.err()).map(|e| e.to_string());
+    view! {
+        {messages.into_iter().map(|m| view! { <Alert message=m /> }).collect_view()}
+        {move || failed().map(|e| view! {
+            <div role="alert" class="mb-5 rounded-brand border border-danger/25 bg-danger/[0.06] px-3.5 py-3 text-sm text-danger">{e}</div>
+        })}
+    }
+}
+
+/// The hidden fields every flow form posts: which flow, and its CSRF token.
+#[component]
+pub fn FlowFields(flow: FlowView) -> impl IntoView {
+    view! {
+        <input type="hidden" name="flow" value=flow.id />
+        <input type="hidden" name="csrf_token" value=flow.csrf_token />
+    }
+}
+
+/// The line under a form that leads to the other flow ("New here? Create an account").
+#[component]
+pub fn SwitchLink(
+    prompt: &'static str,
+    label: &'static str,
+    path: &'static str,
+    return_to: Option<String>,
+) -> impl IntoView {
+    let href = match return_to {
+        Some(r) => format!("{path}?return_to={}", urlencode(&r)),
+        None => path.to_string(),
+    };
+    view! {
+        <p class="mt-7 border-t border-line pt-6 text-center text-sm text-muted">
+            {prompt} " "
+            <a href=href class="font-semibold text-brand hover:underline">
+                {label}
+            </a>
+        </p>
+    }
+}
+
+/// Percent-encodes a local path for use as a query value.
+pub fn urlencode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
