@@ -15,6 +15,7 @@ pub mod secrets;
 pub mod sessions;
 pub mod store;
 pub mod tenants;
+pub mod throttle;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,10 +59,13 @@ struct Inner {
     hasher: PasswordHasher,
     settings: Settings,
     tenant_cache: tenants::TenantCache,
+    throttle: Arc<dyn throttle::ThrottleStore>,
 }
 
 impl Engine {
     pub fn new(db: Db, clock: Arc<dyn Clock>, hasher: PasswordHasher, settings: Settings) -> Self {
+        let throttle: Arc<dyn throttle::ThrottleStore> =
+            Arc::new(throttle::DbThrottle::new(db.clone()));
         Self {
             inner: Arc::new(Inner {
                 db,
@@ -69,6 +73,7 @@ impl Engine {
                 hasher,
                 settings,
                 tenant_cache: tenants::TenantCache::default(),
+                throttle,
             }),
         }
     }

@@ -194,13 +194,16 @@ impl Engine {
         store::sessions::count_for_user(self.db().conn(), tenant, user, self.now()).await
     }
 
-    /// Removes expired sessions and flows; run periodically.
+    /// Removes expired sessions, flows and idle throttle counters; run periodically.
     pub async fn purge_expired(&self) -> Result<(u64, u64), StoreError> {
         let now = self.now();
         let sessions = store::sessions::delete_expired(self.db().conn(), now).await?;
         let flows =
             store::flows::delete_expired(self.db().conn(), now - chrono::Duration::hours(1))
                 .await?;
+        self.throttle()
+            .purge(now, chrono::Duration::days(1))
+            .await?;
         Ok((sessions, flows))
     }
 }

@@ -28,6 +28,7 @@ pub struct Tenant {
 #[serde(default)]
 pub struct TenantPolicy {
     pub password: PasswordPolicy,
+    pub throttle: crate::throttle::ThrottlePolicy,
 }
 
 /// A tenant with its published theme: what one request needs to render a page.

@@ -8,6 +8,7 @@ mod m20261129_000001_create_tenants;
 mod m20261129_000002_create_accounts;
 mod m20261129_000003_create_flows_and_sessions;
 mod m20261129_000004_create_audit_events;
+mod m20261129_000005_create_throttles;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_create_accounts::Migration),
             Box::new(m20261129_000003_create_flows_and_sessions::Migration),
             Box::new(m20261129_000004_create_audit_events::Migration),
+            Box::new(m20261129_000005_create_throttles::Migration),
         ]
     }
 }

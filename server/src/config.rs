@@ -33,6 +33,10 @@ pub struct ServerConfig {
     pub site_root: PathBuf,
     /// Largest request body accepted; larger ones get 413.
     pub max_body_bytes: usize,
+    /// Proxies (addresses or CIDR ranges) whose X-Forwarded-For / Forwarded headers
+    /// are believed. Requests from anywhere else are attributed to their TCP peer.
+    /// Example: `["127.0.0.1", "10.0.0.0/8"]`.
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -103,6 +107,7 @@ impl Default for ServerConfig {
             base_url: "http://127.0.0.1:3000".into(),
             site_root: PathBuf::from("target/site"),
             max_body_bytes: 64 * 1024,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -256,6 +261,12 @@ impl Config {
                 "must be between 1024 and 16777216",
             ));
         }
+        if let Err(bad) = self.trusted_proxy_nets() {
+            return Err(invalid(
+                "server.trusted_proxies",
+                format!("has {bad:?}, which is neither an IP address nor a CIDR range"),
+            ));
+        }
         let db = &self.database.url;
         if !(db.starts_with("sqlite:")
             || db.starts_with("postgres://")
@@ -326,6 +337,20 @@ impl Config {
         tracing_subscriber::EnvFilter::try_new(&self.log.level)
             .map_err(|e| invalid("log.level", format!("is not a valid filter: {e}")))?;
         Ok(())
+    }
+
+    /// The trusted proxy ranges; a bare address is a range of one.
+    pub fn trusted_proxy_nets(&self) -> Result<Vec<ipnet::IpNet>, String> {
+        self.server
+            .trusted_proxies
+            .iter()
+            .map(|s| {
+                let s = s.trim();
+                s.parse::<ipnet::IpNet>()
+                    .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| s.to_string())
+            })
+            .collect()
     }
 
     /// Whether the public URL is https, which turns on Secure cookies and HSTS.
@@ -399,6 +424,10 @@ mod tests {
                 "password_hashing.memory_kib",
             ),
             ("[tenant]\nslug = \"Not A Slug\"", "tenant.slug"),
+            (
+                "[server]\ntrusted_proxies = [\"10.0.0.0/33\"]",
+                "server.trusted_proxies",
+            ),
             ("[server]\nunknown_key = 1", "unknown_key"),
             ("[log]\nformat = \"xml\"", "format"),
         ];

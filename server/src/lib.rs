@@ -44,6 +44,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
     pub engine: Engine,
+    /// `server.trusted_proxies`, parsed once.
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -165,10 +167,12 @@ pub async fn build_state_with_clock(
             Env::PROD
         })
         .build();
+    let trusted_proxies = config.trusted_proxy_nets().unwrap_or_default().into();
     Ok(AppState {
         leptos_options,
         config: Arc::new(config),
         engine,
+        trusted_proxies,
     })
 }
 

@@ -1,7 +1,9 @@
 //! Request middleware: security headers with a per-response CSP nonce, the cross-site
 //! request check, tenant resolution and the client's address.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+
+use ipnet::IpNet;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
@@ -160,10 +162,62 @@ pub async fn resolve_tenant(
             return HttpError::UNAVAILABLE.into_response();
         }
     }
-    if let Some(ConnectInfo(addr)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
-        req.extensions_mut().insert(ClientAddr(addr.ip()));
+    if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
+        let ip = client_ip(peer.ip(), req.headers(), &state.trusted_proxies);
+        req.extensions_mut().insert(ClientAddr(ip));
     }
     next.run(req).await
+}
+
+/// The client's address: the TCP peer, unless the peer is a trusted proxy, in which case
+/// the forwarding headers are walked from the nearest hop outwards, skipping trusted
+/// proxies, and the first untrusted address is the client.
+pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut hops: Vec<IpAddr> = Vec::new();
+    for value in headers.get_all(header::FORWARDED) {
+        for element in value.to_str().unwrap_or_default().split(',') {
+            for pair in element.split(';') {
+                if let Some((k, v)) = pair.trim().split_once('=')
+                    && k.eq_ignore_ascii_case("for")
+                    && let Some(ip) = parse_forwarded_for(v)
+                {
+                    hops.push(ip);
+                }
+            }
+        }
+    }
+    if hops.is_empty() {
+        for value in headers.get_all("x-forwarded-for") {
+            hops.extend(
+                value
+                    .to_str()
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter_map(|s| s.trim().parse::<IpAddr>().ok()),
+            );
+        }
+    }
+    hops.iter()
+        .rev()
+        .find(|ip| !is_trusted(ip))
+        .or(hops.first())
+        .copied()
+        .unwrap_or(peer)
+}
+
+/// Reads `192.0.2.1`, `"192.0.2.1:443"` or `"[2001:db8::1]:443"` from a Forwarded `for=`.
+fn parse_forwarded_for(value: &str) -> Option<IpAddr> {
+    let v = value.trim().trim_matches('"');
+    if let Some(rest) = v.strip_prefix('[') {
+        return rest.split(']').next()?.parse().ok();
+    }
+    v.parse::<IpAddr>()
+        .ok()
+        .or_else(|| v.rsplit_once(':').and_then(|(ip, _)| ip.parse().ok()))
 }
 
 #[cfg(test)]
@@ -176,6 +230,43 @@ mod tests {
             h.insert(*k, HeaderValue::from_static(v));
         }
         h
+    }
+
+    #[test]
+    fn client_ip_believes_only_trusted_proxies() {
+        let trusted: Vec<IpNet> = vec![
+            "10.0.0.0/8".parse().unwrap(),
+            "127.0.0.1/32".parse().unwrap(),
+        ];
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let xff = headers(&[("x-forwarded-for", "203.0.113.9, 198.51.100.7, 10.1.2.3")]);
+        // A direct client cannot claim another address.
+        assert_eq!(
+            client_ip(ip("198.51.100.50"), &xff, &trusted),
+            ip("198.51.100.50")
+        );
+        // Behind trusted proxies, the nearest untrusted hop is the client; entries a
+        // client prepended itself are ignored.
+        assert_eq!(
+            client_ip(ip("10.0.0.5"), &xff, &trusted),
+            ip("198.51.100.7")
+        );
+        let fwd = headers(&[(
+            "forwarded",
+            "for=192.0.2.60;proto=https, for=\"[2001:db8::17]:4711\"",
+        )]);
+        assert_eq!(
+            client_ip(ip("127.0.0.1"), &fwd, &trusted),
+            ip("2001:db8::17")
+        );
+        // Nothing forwarded: the proxy itself.
+        assert_eq!(
+            client_ip(ip("10.0.0.5"), &HeaderMap::new(), &trusted),
+            ip("10.0.0.5")
+        );
+        // Only trusted hops: the outermost one.
+        let inner = headers(&[("x-forwarded-for", "10.9.9.9, 10.1.1.1")]);
+        assert_eq!(client_ip(ip("10.0.0.5"), &inner, &trusted), ip("10.9.9.9"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::credentials::hasher::HashError;
 use crate::credentials::password::normalize;
 use crate::store::{self, StoreError};
 use crate::tenants::Tenant;
+use crate::throttle::{self, Admission, KeyKind};
 use crate::{Engine, FlowId, TenantId, UserId};
 
 /// How the customer authenticated, as OIDC's `amr` values name them.
@@ -107,11 +108,54 @@ impl Engine {
             Ok(flow) => flow,
             Err(fresh) => return Ok(FlowOutcome::ShowFlow(fresh)),
         };
-        let password = normalize(input.password);
-        let candidate = match Email::parse(input.email) {
-            Ok(email) => store::accounts::find_login_candidate(db, tenant.id, &email).await?,
+        let email = Email::parse(input.email);
+        let candidate = match &email {
+            Ok(email) => store::accounts::find_login_candidate(db, tenant.id, email).await?,
             Err(_) => None,
         };
+        // Throttle before any hashing, on what was typed, whether or not it exists.
+        let account_key = match &email {
+            Ok(e) => e.as_str().to_string(),
+            Err(_) => input
+                .email
+                .trim()
+                .to_lowercase()
+                .chars()
+                .take(254)
+                .collect(),
+        };
+        let policy = &tenant.policy.throttle;
+        let keys = throttle::keys_for(
+            policy,
+            tenant.id,
+            "password",
+            &account_key,
+            client.ip.as_deref(),
+        );
+        if let Admission::Throttled { retry_after } = self.admit_attempt(policy, &keys).await? {
+            let seconds = (retry_after.num_milliseconds() + 999) / 1000;
+            let mut context = flow.context.clone();
+            context.email = Some(input.email.trim().chars().take(254).collect());
+            let tx = self.db().begin().await?;
+            store::flows::update_step(
+                &tx,
+                flow.id,
+                flow.state,
+                &[Message::error(messages::LOGIN_THROTTLED).with_arg("seconds", seconds.max(1))],
+                &context,
+                self.now(),
+            )
+            .await?;
+            let mut event =
+                AuditEvent::new(tenant.id, "login.throttled", client).detail("method", "pwd");
+            if let Some(c) = &candidate {
+                event = event.subject(c.user_id);
+            }
+            store::audit::insert(&tx, self.now(), &event).await?;
+            tx.commit().await.map_err(StoreError::from)?;
+            return Ok(FlowOutcome::ShowFlow(flow.id));
+        }
+        let password = normalize(input.password);
         let (user, password_ok) = match candidate {
             Some(c) => match c.phc.as_deref() {
                 Some(phc) => match self.hasher().verify(&password, phc).await {
@@ -166,6 +210,12 @@ impl Engine {
                 )
                 .await?;
                 tx.commit().await.map_err(StoreError::from)?;
+                let account_keys: Vec<_> = keys
+                    .iter()
+                    .filter(|k| k.kind != KeyKind::Ip)
+                    .cloned()
+                    .collect();
+                self.throttle().forgive(&account_keys).await?;
                 Ok(FlowOutcome::SignedIn(SignedIn {
                     tenant_id: tenant.id,
                     user_id: user.user_id,

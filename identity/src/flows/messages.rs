@@ -56,6 +56,7 @@ pub const FLOW_EXPIRED: &str = "flow.expired";
 pub const FLOW_COMPLETED: &str = "flow.completed";
 pub const FLOW_CSRF: &str = "flow.csrf";
 pub const LOGIN_INVALID: &str = "login.invalid_credentials";
+pub const LOGIN_THROTTLED: &str = "login.throttled";
 pub const REGISTRATION_NOT_POSSIBLE: &str = "registration.not_possible";
 pub const EMAIL_EMPTY: &str = "email.empty";
 pub const EMAIL_TOO_LONG: &str = "email.too_long";

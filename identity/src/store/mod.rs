@@ -10,6 +10,7 @@ pub mod entities;
 pub mod flows;
 pub mod sessions;
 pub mod tenants;
+pub mod throttles;
 
 use std::time::Duration;
 

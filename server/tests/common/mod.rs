@@ -127,7 +127,21 @@ impl TestApp {
             cookies: BTreeMap::new(),
             host: HOST.to_string(),
             origin: Some(ORIGIN.to_string()),
+            peer: Some("198.51.100.7:50000".parse().unwrap()),
         }
+    }
+
+    /// The audit actions recorded in this app's default tenant, oldest first.
+    pub async fn audit_actions(&self) -> Vec<String> {
+        use sea_orm::{EntityTrait, QueryOrder};
+        portico_identity::store::entities::audit_events::Entity::find()
+            .order_by_asc(portico_identity::store::entities::audit_events::Column::Id)
+            .all(self.state.engine.db().conn())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect()
     }
 
     pub async fn user_count(&self) -> u64 {
@@ -163,6 +177,8 @@ pub struct Browser {
     pub cookies: BTreeMap<String, String>,
     pub host: String,
     pub origin: Option<String>,
+    /// The TCP peer the server sees (as `ConnectInfo`), if any.
+    pub peer: Option<std::net::SocketAddr>,
 }
 
 pub struct Page {
@@ -292,6 +308,9 @@ impl Browser {
             .header(header::USER_AGENT, "portico-tests/1.0");
         if let Some(c) = self.cookie_header() {
             b = b.header(header::COOKIE, c);
+        }
+        if let Some(peer) = self.peer {
+            b = b.extension(axum::extract::ConnectInfo(peer));
         }
         b
     }

@@ -9,5 +9,6 @@ pub mod tenant_hosts;
 pub mod tenants;
 pub mod theme_versions;
 pub mod themes;
+pub mod throttles;
 pub mod user_emails;
 pub mod users;
