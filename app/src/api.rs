@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::AppError;
-use crate::views::{AccountView, BrandView, FlowView, FormOutcome};
+use crate::views::{AccountView, BrandView, DevMailView, FlowView, FormOutcome, VerifyLinkView};
 
 /// The brand of the request's tenant.
 #[server(prefix = "/api", endpoint = "brand")]
@@ -209,4 +209,112 @@ pub async fn sign_out(#[server(default)] csrf_token: String) -> Result<(), AppEr
         .map_err(|e| req.store_error(e))?;
     req.redirect(&format!("/login?flow={}", flow.id));
     Ok(())
+}
+
+/// The verify step of a login or registration flow: check a code, send a new one, or
+/// carry on after the link in the mail was opened.
+#[server(prefix = "/api", endpoint = "verify/code")]
+pub async fn submit_verification(
+    #[server(default)] kind: String,
+    #[server(default)] flow: String,
+    #[server(default)] csrf_token: String,
+    #[server(default)] code: String,
+    #[server(default)] intent: String,
+) -> Result<FormOutcome, AppError> {
+    use portico_identity::flows::FlowKind;
+    use portico_identity::flows::verify::{VerifyIntent, VerifySubmission};
+    let req = crate::ssr::Req::get()?;
+    let (kind, page) = match kind.as_str() {
+        "registration" => (FlowKind::Registration, "/register"),
+        _ => (FlowKind::Login, "/login"),
+    };
+    let intent = match intent.as_str() {
+        "resend" => VerifyIntent::Resend,
+        "continue" => VerifyIntent::Continue,
+        _ => VerifyIntent::Code(&code),
+    };
+    let outcome = req
+        .engine
+        .submit_verification(
+            &req.tenant.tenant,
+            kind,
+            &req.browser(),
+            &req.client(),
+            VerifySubmission {
+                flow_id: &flow,
+                csrf_token: &csrf_token,
+                intent,
+            },
+        )
+        .await
+        .map_err(|e| req.flow_error(e))?;
+    req.conclude(outcome, page).await
+}
+
+/// Opens the link from a verification mail.
+#[server(prefix = "/api", endpoint = "verify/link")]
+pub async fn verify_link(#[server(default)] token: String) -> Result<VerifyLinkView, AppError> {
+    use portico_identity::verification::CodeCheck;
+    let req = crate::ssr::Req::get()?;
+    let check = req
+        .engine
+        .verify_link(&req.tenant.tenant, &token)
+        .await
+        .map_err(|e| req.store_error(e))?;
+    let signed_in = req.auth().await?.is_some();
+    Ok(match check {
+        CodeCheck::Verified { email, user } => {
+            req.engine
+                .record_audit(
+                    portico_identity::audit::AuditEvent::new(
+                        req.tenant.tenant.id,
+                        "email.verified",
+                        &req.client(),
+                    )
+                    .subject(user)
+                    .detail("via", "link"),
+                )
+                .await
+                .map_err(|e| req.store_error(e))?;
+            VerifyLinkView {
+                verified: true,
+                email: Some(email),
+                signed_in,
+            }
+        }
+        CodeCheck::Rejected => VerifyLinkView {
+            verified: false,
+            email: None,
+            signed_in,
+        },
+    })
+}
+
+/// The newest mails of this tenant (dev mode only).
+#[server(prefix = "/api", endpoint = "dev/mail")]
+pub async fn dev_mail() -> Result<Vec<DevMailView>, AppError> {
+    let req = crate::ssr::Req::get()?;
+    if !req.dev_mode {
+        req.response.set_status(http::StatusCode::NOT_FOUND);
+        return Err(AppError::Request(
+            "the mail viewer is only available in dev mode".into(),
+        ));
+    }
+    let mails = req
+        .engine
+        .recent_mail(req.tenant.tenant.id, 50)
+        .await
+        .map_err(|e| req.store_error(e))?;
+    Ok(mails
+        .into_iter()
+        .map(|m| DevMailView {
+            id: m.id.to_string(),
+            to: m.to,
+            subject: m.subject,
+            template: m.template,
+            status: m.status.as_str().to_string(),
+            created_at: m.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            text: m.text,
+        })
+        .collect())
 }

@@ -115,11 +115,15 @@ pub fn Field(
     #[prop(into, default = "text".to_string())] kind: String,
     #[prop(into, default = String::new())] value: String,
     #[prop(into, default = String::new())] autocomplete: String,
-    #[prop(default = None)] error: Option<String>,
+    #[prop(default = None)] error: Option<MessageView>,
     #[prop(optional, into)] hint: Option<String>,
     #[prop(default = false)] required: bool,
     #[prop(default = false)] autofocus: bool,
     #[prop(optional)] maxlength: Option<usize>,
+    #[prop(optional)] inputmode: Option<&'static str>,
+    /// Extra classes for the input (e.g. a code field's large, spaced digits).
+    #[prop(default = "")]
+    input_class: &'static str,
 ) -> impl IntoView {
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
@@ -149,10 +153,11 @@ pub fn Field(
                 required=required
                 autofocus=autofocus
                 maxlength=maxlength.map(|m| m.to_string())
+                inputmode=inputmode
                 aria-invalid=if invalid { "true" } else { "false" }
                 aria-describedby=described_by
                 class=format!(
-                    "block w-full rounded-brand border bg-surface px-3.5 py-2.5 text-[15px] text-ink shadow-[0_1px_2px_rgba(16,24,40,0.05)] outline-none transition placeholder:text-muted/70 focus:ring-4 {border}",
+                    "block w-full rounded-brand border bg-surface px-3.5 py-2.5 text-[15px] text-ink shadow-[0_1px_2px_rgba(16,24,40,0.05)] outline-none transition placeholder:text-muted/70 focus:ring-4 {border} {input_class}",
                 )
             />
             {hint
@@ -161,11 +166,15 @@ pub fn Field(
             {error
                 .map(|e| {
                     view! {
-                        <p id=error_id class="mt-1.5 flex items-start gap-1.5 text-[13px] text-danger">
+                        <p
+                            id=error_id
+                            data-message-id=e.id
+                            class="mt-1.5 flex items-start gap-1.5 text-[13px] text-danger"
+                        >
                             <svg aria-hidden="true" viewBox="0 0 20 20" class="mt-0.5 h-3.5 w-3.5 shrink-0 fill-current">
                                 <path d="M10 2a8 8 0 1 0 0 16 8 8 0 0 0 0-16Zm.75 11.5h-1.5V9h1.5v4.5ZM10 7.75a1 1 0 1 1 0-2 1 1 0 0 1 0 2Z" />
                             </svg>
-                            <span>{e}</span>
+                            <span>{e.text}</span>
                         </p>
                     }
                 })}
@@ -225,3 +234,6 @@ pub fn LoadError(error: crate::AppError) -> impl IntoView {
         .into_any(),
     }
 }
+
+/// The classes of a secondary (outlined) button.
+pub const SECONDARY_BUTTON: &str = "inline-flex items-center justify-center rounded-brand border border-line bg-surface px-3 py-2 text-sm font-medium text-ink shadow-sm transition hover:bg-canvas focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-brand/20";

@@ -40,7 +40,7 @@ where
                     match flow.await {
                         Ok(fetched) => {
                             let current = Memo::new(move |_| match outcome.get() {
-                                Some(Ok(FormOutcome::ShowFlow(f))) if f.id == fetched.id => f,
+                                Some(Ok(FormOutcome::ShowFlow(f))) if f.id == fetched.id => *f,
                                 _ => fetched.clone(),
                             });
                             (move || form(current.get())).into_any()
@@ -111,4 +111,59 @@ pub fn urlencode(value: &str) -> String {
         }
     }
     out
+}
+
+/// The verify step of login and registration: the code from the mail, a new code, or
+/// carrying on after the link in the mail was opened.
+#[component]
+pub fn VerifyStep(
+    flow: FlowView,
+    action: ServerAction<crate::api::SubmitVerification>,
+) -> impl IntoView {
+    let outcome = Signal::derive(move || action.value().get());
+    let pending = Signal::derive(move || action.pending().get());
+    let email = flow.verify_email.clone().unwrap_or_default();
+    // The "we sent a mail" notice is the page's own text; show only the others.
+    let notices: Vec<MessageView> = flow
+        .general_messages()
+        .into_iter()
+        .filter(|m| m.id != "verification.sent")
+        .collect();
+    view! {
+        <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">"Check your inbox"</h1>
+        <p class="mt-1.5 mb-7 text-[15px] leading-6 text-muted">
+            "We sent a 6-digit code to " <strong class="font-semibold text-ink" data-testid="verify-email">{email}</strong>
+            ". Enter it below, or open the link in the mail."
+        </p>
+        <FlowNotices messages=notices outcome />
+        <ActionForm action attr:novalidate=true attr:data-testid="verify-form">
+            <input type="hidden" name="kind" value=flow.kind.clone() />
+            <FlowFields flow=flow.clone() />
+            <crate::components::Field
+                name="code"
+                label="Verification code"
+                kind="text"
+                autocomplete="one-time-code"
+                inputmode="numeric"
+                autofocus=true
+                maxlength=6
+                input_class="text-center text-2xl font-semibold tracking-[0.45em] tabular-nums"
+                error=flow.field_error("code")
+            />
+            <div class="mt-2">
+                <crate::components::SubmitButton label="Verify and continue" pending_label="Checking…" pending />
+            </div>
+            <div class="mt-7 border-t border-line pt-5">
+                <p class="text-sm text-muted">"No mail yet? Check your spam folder, or:"</p>
+                <div class="mt-3 grid grid-cols-2 gap-3">
+                    <button type="submit" name="intent" value="resend" class=crate::components::SECONDARY_BUTTON>
+                        "Send a new code"
+                    </button>
+                    <button type="submit" name="intent" value="continue" class=crate::components::SECONDARY_BUTTON>
+                        "I opened the link"
+                    </button>
+                </div>
+            </div>
+        </ActionForm>
+    }
 }

@@ -36,7 +36,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
-                <meta name="referrer" content="strict-origin-when-cross-origin" />
                 <style nonce=nonce id="portico-theme">
                     {theme_css}
                 </style>
@@ -74,6 +73,8 @@ pub fn App() -> impl IntoView {
                     view=pages::register::RegisterPage
                     ssr=SsrMode::Async
                 />
+                <Route path=path!("/verify") view=pages::verify::VerifyLinkPage ssr=SsrMode::Async />
+                <Route path=path!("/dev/mail") view=pages::dev_mail::DevMailPage ssr=SsrMode::Async />
                 <Route
                     path=path!("/account")
                     view=pages::account::AccountPage

@@ -26,6 +26,8 @@ use crate::views::{FlowView, FormOutcome, MessageView, Tone};
 pub struct AppContext {
     pub engine: Engine,
     pub cookies: CookiePolicy,
+    /// Dev mode: the mail viewer is on.
+    pub dev_mode: bool,
 }
 
 /// How Portico's own cookies are written: `Secure` and `__Host-` prefixed over https.
@@ -83,6 +85,7 @@ pub fn theme_css() -> String {
 /// Everything a server function needs about its request.
 pub struct Req {
     pub engine: Engine,
+    pub dev_mode: bool,
     pub tenant: Arc<ResolvedTenant>,
     pub parts: Parts,
     pub cookies: CookiePolicy,
@@ -102,6 +105,7 @@ impl Req {
             .ok_or_else(|| internal("tenant missing"))?;
         Ok(Self {
             engine: ctx.engine,
+            dev_mode: ctx.dev_mode,
             tenant: tenant.0,
             parts,
             cookies: ctx.cookies,
@@ -235,6 +239,9 @@ impl Req {
         let policy = &self.tenant.tenant.policy.password;
         FlowView {
             id: flow.id.to_string(),
+            kind: flow.kind.as_str().to_string(),
+            step: flow.state.as_str().to_string(),
+            verify_email: flow.context.verify_email.clone(),
             csrf_token: flow.csrf_token.clone(),
             messages: flow
                 .messages
@@ -288,7 +295,7 @@ impl Req {
             .await
             .map_err(|e| self.store_error(e))?
             .ok_or_else(|| internal("flow vanished"))?;
-        Ok(FormOutcome::ShowFlow(self.flow_view(&flow)))
+        Ok(FormOutcome::ShowFlow(Box::new(self.flow_view(&flow))))
     }
 
     fn request_id(&self) -> String {

@@ -22,6 +22,12 @@ pub struct MessageView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlowView {
     pub id: String,
+    /// `login` or `registration`.
+    pub kind: String,
+    /// Which step to show: `identify`, `details` or `verify_email`.
+    pub step: String,
+    /// Where the verification mail went, on the verify step.
+    pub verify_email: Option<String>,
     pub csrf_token: String,
     pub messages: Vec<MessageView>,
     pub email: String,
@@ -43,11 +49,11 @@ impl FlowView {
     }
 
     /// The first error for `field`, shown under that input.
-    pub fn field_error(&self, field: &str) -> Option<String> {
+    pub fn field_error(&self, field: &str) -> Option<MessageView> {
         self.messages
             .iter()
             .find(|m| m.field.as_deref() == Some(field) && m.tone == Tone::Error)
-            .map(|m| m.text.clone())
+            .cloned()
     }
 }
 
@@ -78,5 +84,26 @@ pub enum FormOutcome {
     /// The browser is being sent elsewhere (signed in, signed out).
     Navigate,
     /// Show this flow: it carries what to fix, or replaces one that could not continue.
-    ShowFlow(FlowView),
+    ShowFlow(Box<FlowView>),
+}
+
+/// The answer to opening a verification link.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyLinkView {
+    pub verified: bool,
+    pub email: Option<String>,
+    /// Whether this browser is signed in (to offer the account page rather than sign-in).
+    pub signed_in: bool,
+}
+
+/// One mail in the dev mail viewer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevMailView {
+    pub id: String,
+    pub to: String,
+    pub subject: String,
+    pub template: String,
+    pub status: String,
+    pub created_at: String,
+    pub text: String,
 }

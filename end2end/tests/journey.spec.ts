@@ -1,7 +1,7 @@
 // The first journey in a real browser: register, sign out, sign in, see the account —
 // with JavaScript (hydrated) and without it.
 import { expect, test } from '@playwright/test';
-import { AccountPage, LoginPage, RegisterPage, STRONG_PASSWORD, freshEmail, hydrated, snap } from './pages';
+import { AccountPage, LoginPage, RegisterPage, STRONG_PASSWORD, VerifyStep, freshEmail, hydrated, snap } from './pages';
 
 test.describe('with JavaScript', () => {
   test('register, sign out, sign in, see the account', async ({ page }, info) => {
@@ -17,6 +17,10 @@ test.describe('with JavaScript', () => {
     await snap(page, 'register', info.project.name);
     await register.fill('Ada Lovelace', email, STRONG_PASSWORD);
     await register.submit();
+    const verify = new VerifyStep(page);
+    await verify.expectShownFor(email);
+    await snap(page, 'verify-step', info.project.name);
+    await verify.completeFromMail(email);
 
     const account = new AccountPage(page);
     await account.expectSignedInAs('Ada Lovelace', email);
@@ -41,6 +45,7 @@ test.describe('with JavaScript', () => {
     await register.open();
     await register.fill('Grace Hopper', email, STRONG_PASSWORD);
     await register.submit();
+    await new VerifyStep(page).completeFromMail(email);
     await new AccountPage(page).signOut();
 
     const login = new LoginPage(page);
@@ -79,6 +84,7 @@ test.describe('with JavaScript', () => {
     await register.open();
     await register.fill('Barbara Liskov', email, STRONG_PASSWORD);
     await register.submit();
+    await new VerifyStep(page).completeFromMail(email);
     await new AccountPage(page).signOut();
 
     await page.goto('/account');
@@ -115,6 +121,7 @@ test.describe('without JavaScript', () => {
     await expect(register.fieldError('password')).toContainText('at least 8');
     await register.fill('Edsger Dijkstra', email, STRONG_PASSWORD);
     await register.submit();
+    await new VerifyStep(page).completeFromMail(email);
 
     const account = new AccountPage(page);
     await account.expectSignedInAs('Edsger Dijkstra', email);

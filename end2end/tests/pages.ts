@@ -47,6 +47,47 @@ export class RegisterPage {
   }
 }
 
+/** Reads the newest mail to `email` in the dev mail viewer, in a second tab. */
+export async function latestMail(page: Page, email: string): Promise<string> {
+  const viewer = await page.context().newPage();
+  try {
+    await viewer.goto('/dev/mail');
+    const mail = viewer.locator(`[data-testid="mail"][data-to="${email.toLowerCase()}"]`).first();
+    await expect(mail).toBeVisible();
+    return await mail.getByTestId('mail-text').innerText();
+  } finally {
+    await viewer.close();
+  }
+}
+
+/** The 6-digit code in the newest mail to `email`. */
+export async function latestCode(page: Page, email: string): Promise<string> {
+  const text = await latestMail(page, email);
+  const code = text.match(/\b(\d{6})\b/);
+  expect(code, `a code in: ${text}`).not.toBeNull();
+  return code![1];
+}
+
+export class VerifyStep {
+  constructor(private page: Page) {}
+
+  async expectShownFor(email: string) {
+    await expect(this.page.getByRole('heading', { name: 'Check your inbox' })).toBeVisible();
+    await expect(this.page.getByTestId('verify-email')).toHaveText(email.toLowerCase());
+  }
+
+  async enter(code: string) {
+    await this.page.getByLabel('Verification code').fill(code);
+    await this.page.getByRole('button', { name: 'Verify and continue' }).click();
+  }
+
+  /** Reads the code from the mail viewer and enters it. */
+  async completeFromMail(email: string) {
+    await this.expectShownFor(email);
+    await this.enter(await latestCode(this.page, email));
+  }
+}
+
 export class LoginPage {
   constructor(private page: Page) {}
 

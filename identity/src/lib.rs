@@ -10,18 +10,21 @@ pub mod branding;
 pub mod credentials;
 pub mod flows;
 pub mod ids;
+pub mod mail;
+pub mod outbox;
 pub mod ports;
 pub mod secrets;
 pub mod sessions;
 pub mod store;
 pub mod tenants;
 pub mod throttle;
+pub mod verification;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use ids::{FlowId, TenantId, UserId};
-pub use ports::{Clock, ManualClock, SystemClock};
+pub use ports::{Clock, MailError, Mailer, ManualClock, OutgoingMail, SystemClock};
 pub use store::{Db, StoreError};
 
 use credentials::hasher::PasswordHasher;
@@ -35,6 +38,8 @@ pub struct Settings {
     pub session_idle_timeout: Duration,
     /// Sign out this long after signing in, whatever the activity.
     pub session_absolute_timeout: Duration,
+    /// The sender of mail for tenants that set none.
+    pub mail_from: String,
 }
 
 impl Default for Settings {
@@ -43,6 +48,7 @@ impl Default for Settings {
             flow_lifetime: Duration::from_secs(60 * 60),
             session_idle_timeout: Duration::from_secs(30 * 60),
             session_absolute_timeout: Duration::from_secs(12 * 60 * 60),
+            mail_from: "Portico <no-reply@localhost>".into(),
         }
     }
 }

@@ -43,3 +43,30 @@ impl Clock for ManualClock {
         *self.now.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+/// A mail ready to hand to a transport.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutgoingMail {
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Why a transport could not take a mail.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MailError {
+    /// Worth retrying later (connection refused, 4xx reply).
+    #[error("temporary failure: {0}")]
+    Transient(String),
+    /// Retrying will not help (bad address, 5xx reply).
+    #[error("permanent failure: {0}")]
+    Permanent(String),
+}
+
+/// Where mail leaves Portico (SMTP in production; a test transport in tests).
+#[async_trait::async_trait]
+pub trait Mailer: Send + Sync + 'static {
+    async fn send(&self, mail: &OutgoingMail) -> Result<(), MailError>;
+}

@@ -29,6 +29,17 @@ pub struct Tenant {
 pub struct TenantPolicy {
     pub password: PasswordPolicy,
     pub throttle: crate::throttle::ThrottlePolicy,
+    pub mail: MailPolicy,
+    pub verification: crate::verification::VerificationPolicy,
+}
+
+/// How a tenant's mail is sent.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MailPolicy {
+    /// The From of the tenant's mail, e.g. `Acme <no-reply@acme.example>`; the server's
+    /// `mail.from` when unset.
+    pub from: Option<String>,
 }
 
 /// A tenant with its published theme: what one request needs to render a page.

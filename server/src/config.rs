@@ -19,7 +19,55 @@ pub struct Config {
     pub flows: FlowConfig,
     pub password_hashing: PasswordHashingConfig,
     pub tenant: DefaultTenantConfig,
+    pub mail: MailConfig,
     pub log: LogConfig,
+}
+
+/// A secret configuration value: never shown by `Debug`, printed as `***`.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "***" })
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(if self.0.is_empty() { "" } else { "***" })
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// `smtp://host:25`, `smtp://user:password@host:587?tls=required` (STARTTLS) or
+    /// `smtps://user:password@host:465`. Empty in dev mode: mail stays in the outbox
+    /// and shows at /dev/mail.
+    pub smtp_url: Secret,
+    /// The sender for tenants that set none.
+    pub from: String,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            smtp_url: Secret::default(),
+            from: "Portico <no-reply@localhost>".into(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -37,6 +85,9 @@ pub struct ServerConfig {
     /// are believed. Requests from anywhere else are attributed to their TCP peer.
     /// Example: `["127.0.0.1", "10.0.0.0/8"]`.
     pub trusted_proxies: Vec<String>,
+    /// Dev mode: the mail viewer at /dev/mail, and no SMTP needed. Unset means on
+    /// exactly when `base_url` is a loopback address (localhost, 127.0.0.1, ::1).
+    pub dev_mode: Option<bool>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -108,6 +159,7 @@ impl Default for ServerConfig {
             site_root: PathBuf::from("target/site"),
             max_body_bytes: 64 * 1024,
             trusted_proxies: Vec::new(),
+            dev_mode: None,
         }
     }
 }
@@ -267,6 +319,34 @@ impl Config {
                 format!("has {bad:?}, which is neither an IP address nor a CIDR range"),
             ));
         }
+        let smtp = self.mail.smtp_url.expose();
+        if !smtp.is_empty() {
+            let parsed = url::Url::parse(smtp)
+                .map_err(|_| invalid("mail.smtp_url", "is not a URL like smtp://host:25"))?;
+            if !matches!(parsed.scheme(), "smtp" | "smtps") || parsed.host_str().is_none() {
+                return Err(invalid(
+                    "mail.smtp_url",
+                    "must be smtp://host[:port] or smtps://host[:port]",
+                ));
+            }
+        } else if !self.dev_mode() {
+            return Err(invalid(
+                "mail.smtp_url",
+                "must be set unless dev mode is on (server.dev_mode = true, for local use only)",
+            ));
+        }
+        if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(invalid(
+                "mail.from",
+                "must be an address like `Acme <no-reply@acme.example>`",
+            ));
+        }
+        if self.server.dev_mode == Some(true) && self.is_https() && !self.base_is_loopback() {
+            return Err(invalid(
+                "server.dev_mode",
+                "cannot be on for a public https address: dev mode shows every mail, with its links, at /dev/mail",
+            ));
+        }
         let db = &self.database.url;
         if !(db.starts_with("sqlite:")
             || db.starts_with("postgres://")
@@ -353,6 +433,24 @@ impl Config {
             .collect()
     }
 
+    /// Whether dev mode is on (explicitly, or because the base URL is a loopback one).
+    pub fn dev_mode(&self) -> bool {
+        self.server
+            .dev_mode
+            .unwrap_or_else(|| self.base_is_loopback())
+    }
+
+    fn base_is_loopback(&self) -> bool {
+        url::Url::parse(&self.server.base_url)
+            .ok()
+            .and_then(|u| u.host().map(|h| h.to_owned()))
+            .is_some_and(|h| match h {
+                url::Host::Domain(d) => d == "localhost" || d.ends_with(".localhost"),
+                url::Host::Ipv4(ip) => ip.is_loopback(),
+                url::Host::Ipv6(ip) => ip.is_loopback(),
+            })
+    }
+
     /// Whether the public URL is https, which turns on Secure cookies and HSTS.
     pub fn is_https(&self) -> bool {
         self.server.base_url.starts_with("https://")
@@ -394,6 +492,24 @@ mod tests {
         assert_eq!(c.database.url, "sqlite://data/portico.db");
         assert!(!c.is_https());
         assert_eq!(c.base_host(), "127.0.0.1:3000");
+    }
+
+    #[test]
+    fn dev_mode_follows_the_base_url_unless_set() {
+        assert!(with("").unwrap().dev_mode(), "127.0.0.1 is local");
+        let public = with("[server]\nbase_url = \"https://login.example.com\"\n[mail]\nsmtp_url = \"smtp://relay:25\"").unwrap();
+        assert!(!public.dev_mode());
+        let off =
+            with("[server]\ndev_mode = false\n[mail]\nsmtp_url = \"smtp://relay:25\"").unwrap();
+        assert!(!off.dev_mode());
+    }
+
+    #[test]
+    fn secrets_never_show() {
+        let c = with("[mail]\nsmtp_url = \"smtp://user:hunter2@relay:25\"").unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+        assert!(!serde_json::to_string(&c).unwrap().contains("hunter2"));
+        assert_eq!(c.mail.smtp_url.expose(), "smtp://user:hunter2@relay:25");
     }
 
     #[test]

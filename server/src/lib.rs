@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod error;
+pub mod mail;
 pub mod middleware;
 pub mod session_store;
 pub mod telemetry;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub engine: Engine,
     /// `server.trusted_proxies`, parsed once.
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
+    /// The SMTP transport, when `mail.smtp_url` is set.
+    pub mailer: Option<Arc<dyn portico_identity::Mailer>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -66,6 +69,8 @@ pub enum StartError {
     Database(#[source] portico_identity::StoreError),
     #[error("could not migrate the database: {0}")]
     Migrate(#[source] sea_orm::DbErr),
+    #[error("{0}")]
+    Mail(String),
     #[error("could not start password hashing: {0}")]
     Hasher(#[source] portico_identity::credentials::hasher::HashError),
     #[error("could not create the default tenant: {0}")]
@@ -143,6 +148,7 @@ pub async fn build_state_with_clock(
             flow_lifetime: config.flows.lifetime,
             session_idle_timeout: config.session.idle_timeout,
             session_absolute_timeout: config.session.absolute_timeout,
+            mail_from: config.mail.from.clone(),
         },
     );
     let mut hosts = config.tenant.hosts.clone();
@@ -168,11 +174,19 @@ pub async fn build_state_with_clock(
         })
         .build();
     let trusted_proxies = config.trusted_proxy_nets().unwrap_or_default().into();
+    let mailer: Option<Arc<dyn portico_identity::Mailer>> = if config.mail.smtp_url.is_empty() {
+        None
+    } else {
+        Some(Arc::new(
+            mail::SmtpMailer::from_url(config.mail.smtp_url.expose()).map_err(StartError::Mail)?,
+        ))
+    };
     Ok(AppState {
         leptos_options,
         config: Arc::new(config),
         engine,
         trusted_proxies,
+        mailer,
     })
 }
 
@@ -183,6 +197,7 @@ pub fn router(state: AppState) -> Router {
         cookies: CookiePolicy {
             secure: state.config.is_https(),
         },
+        dev_mode: state.config.dev_mode(),
     };
     let context = move || {
         provide_context(app_ctx.clone());
@@ -214,6 +229,7 @@ pub fn router(state: AppState) -> Router {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
+        .route("/dev/mail/{id}/html", get(dev_mail_html))
         .route("/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
@@ -286,6 +302,39 @@ async fn readyz(State(state): State<AppState>) -> Response {
             axum::Json(serde_json::json!({ "status": "timeout" })),
         )
             .into_response(),
+    }
+}
+
+/// A queued mail's HTML, for the dev mail viewer: dev mode only, and sandboxed so the
+/// mail's markup can run nothing.
+async fn dev_mail_html(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    req: Request,
+) -> Response {
+    let Some(tenant) = req.extensions().get::<RequestTenant>() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if !state.config.dev_mode() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let Ok(id) = id.parse::<uuid::Uuid>() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match state.engine.mail_by_id(tenant.0.tenant.id, id).await {
+        Ok(Some(mail)) => Response::builder()
+            .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+            .header(
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
+            )
+            .body(Body::from(mail.html))
+            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "dev mail viewer failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
     }
 }
 

@@ -62,6 +62,7 @@ fn main() -> ExitCode {
             Command::CheckConfig => {
                 let mut shown = config.clone();
                 shown.database.url = redact_url(&shown.database.url);
+                println!("dev mode: {}", if config.dev_mode() { "on" } else { "off" });
                 println!("{}", toml_pretty(&shown));
                 Ok(())
             }
@@ -95,7 +96,21 @@ fn redact_url(url: &str) -> String {
 async fn serve(config: Config) -> Result<(), String> {
     let address = config.server.address;
     let base_url = config.base_url();
+    let dev_mode = config.dev_mode();
     let state = build_state(config).await.map_err(|e| e.to_string())?;
+    if dev_mode {
+        tracing::warn!(
+            "\n\n  ██ DEV MODE ██  Mail is kept in the outbox and shown to anyone at {base_url}/dev/mail.\n  \
+             Never expose this instance to the internet. Turn it off with server.dev_mode = false\n  \
+             and a mail.smtp_url for production.\n"
+        );
+    }
+    match &state.mailer {
+        Some(mailer) => {
+            portico_server::mail::spawn_worker(state.engine.clone(), mailer.clone(), dev_mode)
+        }
+        None => tracing::info!("no mail.smtp_url: mail stays in the outbox (see /dev/mail)"),
+    }
     let engine = state.engine.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));

@@ -30,7 +30,10 @@ pub async fn security_headers(
         let id = id.header_value().to_str().unwrap_or_default().to_string();
         req.extensions_mut().insert(RequestId(id));
     }
-    let is_static = req.uri().path().starts_with("/pkg/");
+    let path = req.uri().path();
+    let is_static = path.starts_with("/pkg/");
+    // Pages that carry a token in their URL never leak it in a Referer.
+    let carries_token = path.starts_with("/verify") || path.starts_with("/recovery");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     let csp = format!(
@@ -39,8 +42,16 @@ pub async fn security_headers(
          connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; \
          object-src 'none'"
     );
-    if let Ok(v) = HeaderValue::from_str(&csp) {
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(v) = HeaderValue::from_str(&csp)
+    {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    if carries_token {
+        h.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
     }
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(

@@ -11,8 +11,13 @@ async fn register_sign_out_sign_in(backend: Backend) {
     let app = TestApp::start(backend).await;
     let mut browser = app.browser();
 
-    let created = browser
-        .register("Ada@Example.com", STRONG_PASSWORD, "Ada Lovelace")
+    let created = app
+        .sign_up(
+            &mut browser,
+            "Ada@Example.com",
+            STRONG_PASSWORD,
+            "Ada Lovelace",
+        )
         .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
     assert_eq!(created.location().as_deref(), Some("/account"));
@@ -71,8 +76,7 @@ async fn register_sign_out_sign_in(backend: Backend) {
 async fn wrong_password_and_unknown_email_look_the_same(backend: Backend) {
     let app = TestApp::start(backend).await;
     let mut owner = app.browser();
-    owner
-        .register("grace@example.com", STRONG_PASSWORD, "Grace")
+    app.sign_up(&mut owner, "grace@example.com", STRONG_PASSWORD, "Grace")
         .await;
 
     let mut stranger = app.browser();
@@ -198,10 +202,11 @@ async fn registration_refuses_bad_input_and_stores_nothing(backend: Backend) {
 async fn duplicate_email_gets_a_neutral_answer(backend: Backend) {
     let app = TestApp::start(backend).await;
     let mut owner = app.browser();
-    owner
-        .register("owner@example.com", STRONG_PASSWORD, "Owner")
+    app.sign_up(&mut owner, "owner@example.com", STRONG_PASSWORD, "Owner")
         .await;
 
+    // A stranger registering the owner's address and someone registering a new one
+    // see the same step.
     let mut attacker = app.browser();
     let answer = attacker
         .register(
@@ -210,25 +215,47 @@ async fn duplicate_email_gets_a_neutral_answer(backend: Backend) {
             "Mallory",
         )
         .await;
-    assert_eq!(answer.status, StatusCode::SEE_OTHER);
-    let (_, page) = attacker.visit(&answer.location().unwrap()).await;
-    assert_eq!(page.message_ids(), vec!["registration.not_possible"]);
-    assert!(!page.body.contains("already registered"));
+    let (_, taken) = attacker.visit(&answer.location().unwrap()).await;
+    let mut newcomer = app.browser();
+    let answer = newcomer
+        .register(
+            "newcomer@example.com",
+            "another strong passphrase here",
+            "Nina",
+        )
+        .await;
+    let (_, fresh) = newcomer.visit(&answer.location().unwrap()).await;
+    for page in [&taken, &fresh] {
+        assert!(page.body.contains("Check your inbox"));
+        assert!(!page.body.contains("already"));
+    }
+    assert_eq!(taken.message_ids(), fresh.message_ids());
     assert!(attacker.session_cookie().is_none());
-    assert_eq!(app.user_count().await, 1);
 
-    // The owner's password still works; the attacker's does not.
-    let mut fresh = app.browser();
+    // The owner hears about it; no code the stranger can type will ever work.
+    let notice = app.latest_mail_to("owner@example.com").await.unwrap();
+    assert_eq!(notice.template, "registration_attempt");
+    assert!(notice.text.contains("http://127.0.0.1:3000/recovery"));
+    let owner_code = app.latest_code_for("owner@example.com").await.ok();
+    let guess = owner_code.unwrap_or_else(|| "000000".into());
+    let answer = attacker.submit_code(&taken, &guess).await;
+    let (_, after) = attacker.visit(&answer.location().unwrap()).await;
+    assert_eq!(after.message_ids(), vec!["code.invalid"]);
+    assert!(attacker.session_cookie().is_none());
+    assert_eq!(app.user_count().await, 2, "the owner and the newcomer only");
+
+    // The owner's password still works; the stranger's does not.
+    let mut again = app.browser();
     assert_eq!(
-        fresh
+        again
             .login("owner@example.com", STRONG_PASSWORD)
             .await
             .location()
             .as_deref(),
         Some("/account")
     );
-    let mut fresh = app.browser();
-    let no = fresh
+    let mut again = app.browser();
+    let no = again
         .login("owner@example.com", "another strong passphrase here")
         .await;
     assert!(no.location().unwrap().starts_with("/login?flow="));
@@ -378,8 +405,7 @@ async fn unknown_and_expired_flows_restart_with_a_notice(backend: Backend) {
 async fn completed_flows_cannot_be_replayed(backend: Backend) {
     let app = TestApp::start(backend).await;
     let mut browser = app.browser();
-    browser
-        .register("once@example.com", STRONG_PASSWORD, "")
+    app.sign_up(&mut browser, "once@example.com", STRONG_PASSWORD, "")
         .await;
     browser.sign_out().await;
     let (_, page) = browser.visit("/login").await;
@@ -404,8 +430,7 @@ async fn completed_flows_cannot_be_replayed(backend: Backend) {
 async fn signed_out_visitors_return_where_they_were_going(backend: Backend) {
     let app = TestApp::start(backend).await;
     let mut browser = app.browser();
-    browser
-        .register("back@example.com", STRONG_PASSWORD, "")
+    app.sign_up(&mut browser, "back@example.com", STRONG_PASSWORD, "")
         .await;
     browser.sign_out().await;
 
@@ -434,8 +459,7 @@ async fn signed_out_visitors_return_where_they_were_going(backend: Backend) {
 async fn sessions_time_out_on_the_server(backend: Backend) {
     let app = TestApp::start(backend).await;
     let mut browser = app.browser();
-    browser
-        .register("idle@example.com", STRONG_PASSWORD, "")
+    app.sign_up(&mut browser, "idle@example.com", STRONG_PASSWORD, "")
         .await;
     app.clock.advance(std::time::Duration::from_secs(20 * 60));
     assert_eq!(
@@ -512,8 +536,8 @@ async fn pages_carry_security_headers(backend: Backend) {
         "no HSTS over http"
     );
 
-    let created = browser
-        .register("hdr@example.com", STRONG_PASSWORD, "")
+    let created = app
+        .sign_up(&mut browser, "hdr@example.com", STRONG_PASSWORD, "")
         .await;
     let session = created
         .set_cookies()
@@ -545,8 +569,8 @@ async fn https_deployments_get_host_cookies_and_hsts(backend: Backend) {
             .iter()
             .any(|c| c.starts_with("__Host-portico_csrf=") && c.contains("Secure"))
     );
-    let created = browser
-        .register("tls@example.com", STRONG_PASSWORD, "")
+    let created = app
+        .sign_up(&mut browser, "tls@example.com", STRONG_PASSWORD, "")
         .await;
     let session = created
         .set_cookies()

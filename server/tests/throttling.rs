@@ -15,8 +15,7 @@ fn count(actions: &[String], action: &str) -> usize {
 async fn wrong_passwords_are_throttled_then_recover(backend: Backend) {
     let app = TestApp::start(backend).await;
     let mut owner = app.browser();
-    owner
-        .register("target@example.com", STRONG_PASSWORD, "")
+    app.sign_up(&mut owner, "target@example.com", STRONG_PASSWORD, "")
         .await;
     owner.sign_out().await;
 
@@ -83,8 +82,7 @@ async fn unknown_accounts_are_throttled_the_same_way(backend: Backend) {
 async fn a_hundred_parallel_guesses_count_as_a_hundred(backend: Backend) {
     let app = TestApp::start(backend).await;
     let mut owner = app.browser();
-    owner
-        .register("burst@example.com", STRONG_PASSWORD, "")
+    app.sign_up(&mut owner, "burst@example.com", STRONG_PASSWORD, "")
         .await;
 
     let mut attacker = app.browser();

@@ -1,23 +1,31 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{SubmitLogin, login_flow};
+use crate::api::{SubmitLogin, SubmitVerification, login_flow};
 use crate::components::{AuthLayout, Field, SubmitButton};
-use crate::flow_page::{FlowFields, FlowNotices, FlowScreen, SwitchLink};
+use crate::flow_page::{FlowFields, FlowNotices, FlowScreen, SwitchLink, VerifyStep};
 use crate::views::FlowView;
 
 /// `/login?flow=<id>`: sign in with email and password.
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let submit = ServerAction::<SubmitLogin>::new();
-    let outcome = Signal::derive(move || submit.value().get());
+    let verify = ServerAction::<SubmitVerification>::new();
+    // Once the verify step has been used, its answers are the newest.
+    let outcome = Signal::derive(move || verify.value().get().or_else(|| submit.value().get()));
     view! {
         <Title text="Sign in" />
         <AuthLayout>
             <FlowScreen
                 load=login_flow
                 outcome
-                form=move |flow| view! { <LoginForm flow submit /> }
+                form=move |flow: FlowView| {
+                    if flow.step == "verify_email" {
+                        view! { <VerifyStep flow action=verify /> }.into_any()
+                    } else {
+                        view! { <LoginForm flow submit /> }.into_any()
+                    }
+                }
             />
         </AuthLayout>
     }

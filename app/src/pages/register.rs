@@ -1,23 +1,31 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{SubmitRegistration, registration_flow};
+use crate::api::{SubmitRegistration, SubmitVerification, registration_flow};
 use crate::components::{AuthLayout, Field, SubmitButton};
-use crate::flow_page::{FlowFields, FlowNotices, FlowScreen, SwitchLink};
+use crate::flow_page::{FlowFields, FlowNotices, FlowScreen, SwitchLink, VerifyStep};
 use crate::views::FlowView;
 
 /// `/register?flow=<id>`: create an account with email and password.
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let submit = ServerAction::<SubmitRegistration>::new();
-    let outcome = Signal::derive(move || submit.value().get());
+    let verify = ServerAction::<SubmitVerification>::new();
+    // Once the verify step has been used, its answers are the newest.
+    let outcome = Signal::derive(move || verify.value().get().or_else(|| submit.value().get()));
     view! {
         <Title text="Create your account" />
         <AuthLayout>
             <FlowScreen
                 load=registration_flow
                 outcome
-                form=move |flow| view! { <RegisterForm flow submit /> }
+                form=move |flow: FlowView| {
+                    if flow.step == "verify_email" {
+                        view! { <VerifyStep flow action=verify /> }.into_any()
+                    } else {
+                        view! { <RegisterForm flow submit /> }.into_any()
+                    }
+                }
             />
         </AuthLayout>
     }

@@ -181,6 +181,50 @@ impl Engine {
             .as_ref()
             .is_some_and(|u| u.status == AccountStatus::Active);
         match user {
+            Some(user)
+                if password_ok
+                    && active
+                    && !user.email_verified
+                    && !tenant.policy.verification.allow_sign_in_unverified =>
+            {
+                // The password is right, but this tenant wants the address verified
+                // first: send a fresh code and wait for it.
+                let state = transition(flow.kind, flow.state, FlowEvent::VerificationNeeded)
+                    .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
+                let mut context = flow.context.clone();
+                context.email = Some(user.email.clone());
+                context.verify_email = Some(user.email.clone());
+                context.pending_user = Some(user.user_id);
+                context.methods = vec![AuthMethod::Pwd];
+                let tx = self.db().begin().await?;
+                self.issue_verification(&tx, tenant, user.user_id, &user.display_name, &user.email)
+                    .await?;
+                store::flows::update_step(
+                    &tx,
+                    flow.id,
+                    state,
+                    &[Message::info(messages::VERIFICATION_SENT)],
+                    &context,
+                    now,
+                )
+                .await?;
+                store::audit::insert(
+                    &tx,
+                    now,
+                    &AuditEvent::new(tenant.id, "login.verification_required", client)
+                        .subject(user.user_id)
+                        .detail("method", "pwd"),
+                )
+                .await?;
+                tx.commit().await.map_err(StoreError::from)?;
+                let account_keys: Vec<_> = keys
+                    .iter()
+                    .filter(|k| k.kind != KeyKind::Ip)
+                    .cloned()
+                    .collect();
+                self.throttle().forgive(&account_keys).await?;
+                Ok(FlowOutcome::ShowFlow(flow.id))
+            }
             Some(user) if password_ok && active => {
                 let state = transition(flow.kind, flow.state, FlowEvent::PasswordVerified)
                     .map_err(|_| StoreError::Corrupt { what: "flow state" })?;

@@ -11,6 +11,7 @@
 pub mod login;
 pub mod messages;
 pub mod registration;
+pub mod verify;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -63,6 +64,8 @@ pub enum FlowState {
     Identify,
     /// Registration: waiting for the new account's details.
     Details,
+    /// Waiting for the code (or link) from the verification mail.
+    VerifyEmail,
     /// Done; a completed flow cannot be submitted again.
     Complete,
 }
@@ -72,6 +75,7 @@ impl FlowState {
         match self {
             FlowState::Identify => "identify",
             FlowState::Details => "details",
+            FlowState::VerifyEmail => "verify_email",
             FlowState::Complete => "complete",
         }
     }
@@ -80,6 +84,7 @@ impl FlowState {
         match s {
             "identify" => Some(FlowState::Identify),
             "details" => Some(FlowState::Details),
+            "verify_email" => Some(FlowState::VerifyEmail),
             "complete" => Some(FlowState::Complete),
             _ => None,
         }
@@ -91,8 +96,12 @@ impl FlowState {
 pub enum FlowEvent {
     PasswordVerified,
     PasswordRejected,
+    /// The password was right but the address must be verified first.
+    VerificationNeeded,
     DetailsAccepted,
     DetailsRejected,
+    CodeAccepted,
+    CodeRejected,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -115,8 +124,11 @@ pub fn transition(
     match (kind, state, event) {
         (Login, Identify, PasswordVerified) => Ok(Complete),
         (Login, Identify, PasswordRejected) => Ok(Identify),
-        (Registration, Details, DetailsAccepted) => Ok(Complete),
+        (Login, Identify, VerificationNeeded) => Ok(VerifyEmail),
+        (Registration, Details, DetailsAccepted) => Ok(VerifyEmail),
         (Registration, Details, DetailsRejected) => Ok(Details),
+        (Login | Registration, VerifyEmail, CodeAccepted) => Ok(Complete),
+        (Login | Registration, VerifyEmail, CodeRejected) => Ok(VerifyEmail),
         _ => Err(InvalidTransition { kind, state, event }),
     }
 }
@@ -127,6 +139,13 @@ pub fn transition(
 pub struct FlowContext {
     pub email: Option<String>,
     pub display_name: Option<String>,
+    /// The address a verification mail went to (shown on the verify step).
+    pub verify_email: Option<String>,
+    /// The account waiting for verification. Server-side only: never shown, and absent
+    /// when the address belonged to someone else, so both cases look the same.
+    pub pending_user: Option<crate::UserId>,
+    /// How the customer proved who they are before the verify step.
+    pub methods: Vec<login::AuthMethod>,
 }
 
 /// A flow as stored.
@@ -333,15 +352,25 @@ mod tests {
         let cases: &[(FlowKind, FlowState, FlowEvent, Option<FlowState>)] = &[
             (Login, Identify, PasswordVerified, Some(Complete)),
             (Login, Identify, PasswordRejected, Some(Identify)),
+            (Login, Identify, VerificationNeeded, Some(VerifyEmail)),
             (Login, Identify, DetailsAccepted, None),
+            (Login, Identify, CodeAccepted, None),
+            (Login, VerifyEmail, CodeAccepted, Some(Complete)),
+            (Login, VerifyEmail, CodeRejected, Some(VerifyEmail)),
+            (Login, VerifyEmail, PasswordVerified, None),
             (Login, Details, PasswordVerified, None),
             (Login, Complete, PasswordVerified, None),
-            (Login, Complete, PasswordRejected, None),
-            (Registration, Details, DetailsAccepted, Some(Complete)),
+            (Login, Complete, CodeAccepted, None),
+            (Registration, Details, DetailsAccepted, Some(VerifyEmail)),
             (Registration, Details, DetailsRejected, Some(Details)),
+            (Registration, Details, CodeAccepted, None),
+            (Registration, VerifyEmail, CodeAccepted, Some(Complete)),
+            (Registration, VerifyEmail, CodeRejected, Some(VerifyEmail)),
+            (Registration, VerifyEmail, DetailsAccepted, None),
             (Registration, Details, PasswordVerified, None),
             (Registration, Identify, DetailsAccepted, None),
             (Registration, Complete, DetailsAccepted, None),
+            (Registration, Complete, CodeAccepted, None),
         ];
         for &(kind, state, event, expected) in cases {
             assert_eq!(
@@ -353,18 +382,30 @@ mod tests {
     }
 
     #[test]
-    fn every_kind_starts_in_a_state_it_can_leave() {
+    fn every_kind_can_reach_complete_from_its_start() {
+        let events = [
+            PasswordVerified,
+            PasswordRejected,
+            VerificationNeeded,
+            DetailsAccepted,
+            DetailsRejected,
+            CodeAccepted,
+            CodeRejected,
+        ];
         for kind in [Login, Registration] {
-            let start = kind.initial_state();
-            let leaves = [
-                PasswordVerified,
-                PasswordRejected,
-                DetailsAccepted,
-                DetailsRejected,
-            ]
-            .iter()
-            .any(|&e| transition(kind, start, e).is_ok_and(|s| s == Complete));
-            assert!(leaves, "{kind:?} cannot complete from {start:?}");
+            let mut reached = vec![kind.initial_state()];
+            let mut i = 0;
+            while i < reached.len() {
+                for e in events {
+                    if let Ok(next) = transition(kind, reached[i], e)
+                        && !reached.contains(&next)
+                    {
+                        reached.push(next);
+                    }
+                }
+                i += 1;
+            }
+            assert!(reached.contains(&Complete), "{kind:?} never completes");
         }
     }
 
@@ -373,7 +414,7 @@ mod tests {
         for kind in [Login, Registration] {
             assert_eq!(FlowKind::parse(kind.as_str()), Some(kind));
         }
-        for state in [Identify, Details, Complete] {
+        for state in [Identify, Details, VerifyEmail, Complete] {
             assert_eq!(FlowState::parse(state.as_str()), Some(state));
         }
     }

@@ -1,10 +1,11 @@
 //! The registration flow: `Details → Complete`, creating an account with a password.
 
-use super::login::{AuthMethod, FlowError, FlowOutcome, SignedIn};
+use super::login::{AuthMethod, FlowError, FlowOutcome};
 use super::{FlowEvent, FlowKind, Message, messages, transition};
 use crate::accounts::{DisplayName, DisplayNameError, Email, EmailError};
 use crate::audit::{AuditEvent, ClientInfo};
 use crate::credentials::password::PasswordProblem;
+use crate::mail::{self, MailKind};
 use crate::store::{self, StoreError};
 use crate::tenants::Tenant;
 use crate::{Engine, UserId};
@@ -54,10 +55,12 @@ fn name_message(err: DisplayNameError) -> Message {
 }
 
 impl Engine {
-    /// Creates an account with email and password and signs the customer in.
+    /// Creates an account with email and password, and sends the verification mail;
+    /// the flow then waits for the code (see [`Engine::submit_verification`]).
     ///
-    /// An email that already has an account gets a neutral answer that does not say so;
-    /// the password is hashed either way so the timing does not tell either.
+    /// An address that already has an account gets the same answer — the flow waits
+    /// for a code that will never come — while its owner gets a mail saying someone
+    /// tried. The password is hashed either way, so the timing does not tell either.
     pub async fn submit_registration(
         &self,
         tenant: &Tenant,
@@ -125,30 +128,24 @@ impl Engine {
         let name = name.unwrap_or_else(|| DisplayName::from_email(&email));
         let now = self.now();
         let user_id = UserId::generate();
+        let state = transition(flow.kind, flow.state, FlowEvent::DetailsAccepted)
+            .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
+        context.verify_email = Some(email.as_str().to_string());
+        context.methods = vec![AuthMethod::Pwd];
+        let sent = [Message::info(messages::VERIFICATION_SENT)];
 
-        let tx = self.db().begin().await?;
         // The unique index on (tenant, address) decides: no read-then-write race.
+        let tx = self.db().begin().await?;
         let created = store::accounts::insert_password_account(
             &tx, tenant.id, user_id, &email, &name, &phc, now,
         )
         .await;
         match created {
             Ok(()) => {
-                let state = transition(flow.kind, flow.state, FlowEvent::DetailsAccepted)
-                    .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
-                if !store::flows::complete(&tx, flow.id, state, now).await? {
-                    drop(tx);
-                    let fresh = self
-                        .start_flow(
-                            tenant,
-                            FlowKind::Registration,
-                            browser,
-                            flow.return_to.as_deref(),
-                            Some(Message::info(messages::FLOW_COMPLETED)),
-                        )
-                        .await?;
-                    return Ok(FlowOutcome::ShowFlow(fresh.id));
-                }
+                self.issue_verification(&tx, tenant, user_id, name.as_str(), email.as_str())
+                    .await?;
+                context.pending_user = Some(user_id);
+                store::flows::update_step(&tx, flow.id, state, &sent, &context, now).await?;
                 store::audit::insert(
                     &tx,
                     now,
@@ -159,31 +156,19 @@ impl Engine {
                 )
                 .await?;
                 tx.commit().await.map_err(StoreError::from)?;
-                Ok(FlowOutcome::SignedIn(SignedIn {
-                    tenant_id: tenant.id,
-                    user_id,
-                    authenticated_at: now,
-                    methods: vec![AuthMethod::Pwd],
-                    aal: 1,
-                    return_to: flow
-                        .return_to
-                        .unwrap_or_else(|| super::DEFAULT_RETURN_TO.to_string()),
-                }))
             }
             Err(StoreError::Conflict { .. }) => {
+                // The address has an account. Its owner hears about it; the stranger
+                // sees exactly what a new sign-up sees, and no code will ever work.
                 drop(tx);
-                let state = transition(flow.kind, flow.state, FlowEvent::DetailsRejected)
-                    .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
                 let tx = self.db().begin().await?;
-                store::flows::update_step(
-                    &tx,
-                    flow.id,
-                    state,
-                    &[Message::error(messages::REGISTRATION_NOT_POSSIBLE)],
-                    &context,
-                    now,
-                )
-                .await?;
+                let kind = MailKind::RegistrationAttempt {
+                    login_link: mail::link(tenant, "/login"),
+                    recovery_link: mail::link(tenant, "/recovery"),
+                };
+                self.queue_mail(&tx, tenant, email.as_str(), &kind).await?;
+                context.pending_user = None;
+                store::flows::update_step(&tx, flow.id, state, &sent, &context, now).await?;
                 let mut event = AuditEvent::new(tenant.id, "registration.duplicate_email", client);
                 if let Some(owner) =
                     store::accounts::find_user_by_email(&tx, tenant.id, &email).await?
@@ -192,9 +177,9 @@ impl Engine {
                 }
                 store::audit::insert(&tx, now, &event).await?;
                 tx.commit().await.map_err(StoreError::from)?;
-                Ok(FlowOutcome::ShowFlow(flow.id))
             }
-            Err(other) => Err(other.into()),
+            Err(other) => return Err(other.into()),
         }
+        Ok(FlowOutcome::ShowFlow(flow.id))
     }
 }

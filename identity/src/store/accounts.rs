@@ -17,6 +17,9 @@ pub struct LoginCandidate {
     pub user_id: UserId,
     pub status: AccountStatus,
     pub phc: Option<String>,
+    pub display_name: String,
+    pub email: String,
+    pub email_verified: bool,
 }
 
 pub async fn find_user_by_email(
@@ -37,22 +40,30 @@ pub async fn find_login_candidate(
     tenant: TenantId,
     email: &Email,
 ) -> Result<Option<LoginCandidate>, StoreError> {
-    let Some(user_id) = find_user_by_email(db, tenant, email).await? else {
+    let Some(address) = user_emails::Entity::find()
+        .filter(user_emails::Column::TenantId.eq(tenant.0))
+        .filter(user_emails::Column::Address.eq(email.as_str()))
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
-    let Some(user) = users::Entity::find_by_id(user_id.0).one(db).await? else {
+    let Some(user) = users::Entity::find_by_id(address.user_id).one(db).await? else {
         return Ok(None);
     };
-    let phc = password_credentials::Entity::find_by_id(user_id.0)
+    let phc = password_credentials::Entity::find_by_id(address.user_id)
         .one(db)
         .await?
         .map(|p| p.phc);
     Ok(Some(LoginCandidate {
-        user_id,
+        user_id: UserId(address.user_id),
         status: AccountStatus::parse(&user.status).ok_or(StoreError::Corrupt {
             what: "user status",
         })?,
         phc,
+        display_name: user.display_name,
+        email: address.address,
+        email_verified: address.verified_at.is_some(),
     }))
 }
 
@@ -156,4 +167,24 @@ pub async fn count_users(db: &impl ConnectionTrait, tenant: TenantId) -> Result<
         .filter(users::Column::TenantId.eq(tenant.0))
         .count(db)
         .await?)
+}
+
+/// Marks `user`'s address `email` verified (if it is still theirs).
+pub async fn mark_email_verified(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    user_emails::Entity::update_many()
+        .col_expr(
+            user_emails::Column::VerifiedAt,
+            sea_orm::sea_query::Expr::value(Some(now)),
+        )
+        .filter(user_emails::Column::UserId.eq(user.0))
+        .filter(user_emails::Column::Address.eq(email))
+        .filter(user_emails::Column::VerifiedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
 }

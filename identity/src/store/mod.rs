@@ -6,8 +6,10 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod codes;
 pub mod entities;
 pub mod flows;
+pub mod outbox;
 pub mod sessions;
 pub mod tenants;
 pub mod throttles;

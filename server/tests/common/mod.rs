@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -131,6 +133,52 @@ impl TestApp {
         }
     }
 
+    /// The newest mail queued to `to`, in this app's default tenant.
+    pub async fn latest_mail_to(&self, to: &str) -> Option<portico_identity::outbox::OutboxMail> {
+        let tenant = self.state.engine.resolve_tenant(HOST).await.unwrap();
+        self.state
+            .engine
+            .recent_mail(tenant.tenant.id, 200)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|m| m.to == to)
+    }
+
+    /// The 6-digit code in the newest mail to `to`.
+    pub async fn latest_code_for(&self, to: &str) -> Result<String, String> {
+        let mail = self
+            .latest_mail_to(to)
+            .await
+            .ok_or("no mail to that address")?;
+        first_code(&mail.text).ok_or_else(|| format!("no code in the {} mail", mail.template))
+    }
+
+    /// Registers and confirms the address with the mailed code: signed in afterwards.
+    /// Returns the answer to the code submission (a redirect to the return path).
+    pub async fn sign_up(
+        &self,
+        browser: &mut Browser,
+        email: &str,
+        password: &str,
+        name: &str,
+    ) -> Page {
+        let answer = browser.register(email, password, name).await;
+        let step = answer
+            .location()
+            .expect("registration leads to the verify step");
+        let (_, page) = browser.visit(&step).await;
+        assert!(
+            page.body.contains("Check your inbox"),
+            "registration ends on the verify step"
+        );
+        let code = self
+            .latest_code_for(&email.trim().to_lowercase())
+            .await
+            .unwrap();
+        browser.submit_code(&page, &code).await
+    }
+
     /// The audit actions recorded in this app's default tenant, oldest first.
     pub async fn audit_actions(&self) -> Vec<String> {
         use sea_orm::{EntityTrait, QueryOrder};
@@ -220,6 +268,14 @@ impl Page {
             .map(|v| v.to_str().unwrap().to_string())
             .collect()
     }
+}
+
+/// The first standalone 6-digit number in a text.
+pub fn first_code(text: &str) -> Option<String> {
+    regex::Regex::new(r"\b(\d{6})\b")
+        .unwrap()
+        .captures(text)
+        .map(|c| c[1].to_string())
 }
 
 fn html_unescape(s: &str) -> String {
@@ -394,6 +450,30 @@ impl Browser {
             ],
         )
         .await
+    }
+
+    /// Submits the verify step of `page` with `code` (or another intent).
+    pub async fn submit_verify(&mut self, page: &Page, code: &str, intent: &str) -> Page {
+        let flow = page.hidden("flow").expect("flow id on the verify step");
+        let csrf = page
+            .hidden("csrf_token")
+            .expect("csrf token on the verify step");
+        let kind = page.hidden("kind").expect("flow kind on the verify step");
+        self.post_form(
+            "/api/verify/code",
+            &[
+                ("kind", &kind),
+                ("flow", &flow),
+                ("csrf_token", &csrf),
+                ("code", code),
+                ("intent", intent),
+            ],
+        )
+        .await
+    }
+
+    pub async fn submit_code(&mut self, page: &Page, code: &str) -> Page {
+        self.submit_verify(page, code, "").await
     }
 
     pub async fn sign_out(&mut self) -> Page {

@@ -3,6 +3,8 @@
 pub mod audit_events;
 pub mod flows;
 pub mod identities;
+pub mod one_time_codes;
+pub mod outbox;
 pub mod password_credentials;
 pub mod sessions;
 pub mod tenant_hosts;

@@ -1,0 +1,61 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::verify_link;
+use crate::components::{AuthLayout, LoadError, Loading};
+
+/// `/verify?token=…`: the link from a verification mail.
+#[component]
+pub fn VerifyLinkPage() -> impl IntoView {
+    let query = use_query_map();
+    let result = Resource::new(
+        move || query.read().get("token").unwrap_or_default(),
+        verify_link,
+    );
+    view! {
+        <Title text="Confirm your email" />
+        <AuthLayout>
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match result.await {
+                        Ok(v) if v.verified => {
+                            let (href, label) = if v.signed_in {
+                                ("/account", "Go to your account")
+                            } else {
+                                ("/login", "Continue to sign in")
+                            };
+                            view! {
+                                <div class="mb-5 flex h-11 w-11 items-center justify-center rounded-full bg-success/10 text-success">
+                                    <svg aria-hidden="true" viewBox="0 0 20 20" class="h-6 w-6 fill-current">
+                                        <path d="M8.1 13.6 4.6 10l-1.2 1.2 4.7 4.7 9-9-1.2-1.2z" />
+                                    </svg>
+                                </div>
+                                <h1 class="text-[26px] font-semibold leading-8 tracking-tight">"Email confirmed"</h1>
+                                <p class="mt-2 text-[15px] leading-6 text-muted">
+                                    <strong class="font-semibold text-ink">{v.email.unwrap_or_default()}</strong>
+                                    " is confirmed. If you started on another device or tab, choose “I opened the link” there to carry on."
+                                </p>
+                                <a href=href class="mt-7 inline-flex w-full items-center justify-center rounded-brand bg-brand px-4 py-2.5 text-[15px] font-semibold text-on-brand hover:brightness-110">
+                                    {label}
+                                </a>
+                            }
+                            .into_any()
+                        }
+                        Ok(_) => view! {
+                            <h1 class="text-[26px] font-semibold leading-8 tracking-tight">"This link doesn't work any more"</h1>
+                            <p class="mt-2 text-[15px] leading-6 text-muted">
+                                "Links work once, and only the newest one. Sign in and we'll send you a new code."
+                            </p>
+                            <a href="/login" class="mt-7 inline-flex w-full items-center justify-center rounded-brand bg-brand px-4 py-2.5 text-[15px] font-semibold text-on-brand hover:brightness-110">
+                                "Sign in"
+                            </a>
+                        }
+                        .into_any(),
+                        Err(error) => view! { <LoadError error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </AuthLayout>
+    }
+}
