@@ -20,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::*;
+use leptos::reactive::computed::ScopedFuture;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use portico_app::ssr::{AppContext, CookiePolicy, CspNonce, RequestTenant};
 use portico_app::{App, shell};
@@ -218,11 +219,22 @@ pub fn router(state: AppState) -> Router {
         )));
 
     let server_fn_context = context.clone();
+    let not_found = leptos_axum::render_app_async_with_context(context.clone(), {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    });
+    let pkg_dir = std::path::Path::new(&*state.leptos_options.site_root).join("pkg");
     let pages = Router::new()
         .route(
             "/api/{*fn_name}",
             post(move |req: Request| {
-                handle_server_fns_with_context(server_fn_context.clone(), req)
+                // Each call gets its own root owner. leptos_axum creates the server
+                // function's owner with `Owner::new()`, which would otherwise adopt
+                // whatever owner is current on the thread — another request's — and
+                // could read that request's context.
+                let root = Owner::new_root(None);
+                let call = handle_server_fns_with_context(server_fn_context.clone(), req);
+                root.with(|| ScopedFuture::new(call))
             }),
         )
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), {
@@ -232,10 +244,11 @@ pub fn router(state: AppState) -> Router {
         .route("/dev/mail/{id}/html", get(dev_mail_html))
         .route("/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(context, shell))
+        // Static files straight from disk. (leptos_axum's file handler copies headers
+        // from whatever reactive owner is current on the thread onto the file response,
+        // which leaked another request's Set-Cookie; ServeDir has no such state.)
+        .nest_service("/pkg", tower_http::services::ServeDir::new(pkg_dir))
+        .fallback(move |req: Request| not_found(req))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
