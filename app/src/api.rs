@@ -318,3 +318,177 @@ pub async fn dev_mail() -> Result<Vec<DevMailView>, AppError> {
         })
         .collect())
 }
+
+/// The recovery flow for this page (see [`login_flow`]).
+#[server(prefix = "/api", endpoint = "recovery/flow")]
+pub async fn recovery_flow(
+    #[server(default)] flow: Option<String>,
+    #[server(default)] return_to: Option<String>,
+) -> Result<FlowView, AppError> {
+    use portico_identity::flows::FlowKind;
+    let req = crate::ssr::Req::get()?;
+    load_flow(&req, FlowKind::Recovery, "/recovery", flow, return_to).await
+}
+
+/// Asks for a password reset link.
+#[server(prefix = "/api", endpoint = "recovery/request")]
+pub async fn submit_recovery(
+    #[server(default)] flow: String,
+    #[server(default)] csrf_token: String,
+    #[server(default)] email: String,
+) -> Result<FormOutcome, AppError> {
+    let req = crate::ssr::Req::get()?;
+    let outcome = req
+        .engine
+        .submit_recovery_request(
+            &req.tenant.tenant,
+            &req.browser(),
+            &req.client(),
+            &flow,
+            &csrf_token,
+            &email,
+        )
+        .await
+        .map_err(|e| req.flow_error(e))?;
+    req.conclude(outcome, "/recovery").await
+}
+
+/// The reset page: a `token` from the mail is swapped for a flow and leaves the URL.
+#[server(prefix = "/api", endpoint = "recovery/reset/flow")]
+pub async fn reset_flow(
+    #[server(default)] token: Option<String>,
+    #[server(default)] flow: Option<String>,
+    #[server(default)] return_to: Option<String>,
+) -> Result<FlowView, AppError> {
+    use portico_identity::flows::recovery::ResetLink;
+    let _ = return_to;
+    let req = crate::ssr::Req::get()?;
+    let browser = req.browser();
+    let tenant = &req.tenant.tenant;
+    let link = match (token.filter(|t| !t.is_empty()), flow) {
+        (Some(token), _) => req.engine.open_reset_link(tenant, &browser, &token).await,
+        (None, Some(flow)) => {
+            req.engine
+                .reset_flow_for_page(tenant, &browser, &flow)
+                .await
+        }
+        (None, None) => req.engine.reset_flow_for_page(tenant, &browser, "").await,
+    }
+    .map_err(|e| req.store_error(e))?;
+    let (page, id, done) = match link {
+        ResetLink::Open(id) => ("/recovery/reset", id, false),
+        ResetLink::Invalid(id) => ("/recovery", id, true),
+    };
+    let loaded = req
+        .engine
+        .flow_by_id(tenant, id)
+        .await
+        .map_err(|e| req.store_error(e))?
+        .ok_or(AppError::Request("the flow vanished".into()))?;
+    if done || req.parts.uri.query().is_some_and(|q| q.contains("token=")) {
+        req.redirect(&format!("{page}?flow={id}"));
+    }
+    Ok(req.flow_view(&loaded))
+}
+
+/// Sets a new password from a reset link.
+#[server(prefix = "/api", endpoint = "recovery/reset")]
+pub async fn submit_reset(
+    #[server(default)] flow: String,
+    #[server(default)] csrf_token: String,
+    #[server(default)] password: String,
+) -> Result<FormOutcome, AppError> {
+    use portico_identity::flows::login::FlowOutcome;
+    let req = crate::ssr::Req::get()?;
+    let outcome = req
+        .engine
+        .submit_reset(
+            &req.tenant.tenant,
+            &req.browser(),
+            &req.client(),
+            &flow,
+            &csrf_token,
+            &password,
+        )
+        .await
+        .map_err(|e| req.flow_error(e))?;
+    // Success lands on a login flow; anything else stays on the reset (or recovery) flow.
+    let page = match &outcome {
+        FlowOutcome::ShowFlow(id) => match req.engine.flow_by_id(&req.tenant.tenant, *id).await {
+            Ok(Some(f)) => match f.kind {
+                portico_identity::flows::FlowKind::Login => "/login",
+                portico_identity::flows::FlowKind::Recovery => "/recovery",
+                _ => "/recovery/reset",
+            },
+            _ => "/recovery",
+        },
+        FlowOutcome::SignedIn(_) => "/login",
+    };
+    req.conclude(outcome, page).await
+}
+
+/// The password change page (signed in only).
+#[server(prefix = "/api", endpoint = "account/password/flow")]
+pub async fn password_change_flow(
+    #[server(default)] flow: Option<String>,
+    #[server(default)] return_to: Option<String>,
+) -> Result<FlowView, AppError> {
+    let _ = return_to;
+    let req = crate::ssr::Req::get()?;
+    let Some(auth) = req.auth().await? else {
+        req.redirect("/login?return_to=%2Faccount%2Fpassword");
+        return Err(AppError::Unauthorized);
+    };
+    let loaded = req
+        .engine
+        .start_password_change(
+            &req.tenant.tenant,
+            &req.browser(),
+            auth.user_id,
+            flow.as_deref(),
+        )
+        .await
+        .map_err(|e| req.store_error(e))?;
+    if flow.as_deref() != Some(&loaded.id.to_string()) {
+        req.redirect(&format!("/account/password?flow={}", loaded.id));
+    }
+    Ok(req.flow_view(&loaded))
+}
+
+/// Changes the signed-in customer's password.
+#[server(prefix = "/api", endpoint = "account/password")]
+pub async fn submit_password_change(
+    #[server(default)] flow: String,
+    #[server(default)] csrf_token: String,
+    #[server(default)] current_password: String,
+    #[server(default)] password: String,
+) -> Result<FormOutcome, AppError> {
+    use portico_identity::flows::recovery::PasswordChangeOutcome;
+    let req = crate::ssr::Req::get()?;
+    let Some(auth) = req.auth().await? else {
+        req.redirect("/login?return_to=%2Faccount%2Fpassword");
+        return Ok(FormOutcome::Navigate);
+    };
+    let outcome = req
+        .engine
+        .submit_password_change(
+            &req.tenant.tenant,
+            &req.browser(),
+            &req.client(),
+            auth.user_id,
+            &flow,
+            &csrf_token,
+            &current_password,
+            &password,
+        )
+        .await
+        .map_err(|e| req.flow_error(e))?;
+    match outcome {
+        PasswordChangeOutcome::Changed => {
+            req.renew_session(auth).await?;
+            req.redirect("/account?notice=password_changed");
+            Ok(FormOutcome::Navigate)
+        }
+        PasswordChangeOutcome::ShowFlow(id) => req.show_flow("/account/password", id).await,
+    }
+}

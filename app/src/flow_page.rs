@@ -10,14 +10,16 @@ use crate::AppError;
 use crate::components::{Alert, LoadError, Loading};
 use crate::views::{FlowView, FormOutcome, MessageView};
 
-/// Loads the page's flow with `load(flow, return_to)` from the URL and renders `form`
-/// for it. After a hydrated submit, `outcome` may hold a newer copy of the same flow
+/// Loads the page's flow with `load(flow, extra)` from the URL — `extra` being the
+/// query parameter named by `param` (`return_to` unless said otherwise) — and renders
+/// `form` for it. After a hydrated submit, `outcome` may hold a newer copy of the same flow
 /// (with the messages to show), which then replaces the loaded one.
 #[component]
 pub fn FlowScreen<Fut, F, V>(
     load: fn(Option<String>, Option<String>) -> Fut,
     #[prop(into)] outcome: Signal<Option<Result<FormOutcome, AppError>>>,
     form: F,
+    #[prop(default = "return_to")] param: &'static str,
 ) -> impl IntoView
 where
     Fut: Future<Output = Result<FlowView, AppError>> + Send + 'static,
@@ -28,9 +30,9 @@ where
     let flow = Resource::new(
         move || {
             let q = query.read();
-            (q.get("flow"), q.get("return_to"))
+            (q.get("flow"), q.get(param))
         },
-        move |(flow, return_to)| load(flow, return_to),
+        move |(flow, extra)| load(flow, extra),
     );
     view! {
         <Suspense fallback=Loading>
@@ -165,5 +167,28 @@ pub fn VerifyStep(
                 </div>
             </div>
         </ActionForm>
+    }
+}
+
+/// A password input with the policy hint (for new passwords).
+#[component]
+pub fn NewPasswordField(
+    flow: FlowView,
+    #[prop(default = "Password")] label: &'static str,
+) -> impl IntoView {
+    let hint = format!(
+        "At least {} characters. A phrase of unrelated words works well.",
+        flow.password_min_length
+    );
+    view! {
+        <crate::components::Field
+            name="password"
+            label=label
+            kind="password"
+            autocomplete="new-password"
+            required=true
+            hint=hint
+            error=flow.field_error("password")
+        />
     }
 }

@@ -73,6 +73,13 @@ pub fn App() -> impl IntoView {
                     view=pages::register::RegisterPage
                     ssr=SsrMode::Async
                 />
+                <Route path=path!("/recovery") view=pages::recovery::RecoveryPage ssr=SsrMode::Async />
+                <Route path=path!("/recovery/reset") view=pages::reset::ResetPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/account/password")
+                    view=pages::password::PasswordChangePage
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/verify") view=pages::verify::VerifyLinkPage ssr=SsrMode::Async />
                 <Route path=path!("/dev/mail") view=pages::dev_mail::DevMailPage ssr=SsrMode::Async />
                 <Route

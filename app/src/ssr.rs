@@ -207,6 +207,16 @@ impl Req {
             .map_err(session_err)
     }
 
+    /// Keeps this browser signed in under a new session id (after every session of the
+    /// account was ended, e.g. by a password change).
+    pub async fn renew_session(&self, mut auth: AuthState) -> Result<(), AppError> {
+        let session = self.session()?;
+        session.cycle_id().await.map_err(session_err)?;
+        auth.csrf_token = portico_identity::secrets::random_token();
+        auth.last_seen_at = self.engine.now();
+        session.insert(AUTH_KEY, auth).await.map_err(session_err)
+    }
+
     /// Ends the session on the server and clears its cookie.
     pub async fn sign_out(&self) -> Result<(), AppError> {
         self.session()?.flush().await.map_err(session_err)

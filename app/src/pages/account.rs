@@ -9,6 +9,14 @@ use crate::views::AccountView;
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| account());
+    let query = leptos_router::hooks::use_query_map();
+    // A fixed set of notices, chosen by id: nothing from the URL is shown as text.
+    let notice = move || match query.read().get("notice").as_deref() {
+        Some("password_changed") => {
+            Some("Your password was changed. Your other devices were signed out.")
+        }
+        _ => None,
+    };
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <Title text="Your account" />
@@ -18,7 +26,7 @@ pub fn AccountPage() -> impl IntoView {
                     match data.await {
                         Ok(view) => view! {
                             <Header view=Some(view.clone()) sign_out=Some(sign_out) />
-                            <AccountBody view />
+                            <AccountBody view notice=notice() />
                         }.into_any(),
                         Err(error) => view! {
                             <Header view=None sign_out=None />
@@ -69,7 +77,7 @@ fn Header(view: Option<AccountView>, sign_out: Option<ServerAction<SignOut>>) ->
 }
 
 #[component]
-fn AccountBody(view: AccountView) -> impl IntoView {
+fn AccountBody(view: AccountView, notice: Option<&'static str>) -> impl IntoView {
     let first_name = view
         .display_name
         .split_whitespace()
@@ -78,6 +86,9 @@ fn AccountBody(view: AccountView) -> impl IntoView {
         .to_string();
     view! {
         <main class="mx-auto w-full max-w-3xl flex-1 px-4 py-10">
+            {notice.map(|text| view! {
+                <div role="status" class="mb-6 rounded-brand border border-success/25 bg-success/[0.07] px-4 py-3 text-sm text-ink">{text}</div>
+            })}
             <h1 class="text-[28px] font-semibold leading-9 tracking-tight">
                 {format!("Hello, {first_name}")}
             </h1>
@@ -109,7 +120,10 @@ fn AccountBody(view: AccountView) -> impl IntoView {
                 </div>
                 <dl class="divide-y divide-line">
                     <Row label="Password">
-                        {if view.has_password { "Set" } else { "Not set" }}
+                        <span class="flex items-center justify-between gap-4">
+                            <span>{if view.has_password { "Set" } else { "Not set" }}</span>
+                            <a href="/account/password" class="text-sm font-semibold text-brand hover:underline">"Change"</a>
+                        </span>
                     </Row>
                     <Row label="This session">
                         {format!("Signed in {} ({})", view.signed_in_at, method_label(&view.sign_in_method))}

@@ -63,9 +63,10 @@ fn LoginForm(flow: FlowView, submit: ServerAction<SubmitLogin>) -> impl IntoView
                 autofocus=has_email
                 error=flow.field_error("password")
             />
-            <div class="mt-2">
-                <SubmitButton label="Sign in" pending_label="Signing in…" pending />
+            <div class="-mt-2 mb-5 text-right">
+                <a href="/recovery" class="text-sm font-medium text-brand hover:underline">"Forgot your password?"</a>
             </div>
+            <SubmitButton label="Sign in" pending_label="Signing in…" pending />
         </ActionForm>
         <SwitchLink
             prompt="New here?"

@@ -2,5 +2,8 @@ pub mod account;
 pub mod dev_mail;
 pub mod login;
 pub mod not_found;
+pub mod password;
+pub mod recovery;
 pub mod register;
+pub mod reset;
 pub mod verify;

@@ -10,6 +10,7 @@
 
 pub mod login;
 pub mod messages;
+pub mod recovery;
 pub mod registration;
 pub mod verify;
 
@@ -28,6 +29,12 @@ use crate::{Engine, FlowId, TenantId};
 pub enum FlowKind {
     Login,
     Registration,
+    /// Asking for a password reset link.
+    Recovery,
+    /// Choosing a new password from a reset link.
+    Reset,
+    /// A signed-in customer changing their password.
+    PasswordChange,
 }
 
 impl FlowKind {
@@ -35,6 +42,9 @@ impl FlowKind {
         match self {
             FlowKind::Login => "login",
             FlowKind::Registration => "registration",
+            FlowKind::Recovery => "recovery",
+            FlowKind::Reset => "reset",
+            FlowKind::PasswordChange => "password_change",
         }
     }
 
@@ -42,6 +52,9 @@ impl FlowKind {
         match s {
             "login" => Some(FlowKind::Login),
             "registration" => Some(FlowKind::Registration),
+            "recovery" => Some(FlowKind::Recovery),
+            "reset" => Some(FlowKind::Reset),
+            "password_change" => Some(FlowKind::PasswordChange),
             _ => None,
         }
     }
@@ -51,6 +64,8 @@ impl FlowKind {
         match self {
             FlowKind::Login => FlowState::Identify,
             FlowKind::Registration => FlowState::Details,
+            FlowKind::Recovery => FlowState::RequestLink,
+            FlowKind::Reset | FlowKind::PasswordChange => FlowState::ChoosePassword,
         }
     }
 }
@@ -66,6 +81,12 @@ pub enum FlowState {
     Details,
     /// Waiting for the code (or link) from the verification mail.
     VerifyEmail,
+    /// Recovery: waiting for the address to send a reset link to.
+    RequestLink,
+    /// Recovery: "if an account exists, we sent a link".
+    LinkSent,
+    /// Reset and password change: waiting for the new password.
+    ChoosePassword,
     /// Done; a completed flow cannot be submitted again.
     Complete,
 }
@@ -76,6 +97,9 @@ impl FlowState {
             FlowState::Identify => "identify",
             FlowState::Details => "details",
             FlowState::VerifyEmail => "verify_email",
+            FlowState::RequestLink => "request_link",
+            FlowState::LinkSent => "link_sent",
+            FlowState::ChoosePassword => "choose_password",
             FlowState::Complete => "complete",
         }
     }
@@ -85,6 +109,9 @@ impl FlowState {
             "identify" => Some(FlowState::Identify),
             "details" => Some(FlowState::Details),
             "verify_email" => Some(FlowState::VerifyEmail),
+            "request_link" => Some(FlowState::RequestLink),
+            "link_sent" => Some(FlowState::LinkSent),
+            "choose_password" => Some(FlowState::ChoosePassword),
             "complete" => Some(FlowState::Complete),
             _ => None,
         }
@@ -102,6 +129,12 @@ pub enum FlowEvent {
     DetailsRejected,
     CodeAccepted,
     CodeRejected,
+    /// A reset link was asked for (whether or not the account exists).
+    LinkRequested,
+    /// The address given for recovery was malformed.
+    RequestRejected,
+    PasswordChanged,
+    NewPasswordRejected,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -129,6 +162,10 @@ pub fn transition(
         (Registration, Details, DetailsRejected) => Ok(Details),
         (Login | Registration, VerifyEmail, CodeAccepted) => Ok(Complete),
         (Login | Registration, VerifyEmail, CodeRejected) => Ok(VerifyEmail),
+        (Recovery, RequestLink | LinkSent, LinkRequested) => Ok(LinkSent),
+        (Recovery, RequestLink | LinkSent, RequestRejected) => Ok(RequestLink),
+        (Reset | PasswordChange, ChoosePassword, PasswordChanged) => Ok(Complete),
+        (Reset | PasswordChange, ChoosePassword, NewPasswordRejected) => Ok(ChoosePassword),
         _ => Err(InvalidTransition { kind, state, event }),
     }
 }
@@ -146,6 +183,8 @@ pub struct FlowContext {
     pub pending_user: Option<crate::UserId>,
     /// How the customer proved who they are before the verify step.
     pub methods: Vec<login::AuthMethod>,
+    /// Reset: the one-time code this flow was opened with (its token left the URL).
+    pub reset_code: Option<uuid::Uuid>,
 }
 
 /// A flow as stored.
@@ -371,6 +410,26 @@ mod tests {
             (Registration, Identify, DetailsAccepted, None),
             (Registration, Complete, DetailsAccepted, None),
             (Registration, Complete, CodeAccepted, None),
+            (Recovery, RequestLink, LinkRequested, Some(LinkSent)),
+            (Recovery, LinkSent, LinkRequested, Some(LinkSent)),
+            (Recovery, RequestLink, RequestRejected, Some(RequestLink)),
+            (Recovery, RequestLink, PasswordChanged, None),
+            (Reset, ChoosePassword, PasswordChanged, Some(Complete)),
+            (
+                Reset,
+                ChoosePassword,
+                NewPasswordRejected,
+                Some(ChoosePassword),
+            ),
+            (Reset, Complete, PasswordChanged, None),
+            (Reset, ChoosePassword, LinkRequested, None),
+            (
+                PasswordChange,
+                ChoosePassword,
+                PasswordChanged,
+                Some(Complete),
+            ),
+            (PasswordChange, ChoosePassword, CodeAccepted, None),
         ];
         for &(kind, state, event, expected) in cases {
             assert_eq!(
@@ -391,8 +450,12 @@ mod tests {
             DetailsRejected,
             CodeAccepted,
             CodeRejected,
+            LinkRequested,
+            RequestRejected,
+            PasswordChanged,
+            NewPasswordRejected,
         ];
-        for kind in [Login, Registration] {
+        for kind in [Login, Registration, Reset, PasswordChange] {
             let mut reached = vec![kind.initial_state()];
             let mut i = 0;
             while i < reached.len() {
@@ -411,10 +474,18 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for kind in [Login, Registration] {
+        for kind in [Login, Registration, Recovery, Reset, PasswordChange] {
             assert_eq!(FlowKind::parse(kind.as_str()), Some(kind));
         }
-        for state in [Identify, Details, VerifyEmail, Complete] {
+        for state in [
+            Identify,
+            Details,
+            VerifyEmail,
+            RequestLink,
+            LinkSent,
+            ChoosePassword,
+            Complete,
+        ] {
             assert_eq!(FlowState::parse(state.as_str()), Some(state));
         }
     }

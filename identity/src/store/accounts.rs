@@ -188,3 +188,43 @@ pub async fn mark_email_verified(
         .await?;
     Ok(())
 }
+
+/// Sets (or replaces) `user`'s password hash.
+pub async fn set_password(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: UserId,
+    phc: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::OnConflict;
+    password_credentials::Entity::insert(password_credentials::ActiveModel {
+        user_id: Set(user.0),
+        tenant_id: Set(tenant.0),
+        phc: Set(phc.to_string()),
+        created_at: Set(now),
+        changed_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(password_credentials::Column::UserId)
+            .update_columns([
+                password_credentials::Column::Phc,
+                password_credentials::Column::ChangedAt,
+            ])
+            .to_owned(),
+    )
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// The stored password hash of `user`, if any.
+pub async fn find_password(
+    db: &impl ConnectionTrait,
+    user: UserId,
+) -> Result<Option<String>, StoreError> {
+    Ok(password_credentials::Entity::find_by_id(user.0)
+        .one(db)
+        .await?
+        .map(|p| p.phc))
+}

@@ -1,0 +1,71 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::{SubmitRecovery, recovery_flow};
+use crate::components::{AuthLayout, Field, SECONDARY_BUTTON, SubmitButton};
+use crate::flow_page::{FlowFields, FlowNotices, FlowScreen};
+use crate::views::FlowView;
+
+/// `/recovery?flow=<id>`: ask for a password reset link.
+#[component]
+pub fn RecoveryPage() -> impl IntoView {
+    let submit = ServerAction::<SubmitRecovery>::new();
+    let outcome = Signal::derive(move || submit.value().get());
+    view! {
+        <Title text="Reset your password" />
+        <AuthLayout>
+            <FlowScreen load=recovery_flow outcome form=move |flow| view! { <RecoveryForm flow submit /> } />
+        </AuthLayout>
+    }
+}
+
+#[component]
+fn RecoveryForm(flow: FlowView, submit: ServerAction<SubmitRecovery>) -> impl IntoView {
+    let outcome = Signal::derive(move || submit.value().get());
+    let pending = Signal::derive(move || submit.pending().get());
+    let sent = flow.step == "link_sent";
+    let (title, lead) = if sent {
+        (
+            "Check your inbox",
+            "Open the link in the mail to choose a new password.",
+        )
+    } else {
+        (
+            "Reset your password",
+            "Enter the email address of your account and we'll send you a link.",
+        )
+    };
+    view! {
+        <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">{title}</h1>
+        <p class="mt-1.5 mb-7 text-[15px] leading-6 text-muted">{lead}</p>
+        <FlowNotices messages=flow.general_messages() outcome />
+        <ActionForm action=submit attr:novalidate=true attr:data-testid="recovery-form">
+            <FlowFields flow=flow.clone() />
+            <Field
+                name="email"
+                label="Email"
+                kind="email"
+                value=flow.email.clone()
+                autocomplete="email"
+                required=true
+                autofocus=!sent
+                maxlength=254
+                error=flow.field_error("email")
+            />
+            <div class="mt-2">
+                {if sent {
+                    view! {
+                        <button type="submit" class=format!("{SECONDARY_BUTTON} w-full")>"Send the link again"</button>
+                    }
+                    .into_any()
+                } else {
+                    view! { <SubmitButton label="Send reset link" pending_label="Sending…" pending /> }.into_any()
+                }}
+            </div>
+        </ActionForm>
+        <p class="mt-7 border-t border-line pt-6 text-center text-sm text-muted">
+            "Remembered it? "
+            <a href="/login" class="font-semibold text-brand hover:underline">"Sign in"</a>
+        </p>
+    }
+}
