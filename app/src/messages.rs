@@ -20,6 +20,7 @@ pub fn text(id: &str, args: &BTreeMap<String, String>) -> String {
         "password.empty" => "Choose a password.".into(),
         "password.too_short" => format!("Use at least {} characters.", arg("min")),
         "password.too_long" => format!("Use at most {} characters.", arg("max")),
+        "password.breached" => "This password has appeared in data breaches, so attackers try it early. Choose another one.".into(),
         "password.too_common" => "This password is too common or easy to guess. Try a longer phrase of unrelated words.".into(),
         "name.too_long" => format!("Use at most {} characters.", arg("max")),
         "name.invalid" => "Names can't contain control characters.".into(),

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use ids::{FlowId, TenantId, UserId};
-pub use ports::{Clock, MailError, Mailer, ManualClock, OutgoingMail, SystemClock};
+pub use ports::{Clock, MailError, Mailer, ManualClock, OutgoingMail, PwnedPasswords, SystemClock};
 pub use store::{Db, StoreError};
 
 use credentials::hasher::PasswordHasher;
@@ -66,6 +66,7 @@ struct Inner {
     settings: Settings,
     tenant_cache: tenants::TenantCache,
     throttle: Arc<dyn throttle::ThrottleStore>,
+    pwned: Option<Arc<dyn ports::PwnedPasswords>>,
 }
 
 impl Engine {
@@ -80,8 +81,43 @@ impl Engine {
                 settings,
                 tenant_cache: tenants::TenantCache::default(),
                 throttle,
+                pwned: None,
             }),
         }
+    }
+
+    /// Also checks new passwords against a Pwned Passwords range API. Call before the
+    /// engine is shared.
+    pub fn with_pwned_passwords(mut self, api: Arc<dyn ports::PwnedPasswords>) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.pwned = Some(api);
+        }
+        self
+    }
+
+    /// Checks a new password against the tenant's policy, the shipped breached list
+    /// and, when configured, the Pwned Passwords API — whose failure never blocks a
+    /// customer. Returns the normalised password.
+    pub async fn check_new_password(
+        &self,
+        tenant: &tenants::Tenant,
+        password: &str,
+        hints: &[&str],
+    ) -> Result<String, credentials::password::PasswordProblem> {
+        let normalized = tenant.policy.password.check(password, hints)?;
+        if let Some(api) = &self.inner.pwned {
+            let (prefix, suffix) = credentials::breached::range_key(&normalized);
+            match api.range(&prefix).await {
+                Ok(body) if credentials::breached::range_contains(&body, &suffix) => {
+                    return Err(credentials::password::PasswordProblem::Breached);
+                }
+                Ok(_) => {}
+                Err(reason) => {
+                    tracing::warn!(%reason, "Pwned Passwords check unavailable; password accepted on the policy alone")
+                }
+            }
+        }
+        Ok(normalized)
     }
 
     pub fn db(&self) -> &Db {

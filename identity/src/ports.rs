@@ -70,3 +70,10 @@ pub enum MailError {
 pub trait Mailer: Send + Sync + 'static {
     async fn send(&self, mail: &OutgoingMail) -> Result<(), MailError>;
 }
+
+/// A Pwned Passwords range API (k-anonymity): given the first 5 hex characters of a
+/// password's SHA-1, the `SUFFIX:COUNT` lines of every breached password sharing them.
+#[async_trait::async_trait]
+pub trait PwnedPasswords: Send + Sync + 'static {
+    async fn range(&self, prefix: &str) -> Result<String, String>;
+}

@@ -20,7 +20,30 @@ pub struct Config {
     pub password_hashing: PasswordHashingConfig,
     pub tenant: DefaultTenantConfig,
     pub mail: MailConfig,
+    pub breached_passwords: BreachedPasswordsConfig,
     pub log: LogConfig,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BreachedPasswordsConfig {
+    /// Also ask a Pwned Passwords range API about new passwords (k-anonymity: only the
+    /// first 5 characters of the SHA-1 leave). Off by default; a failure never blocks.
+    pub online_check: bool,
+    /// The range endpoint; the 5-character prefix is appended.
+    pub api_url: String,
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+}
+
+impl Default for BreachedPasswordsConfig {
+    fn default() -> Self {
+        Self {
+            online_check: false,
+            api_url: "https://api.pwnedpasswords.com/range/".into(),
+            timeout: Duration::from_secs(2),
+        }
+    }
 }
 
 /// A secret configuration value: never shown by `Debug`, printed as `***`.
@@ -346,6 +369,16 @@ impl Config {
                 "server.dev_mode",
                 "cannot be on for a public https address: dev mode shows every mail, with its links, at /dev/mail",
             ));
+        }
+        if self.breached_passwords.online_check {
+            let ok = url::Url::parse(&self.breached_passwords.api_url)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+            if !ok {
+                return Err(invalid(
+                    "breached_passwords.api_url",
+                    "must be an http(s) URL",
+                ));
+            }
         }
         let db = &self.database.url;
         if !(db.starts_with("sqlite:")

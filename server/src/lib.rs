@@ -5,6 +5,7 @@ pub mod config;
 pub mod error;
 pub mod mail;
 pub mod middleware;
+pub mod pwned;
 pub mod session_store;
 pub mod telemetry;
 
@@ -72,6 +73,8 @@ pub enum StartError {
     Migrate(#[source] sea_orm::DbErr),
     #[error("{0}")]
     Mail(String),
+    #[error("{0}")]
+    Setup(String),
     #[error("could not start password hashing: {0}")]
     Hasher(#[source] portico_identity::credentials::hasher::HashError),
     #[error("could not create the default tenant: {0}")]
@@ -152,6 +155,16 @@ pub async fn build_state_with_clock(
             mail_from: config.mail.from.clone(),
         },
     );
+    let engine = if config.breached_passwords.online_check {
+        let api = pwned::PwnedPasswordsApi::new(
+            &config.breached_passwords.api_url,
+            config.breached_passwords.timeout,
+        )
+        .map_err(StartError::Setup)?;
+        engine.with_pwned_passwords(Arc::new(api))
+    } else {
+        engine
+    };
     let mut hosts = config.tenant.hosts.clone();
     hosts.push(config.base_host());
     engine

@@ -166,7 +166,66 @@ async fn credential_stuffing_from_one_ip_is_throttled(backend: Backend) {
     app.cleanup().await;
 }
 
+async fn old_password_hashes_are_upgraded_at_sign_in(backend: Backend) {
+    use portico_identity::credentials::hasher::{HasherConfig, PasswordHasher};
+    let app = TestApp::start(backend).await;
+    let mut owner = app.browser();
+    app.sign_up(&mut owner, "legacy@example.com", STRONG_PASSWORD, "")
+        .await;
+    let tenant = app.state.engine.resolve_tenant(common::HOST).await.unwrap();
+    let db = app.state.engine.db().conn();
+    let email = portico_identity::accounts::Email::parse("legacy@example.com").unwrap();
+    let user = portico_identity::store::accounts::find_user_by_email(db, tenant.tenant.id, &email)
+        .await
+        .unwrap()
+        .unwrap();
+    let old = PasswordHasher::start(HasherConfig {
+        memory_kib: 512,
+        iterations: 3,
+        parallelism: 1,
+        workers: 1,
+        queue_capacity: 4,
+    })
+    .unwrap()
+    .hash(STRONG_PASSWORD)
+    .await
+    .unwrap();
+    portico_identity::store::accounts::rehash_password(db, user, &old)
+        .await
+        .unwrap();
+
+    let mut later = app.browser();
+    assert_eq!(
+        later
+            .login("legacy@example.com", STRONG_PASSWORD)
+            .await
+            .location()
+            .as_deref(),
+        Some("/account")
+    );
+    let stored = portico_identity::store::accounts::find_password(db, user)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        stored.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"),
+        "upgraded to the current parameters: {stored}"
+    );
+    assert_ne!(stored, old);
+    let mut again = app.browser();
+    assert_eq!(
+        again
+            .login("legacy@example.com", STRONG_PASSWORD)
+            .await
+            .location()
+            .as_deref(),
+        Some("/account")
+    );
+    app.cleanup().await;
+}
+
 on_both_databases!(
+    old_password_hashes_are_upgraded_at_sign_in,
     wrong_passwords_are_throttled_then_recover,
     unknown_accounts_are_throttled_the_same_way,
     a_hundred_parallel_guesses_count_as_a_hundred,

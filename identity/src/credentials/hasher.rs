@@ -87,6 +87,7 @@ pub struct PasswordHasher {
 
 struct HasherInner {
     jobs: Sender<Job>,
+    params: Params,
     workers: usize,
     /// Moving average of one job's duration, in microseconds.
     avg_job_micros: Arc<AtomicU64>,
@@ -140,6 +141,7 @@ impl PasswordHasher {
         Ok(Self {
             inner: Arc::new(HasherInner {
                 jobs: tx,
+                params: params.clone(),
                 workers,
                 avg_job_micros: avg,
                 dummy_phc: dummy.into(),
@@ -181,6 +183,21 @@ impl PasswordHasher {
             reply,
         })?;
         rx.await.map_err(|_| HashError::Unavailable)?
+    }
+
+    /// Whether a stored hash should be replaced after a successful check: another
+    /// algorithm, version or cost than the ones configured now.
+    pub fn needs_rehash(&self, phc: &str) -> bool {
+        match parse_phc(phc) {
+            Ok(p) => {
+                p.algorithm != Algorithm::Argon2id
+                    || p.version != Version::V0x13
+                    || p.params.m_cost() != self.inner.params.m_cost()
+                    || p.params.t_cost() != self.inner.params.t_cost()
+                    || p.params.p_cost() != self.inner.params.p_cost()
+            }
+            Err(_) => true,
+        }
     }
 
     /// Spends the same work as a real check, for accounts that do not exist, so the
@@ -363,6 +380,21 @@ mod tests {
         let h = PasswordHasher::start(fast()).unwrap();
         assert!(h.verify("hunter22", &phc).await.unwrap());
         assert!(!h.verify("hunter23", &phc).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn older_parameters_need_a_rehash() {
+        let h = PasswordHasher::start(fast()).unwrap();
+        let current = h.hash("pw").await.unwrap();
+        assert!(!h.needs_rehash(&current));
+        let older = PasswordHasher::start(HasherConfig {
+            memory_kib: 32,
+            ..fast()
+        })
+        .unwrap();
+        assert!(h.needs_rehash(&older.hash("pw").await.unwrap()));
+        assert!(h.needs_rehash("$argon2i$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g"));
+        assert!(h.needs_rehash("not a hash"));
     }
 
     #[test]

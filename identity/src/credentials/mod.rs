@@ -1,4 +1,5 @@
 //! Credentials: how a customer proves who they are.
 
+pub mod breached;
 pub mod hasher;
 pub mod password;

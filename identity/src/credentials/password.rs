@@ -15,6 +15,8 @@ pub struct PasswordPolicy {
     /// Minimum zxcvbn score (0–4). 2 refuses passwords estimated to fall within a
     /// million guesses: the common-password lists and their obvious variations.
     pub min_strength: u8,
+    /// Refuse the 100,000 most common breached passwords (shipped list).
+    pub reject_breached: bool,
 }
 
 impl Default for PasswordPolicy {
@@ -23,6 +25,7 @@ impl Default for PasswordPolicy {
             min_length: 8,
             max_length: 256,
             min_strength: 2,
+            reject_breached: true,
         }
     }
 }
@@ -31,8 +34,14 @@ impl Default for PasswordPolicy {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PasswordProblem {
     Empty,
-    TooShort { min: usize },
-    TooLong { max: usize },
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+    },
+    /// On a list of passwords exposed in data breaches.
+    Breached,
     TooCommon,
 }
 
@@ -61,6 +70,9 @@ impl PasswordPolicy {
             return Err(PasswordProblem::TooLong {
                 max: self.max_length,
             });
+        }
+        if self.reject_breached && super::breached::is_common(&normalized) {
+            return Err(PasswordProblem::Breached);
         }
         if self.min_strength > 0 {
             let estimate = zxcvbn::zxcvbn(&normalized, hints);
@@ -103,7 +115,28 @@ mod tests {
     }
 
     #[test]
-    fn common_passwords_are_refused() {
+    fn breached_passwords_are_refused_first() {
+        for breached in [
+            "password1",
+            "12345678",
+            "qwertyuiop",
+            "iloveyou123",
+            "Password123",
+        ] {
+            assert_eq!(
+                policy().check(breached, &[]),
+                Err(PasswordProblem::Breached),
+                "{breached}"
+            );
+        }
+    }
+
+    #[test]
+    fn guessable_passwords_are_refused_even_without_the_list() {
+        let lenient = PasswordPolicy {
+            reject_breached: false,
+            ..policy()
+        };
         for common in [
             "password",
             "password1",
@@ -113,7 +146,7 @@ mod tests {
             "Password123",
         ] {
             assert_eq!(
-                policy().check(common, &[]),
+                lenient.check(common, &[]),
                 Err(PasswordProblem::TooCommon),
                 "{common} accepted"
             );

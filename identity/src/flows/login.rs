@@ -159,6 +159,13 @@ impl Engine {
         let (user, password_ok) = match candidate {
             Some(c) => match c.phc.as_deref() {
                 Some(phc) => match self.hasher().verify(&password, phc).await {
+                    Ok(true) if self.hasher().needs_rehash(phc) => {
+                        // Right password, old parameters: store it the current way.
+                        let fresh = self.hasher().hash(&password).await?;
+                        store::accounts::rehash_password(db, c.user_id, &fresh).await?;
+                        tracing::info!(user = %c.user_id, "password rehashed with the current parameters");
+                        (Some(c), true)
+                    }
                     Ok(ok) => (Some(c), ok),
                     Err(HashError::Malformed) => {
                         tracing::error!(user = %c.user_id, "stored password hash is malformed");

@@ -65,6 +65,7 @@ pub const PASSWORD_EMPTY: &str = "password.empty";
 pub const PASSWORD_TOO_SHORT: &str = "password.too_short";
 pub const PASSWORD_TOO_LONG: &str = "password.too_long";
 pub const PASSWORD_TOO_COMMON: &str = "password.too_common";
+pub const PASSWORD_BREACHED: &str = "password.breached";
 pub const NAME_TOO_LONG: &str = "name.too_long";
 pub const NAME_INVALID: &str = "name.invalid";
 pub const BUSY: &str = "service.busy";
@@ -79,3 +80,19 @@ pub const RECOVERY_THROTTLED: &str = "recovery.throttled";
 pub const PASSWORD_RESET_DONE: &str = "recovery.done";
 pub const CURRENT_PASSWORD_WRONG: &str = "password.current_wrong";
 pub const PASSWORD_UNCHANGED: &str = "password.unchanged";
+
+/// The message under the password field for a refused new password.
+pub fn password_problem(problem: crate::credentials::password::PasswordProblem) -> Message {
+    use crate::credentials::password::PasswordProblem;
+    match problem {
+        PasswordProblem::Empty => Message::field_error("password", PASSWORD_EMPTY),
+        PasswordProblem::TooShort { min } => {
+            Message::field_error("password", PASSWORD_TOO_SHORT).with_arg("min", min)
+        }
+        PasswordProblem::TooLong { max } => {
+            Message::field_error("password", PASSWORD_TOO_LONG).with_arg("max", max)
+        }
+        PasswordProblem::Breached => Message::field_error("password", PASSWORD_BREACHED),
+        PasswordProblem::TooCommon => Message::field_error("password", PASSWORD_TOO_COMMON),
+    }
+}

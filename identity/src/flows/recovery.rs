@@ -13,7 +13,7 @@ use super::login::{FlowError, FlowOutcome};
 use super::{BrowserBinding, FlowEvent, FlowKind, FlowState, Message, messages, transition};
 use crate::accounts::{AccountStatus, Email, EmailError};
 use crate::audit::{AuditEvent, ClientInfo};
-use crate::credentials::password::{PasswordProblem, normalize};
+use crate::credentials::password::normalize;
 use crate::mail::{self, MailKind};
 use crate::secrets::{random_token, sha256_hex};
 use crate::store::{self, StoreError};
@@ -25,21 +25,6 @@ pub const PURPOSE_PASSWORD_RESET: &str = "password_reset";
 
 /// How long a reset link works.
 pub const RESET_MINUTES: i64 = 30;
-
-fn password_problem(problem: PasswordProblem) -> Message {
-    match problem {
-        PasswordProblem::Empty => Message::field_error("password", messages::PASSWORD_EMPTY),
-        PasswordProblem::TooShort { min } => {
-            Message::field_error("password", messages::PASSWORD_TOO_SHORT).with_arg("min", min)
-        }
-        PasswordProblem::TooLong { max } => {
-            Message::field_error("password", messages::PASSWORD_TOO_LONG).with_arg("max", max)
-        }
-        PasswordProblem::TooCommon => {
-            Message::field_error("password", messages::PASSWORD_TOO_COMMON)
-        }
-    }
-}
 
 /// What opening a reset link led to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -273,7 +258,7 @@ impl Engine {
         if let Some(s) = &summary {
             hints.push(s.display_name.as_str());
         }
-        let normalized = match tenant.policy.password.check(password, &hints) {
+        let normalized = match self.check_new_password(tenant, password, &hints).await {
             Ok(p) => p,
             Err(problem) => {
                 let state = transition(flow.kind, flow.state, FlowEvent::NewPasswordRejected)
@@ -282,7 +267,7 @@ impl Engine {
                     self.db().conn(),
                     flow.id,
                     state,
-                    &[password_problem(problem)],
+                    &[messages::password_problem(problem)],
                     &flow.context,
                     self.now(),
                 )
@@ -475,13 +460,12 @@ impl Engine {
             ))
             .await;
         }
-        let normalized = match tenant
-            .policy
-            .password
-            .check(new, &[&summary.email, &summary.display_name])
+        let normalized = match self
+            .check_new_password(tenant, new, &[&summary.email, &summary.display_name])
+            .await
         {
             Ok(p) => p,
-            Err(problem) => return reject(password_problem(problem)).await,
+            Err(problem) => return reject(messages::password_problem(problem)).await,
         };
         let phc = self.hasher().hash(&normalized).await?;
         let now = self.now();

@@ -4,7 +4,6 @@ use super::login::{AuthMethod, FlowError, FlowOutcome};
 use super::{FlowEvent, FlowKind, Message, messages, transition};
 use crate::accounts::{DisplayName, DisplayNameError, Email, EmailError};
 use crate::audit::{AuditEvent, ClientInfo};
-use crate::credentials::password::PasswordProblem;
 use crate::mail::{self, MailKind};
 use crate::store::{self, StoreError};
 use crate::tenants::Tenant;
@@ -27,21 +26,6 @@ fn email_message(err: EmailError) -> Message {
         EmailError::Malformed => messages::EMAIL_INVALID,
     };
     Message::field_error("email", id)
-}
-
-fn password_message(problem: PasswordProblem) -> Message {
-    match problem {
-        PasswordProblem::Empty => Message::field_error("password", messages::PASSWORD_EMPTY),
-        PasswordProblem::TooShort { min } => {
-            Message::field_error("password", messages::PASSWORD_TOO_SHORT).with_arg("min", min)
-        }
-        PasswordProblem::TooLong { max } => {
-            Message::field_error("password", messages::PASSWORD_TOO_LONG).with_arg("max", max)
-        }
-        PasswordProblem::TooCommon => {
-            Message::field_error("password", messages::PASSWORD_TOO_COMMON)
-        }
-    }
 }
 
 fn name_message(err: DisplayNameError) -> Message {
@@ -98,11 +82,10 @@ impl Engine {
         if let Some(n) = &name {
             hints.push(n.as_str());
         }
-        let password = tenant
-            .policy
-            .password
-            .check(input.password, &hints)
-            .map_err(|p| problems.push(password_message(p)))
+        let password = self
+            .check_new_password(tenant, input.password, &hints)
+            .await
+            .map_err(|p| problems.push(messages::password_problem(p)))
             .ok();
 
         let mut context = flow.context.clone();

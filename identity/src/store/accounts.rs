@@ -228,3 +228,20 @@ pub async fn find_password(
         .await?
         .map(|p| p.phc))
 }
+
+/// Replaces the stored encoding of an unchanged password (a rehash).
+pub async fn rehash_password(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    phc: &str,
+) -> Result<(), StoreError> {
+    password_credentials::Entity::update_many()
+        .col_expr(
+            password_credentials::Column::Phc,
+            sea_orm::sea_query::Expr::value(phc),
+        )
+        .filter(password_credentials::Column::UserId.eq(user.0))
+        .exec(db)
+        .await?;
+    Ok(())
+}
