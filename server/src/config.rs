@@ -148,6 +148,9 @@ pub struct PasswordHashingConfig {
     /// 0 means one worker per CPU core.
     pub workers: usize,
     pub queue_capacity: usize,
+    /// When the estimated wait for a hashing thread is longer, sign-ins get 429 at once.
+    #[serde(with = "humantime_serde")]
+    pub max_wait: Duration,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -222,6 +225,7 @@ impl Default for PasswordHashingConfig {
             parallelism: 1,
             workers: 0,
             queue_capacity: 256,
+            max_wait: Duration::from_secs(2),
         }
     }
 }

@@ -142,6 +142,7 @@ pub async fn build_state_with_clock(
             h.workers
         },
         queue_capacity: h.queue_capacity,
+        max_wait: h.max_wait,
     })
     .map_err(StartError::Hasher)?;
     let engine = Engine::new(
@@ -263,6 +264,10 @@ pub fn router(state: AppState) -> Router {
         .nest_service("/pkg", tower_http::services::ServeDir::new(pkg_dir))
         .fallback(move |req: Request| not_found(req))
         .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::hashing_admission,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::resolve_tenant,

@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use ipnet::IpNet;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -147,6 +147,86 @@ pub async fn limit_body(State(state): State<AppState>, req: Request, next: Next)
         }
         Err(_) => HttpError::TOO_LARGE.into_response(),
     }
+}
+
+/// The routes whose work is a password hash.
+const HASHING_ROUTES: &[&str] = &[
+    "/api/login/password",
+    "/api/register/password",
+    "/api/recovery/reset",
+    "/api/account/password",
+];
+
+/// Admission control: when the password-hashing pool's estimated wait is over its bound,
+/// a request to a hashing route gets 429 with Retry-After at once — before any database
+/// work — so a spike's excess is turned away cheaply and everything else keeps its pace.
+pub async fn hashing_admission(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if req.method() != Method::POST || !HASHING_ROUTES.contains(&req.uri().path()) {
+        return next.run(req).await;
+    }
+    let wants_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let tenant = req.extensions().get::<RequestTenant>().map(|t| t.0.clone());
+    let nonce = req
+        .extensions()
+        .get::<CspNonce>()
+        .map(|n| n.0.clone())
+        .unwrap_or_default();
+    let busy = |retry_after_ms: u64| {
+        let seconds = retry_after_ms.div_ceil(1000).max(1);
+        let mut res = if wants_html {
+            let (brand, theme) = match &tenant {
+                Some(t) => (t.tenant.display_name.clone(), t.theme.css_variables()),
+                None => ("Portico".to_string(), String::new()),
+            };
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                portico_app::ssr::busy_page(&brand, &theme, &nonce, seconds),
+            )
+                .into_response()
+        } else {
+            // The server-function error encoding, so a hydrated page shows its message.
+            let body = serde_json::to_string(&portico_app::AppError::Busy { retry_after_ms })
+                .unwrap_or_default();
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+                .into_response()
+        };
+        if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        res
+    };
+    if let Err(portico_identity::credentials::hasher::HashError::Busy { retry_after_ms }) =
+        state.engine.hasher().admission()
+    {
+        return busy(retry_after_ms);
+    }
+    let res = next.run(req).await;
+    // A request admitted here can still find the pool full a moment later; answer it
+    // the same way.
+    if res.status() == StatusCode::TOO_MANY_REQUESTS && wants_html {
+        let retry_ms = res
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(1)
+            * 1000;
+        return busy(retry_ms);
+    }
+    res
 }
 
 /// Resolves the tenant from the Host header and records the client's address.

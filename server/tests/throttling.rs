@@ -185,6 +185,7 @@ async fn old_password_hashes_are_upgraded_at_sign_in(backend: Backend) {
         parallelism: 1,
         workers: 1,
         queue_capacity: 4,
+        max_wait: std::time::Duration::ZERO,
     })
     .unwrap()
     .hash(STRONG_PASSWORD)

@@ -34,6 +34,9 @@ pub struct HasherConfig {
     pub workers: usize,
     /// Jobs that may wait for a worker before new ones are refused.
     pub queue_capacity: usize,
+    /// Refuse new jobs at once when the estimated wait for a worker is longer than
+    /// this (zero: only the queue capacity limits).
+    pub max_wait: std::time::Duration,
 }
 
 impl Default for HasherConfig {
@@ -44,6 +47,7 @@ impl Default for HasherConfig {
             parallelism: 1,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             queue_capacity: 256,
+            max_wait: std::time::Duration::from_secs(2),
         }
     }
 }
@@ -89,6 +93,9 @@ struct HasherInner {
     jobs: Sender<Job>,
     params: Params,
     workers: usize,
+    /// Jobs queued or running.
+    pending: Arc<std::sync::atomic::AtomicUsize>,
+    max_wait: std::time::Duration,
     /// Moving average of one job's duration, in microseconds.
     avg_job_micros: Arc<AtomicU64>,
     dummy_phc: Arc<str>,
@@ -107,31 +114,42 @@ impl PasswordHasher {
         let workers = config.workers.max(1);
         let (tx, rx) = bounded::<Job>(config.queue_capacity.max(1));
         let avg = Arc::new(AtomicU64::new(50_000));
+        let pending = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         for n in 0..workers {
             let rx = rx.clone();
             let params = params.clone();
             let avg = avg.clone();
+            let pending = pending.clone();
             std::thread::Builder::new()
                 .name(format!("argon2-{n}"))
                 .spawn(move || {
                     let mut memory = Vec::new();
                     while let Ok(job) = rx.recv() {
                         let started = Instant::now();
+                        // Count the job done before answering, so a caller that got its
+                        // answer never sees its own job still pending.
+                        let finish = || {
+                            let took = started.elapsed().as_micros() as u64;
+                            let old = avg.load(Ordering::Relaxed);
+                            avg.store((old * 7 + took) / 8, Ordering::Relaxed);
+                            pending.fetch_sub(1, Ordering::AcqRel);
+                        };
                         match job {
                             Job::Hash { password, reply } => {
-                                let _ = reply.send(hash_phc(&params, &password, &mut memory));
+                                let result = hash_phc(&params, &password, &mut memory);
+                                finish();
+                                let _ = reply.send(result);
                             }
                             Job::Verify {
                                 password,
                                 phc,
                                 reply,
                             } => {
-                                let _ = reply.send(verify_phc(&phc, &password, &mut memory));
+                                let result = verify_phc(&phc, &password, &mut memory);
+                                finish();
+                                let _ = reply.send(result);
                             }
                         }
-                        let took = started.elapsed().as_micros() as u64;
-                        let old = avg.load(Ordering::Relaxed);
-                        avg.store((old * 7 + took) / 8, Ordering::Relaxed);
                     }
                 })
                 .map_err(|_| HashError::Unavailable)?;
@@ -143,24 +161,50 @@ impl PasswordHasher {
                 jobs: tx,
                 params: params.clone(),
                 workers,
+                pending,
+                max_wait: config.max_wait,
                 avg_job_micros: avg,
                 dummy_phc: dummy.into(),
             }),
         })
     }
 
+    /// How long a job submitted now would wait for a worker, from the jobs queued and
+    /// running and the recent average job time.
+    pub fn estimated_wait(&self) -> std::time::Duration {
+        let pending = self.inner.pending.load(Ordering::Acquire) as u64;
+        let avg = self.inner.avg_job_micros.load(Ordering::Relaxed);
+        std::time::Duration::from_micros(pending * avg / self.inner.workers as u64)
+    }
+
+    /// Refuses at once when the wait for a worker would exceed the configured bound:
+    /// during a spike, the excess is told to come back rather than queued.
+    pub fn admission(&self) -> Result<(), HashError> {
+        let wait = self.estimated_wait();
+        if !self.inner.max_wait.is_zero() && wait > self.inner.max_wait {
+            return Err(self.busy());
+        }
+        Ok(())
+    }
+
     fn busy(&self) -> HashError {
-        let queued = self.inner.jobs.len() as u64 + self.inner.workers as u64;
-        let avg_ms = self.inner.avg_job_micros.load(Ordering::Relaxed) / 1000;
-        let retry_after_ms = (queued * avg_ms.max(1) / self.inner.workers as u64).max(100);
+        let retry_after_ms = (self.estimated_wait().as_millis() as u64).max(250);
         HashError::Busy { retry_after_ms }
     }
 
     fn submit(&self, job: Job) -> Result<(), HashError> {
+        self.admission()?;
+        self.inner.pending.fetch_add(1, Ordering::AcqRel);
         match self.inner.jobs.try_send(job) {
             Ok(()) => Ok(()),
-            Err(TrySendError::Full(_)) => Err(self.busy()),
-            Err(TrySendError::Disconnected(_)) => Err(HashError::Unavailable),
+            Err(TrySendError::Full(_)) => {
+                self.inner.pending.fetch_sub(1, Ordering::AcqRel);
+                Err(self.busy())
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                self.inner.pending.fetch_sub(1, Ordering::AcqRel);
+                Err(HashError::Unavailable)
+            }
         }
     }
 
@@ -339,6 +383,7 @@ mod tests {
             parallelism: 1,
             workers: 2,
             queue_capacity: 8,
+            max_wait: std::time::Duration::ZERO,
         }
     }
 
@@ -421,6 +466,7 @@ mod tests {
             parallelism: 1,
             workers: 1,
             queue_capacity: 1,
+            max_wait: std::time::Duration::ZERO,
         })
         .unwrap();
         let mut pending = Vec::new();
@@ -435,6 +481,38 @@ mod tests {
             }
         }
         let retry = busy.expect("a 1-slot queue must refuse some of 16 concurrent jobs");
-        assert!(retry >= 100);
+        assert!(retry >= 250);
+    }
+
+    #[tokio::test]
+    async fn a_long_estimated_wait_is_refused_before_queueing() {
+        let h = PasswordHasher::start(HasherConfig {
+            memory_kib: 8 * 1024,
+            iterations: 4,
+            parallelism: 1,
+            workers: 1,
+            queue_capacity: 1000,
+            max_wait: std::time::Duration::from_millis(1),
+        })
+        .unwrap();
+        // Learn the job time, then flood: most are refused although the queue has room.
+        h.hash("warm up").await.unwrap();
+        let mut pending = Vec::new();
+        for _ in 0..50 {
+            let h2 = h.clone();
+            pending.push(tokio::spawn(async move { h2.hash("pw").await }));
+        }
+        let mut refused = 0;
+        for p in pending {
+            if matches!(p.await.unwrap(), Err(HashError::Busy { .. })) {
+                refused += 1;
+            }
+        }
+        assert!(refused > 40, "only {refused} of 50 refused");
+        assert_eq!(
+            h.estimated_wait(),
+            std::time::Duration::ZERO,
+            "nothing left pending"
+        );
     }
 }
