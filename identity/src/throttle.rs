@@ -128,8 +128,14 @@ pub fn keys_for(
 /// The outcome of a check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Admission {
-    Admitted,
-    Throttled { retry_after: Duration },
+    /// Go ahead. `earlier` is the most attempts any account key saw in its window
+    /// before this one: with none, a success has nothing to forgive.
+    Admitted {
+        earlier: u32,
+    },
+    Throttled {
+        retry_after: Duration,
+    },
 }
 
 /// Where counters are kept.
@@ -235,8 +241,17 @@ impl ThrottleStore for DbThrottle {
                 next_allowed_at: c.next_allowed_at,
             };
             w.roll(now, window);
-            w.count += 1;
             counters.push(w);
+        }
+        let earlier = keys
+            .iter()
+            .zip(&counters)
+            .filter(|(k, _)| k.kind != KeyKind::Ip)
+            .map(|(_, w)| w.estimate(now, window).ceil() as u32)
+            .max()
+            .unwrap_or(0);
+        for w in counters.iter_mut() {
+            w.count += 1;
         }
         let wait = keys
             .iter()
@@ -259,16 +274,14 @@ impl ThrottleStore for DbThrottle {
         }
         tx.commit().await?;
         Ok(match wait {
-            None => Admission::Admitted,
+            None => Admission::Admitted { earlier },
             Some(retry_after) => Admission::Throttled { retry_after },
         })
     }
 
     async fn forgive(&self, keys: &[ThrottleKey]) -> Result<(), StoreError> {
-        for key in keys {
-            store::throttles::delete(self.db.conn(), &key.hash).await?;
-        }
-        Ok(())
+        let hashes: Vec<&str> = keys.iter().map(|k| k.hash.as_str()).collect();
+        store::throttles::delete_many(self.db.conn(), &hashes).await
     }
 
     async fn purge(&self, now: DateTime<Utc>, older_than: Duration) -> Result<u64, StoreError> {
@@ -279,6 +292,29 @@ impl ThrottleStore for DbThrottle {
 impl crate::Engine {
     pub fn throttle(&self) -> &Arc<dyn ThrottleStore> {
         &self.inner.throttle
+    }
+
+    /// Forgives the account keys among `keys` (never the IP's).
+    pub async fn forgive_account(&self, keys: &[ThrottleKey]) -> Result<(), StoreError> {
+        let account: Vec<ThrottleKey> = keys
+            .iter()
+            .filter(|k| k.kind != KeyKind::Ip)
+            .cloned()
+            .collect();
+        self.inner.throttle.forgive(&account).await
+    }
+
+    /// After a success admitted as `admission`: forgives the account keys if they hold
+    /// earlier attempts. With none there is nothing to forgive, and nothing is written.
+    pub async fn forgive_after(
+        &self,
+        keys: &[ThrottleKey],
+        admission: Admission,
+    ) -> Result<(), StoreError> {
+        match admission {
+            Admission::Admitted { earlier: 0 } => Ok(()),
+            _ => self.forgive_account(keys).await,
+        }
     }
 
     /// Checks one secret-check attempt against the tenant's policy.

@@ -11,7 +11,7 @@ use crate::credentials::hasher::HashError;
 use crate::credentials::password::normalize;
 use crate::store::{self, StoreError};
 use crate::tenants::Tenant;
-use crate::throttle::{self, Admission, KeyKind};
+use crate::throttle::{self, Admission};
 use crate::{Engine, FlowId, TenantId, UserId};
 
 /// How the customer authenticated, as OIDC's `amr` values name them.
@@ -132,7 +132,8 @@ impl Engine {
             &account_key,
             client.ip.as_deref(),
         );
-        if let Admission::Throttled { retry_after } = self.admit_attempt(policy, &keys).await? {
+        let admission = self.admit_attempt(policy, &keys).await?;
+        if let Admission::Throttled { retry_after } = admission {
             let seconds = (retry_after.num_milliseconds() + 999) / 1000;
             let mut context = flow.context.clone();
             context.email = Some(input.email.trim().chars().take(254).collect());
@@ -224,12 +225,7 @@ impl Engine {
                 )
                 .await?;
                 tx.commit().await.map_err(StoreError::from)?;
-                let account_keys: Vec<_> = keys
-                    .iter()
-                    .filter(|k| k.kind != KeyKind::Ip)
-                    .cloned()
-                    .collect();
-                self.throttle().forgive(&account_keys).await?;
+                self.forgive_after(&keys, admission).await?;
                 Ok(FlowOutcome::ShowFlow(flow.id))
             }
             Some(user) if password_ok && active => {
@@ -261,12 +257,7 @@ impl Engine {
                 )
                 .await?;
                 tx.commit().await.map_err(StoreError::from)?;
-                let account_keys: Vec<_> = keys
-                    .iter()
-                    .filter(|k| k.kind != KeyKind::Ip)
-                    .cloned()
-                    .collect();
-                self.throttle().forgive(&account_keys).await?;
+                self.forgive_after(&keys, admission).await?;
                 Ok(FlowOutcome::SignedIn(SignedIn {
                     tenant_id: tenant.id,
                     user_id: user.user_id,

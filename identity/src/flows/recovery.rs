@@ -18,7 +18,7 @@ use crate::mail::{self, MailKind};
 use crate::secrets::{random_token, sha256_hex};
 use crate::store::{self, StoreError};
 use crate::tenants::Tenant;
-use crate::throttle::{self, Admission, KeyKind};
+use crate::throttle::{self, Admission};
 use crate::{Engine, FlowId, UserId};
 
 pub const PURPOSE_PASSWORD_RESET: &str = "password_reset";
@@ -323,8 +323,7 @@ impl Engine {
             &email,
             client.ip.as_deref(),
         );
-        let account_keys: Vec<_> = keys.into_iter().filter(|k| k.kind != KeyKind::Ip).collect();
-        self.throttle().forgive(&account_keys).await?;
+        self.forgive_account(&keys).await?;
         let login = self
             .start_flow(
                 tenant,
@@ -430,7 +429,8 @@ impl Engine {
             &summary.email,
             client.ip.as_deref(),
         );
-        if let Admission::Throttled { retry_after } = self.admit_attempt(policy, &keys).await? {
+        let admission = self.admit_attempt(policy, &keys).await?;
+        if let Admission::Throttled { retry_after } = admission {
             let seconds = ((retry_after.num_milliseconds() + 999) / 1000).max(1);
             return reject(Message::error(messages::LOGIN_THROTTLED).with_arg("seconds", seconds))
                 .await;
@@ -493,8 +493,7 @@ impl Engine {
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
-        let account_keys: Vec<_> = keys.into_iter().filter(|k| k.kind != KeyKind::Ip).collect();
-        self.throttle().forgive(&account_keys).await?;
+        self.forgive_after(&keys, admission).await?;
         Ok(PasswordChangeOutcome::Changed)
     }
 }

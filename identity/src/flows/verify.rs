@@ -7,7 +7,7 @@ use crate::Engine;
 use crate::audit::{AuditEvent, ClientInfo};
 use crate::store::{self, StoreError};
 use crate::tenants::Tenant;
-use crate::throttle::{self, Admission, KeyKind};
+use crate::throttle::{self, Admission};
 use crate::verification::CodeCheck;
 
 /// What the customer asked for on the verify step.
@@ -56,7 +56,8 @@ impl Engine {
         };
         let policy = &tenant.policy.throttle;
         let keys = throttle::keys_for(policy, tenant.id, purpose, &address, client.ip.as_deref());
-        if let Admission::Throttled { retry_after } = self.admit_attempt(policy, &keys).await? {
+        let admission = self.admit_attempt(policy, &keys).await?;
+        if let Admission::Throttled { retry_after } = admission {
             let seconds = ((retry_after.num_milliseconds() + 999) / 1000).max(1);
             self.show(
                 &flow,
@@ -105,12 +106,7 @@ impl Engine {
                 };
                 match check {
                     CodeCheck::Verified { .. } => {
-                        let account_keys: Vec<_> = keys
-                            .iter()
-                            .filter(|k| k.kind != KeyKind::Ip)
-                            .cloned()
-                            .collect();
-                        self.throttle().forgive(&account_keys).await?;
+                        self.forgive_after(&keys, admission).await?;
                         self.finish_verified(tenant, client, &flow).await
                     }
                     CodeCheck::Rejected => {

@@ -74,8 +74,13 @@ pub async fn save(
     Ok(())
 }
 
-pub async fn delete(db: &impl ConnectionTrait, key: &str) -> Result<(), StoreError> {
-    throttles::Entity::delete_by_id(key.to_string())
+/// Deletes the counters of `keys` in one statement.
+pub async fn delete_many(db: &impl ConnectionTrait, keys: &[&str]) -> Result<(), StoreError> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    throttles::Entity::delete_many()
+        .filter(throttles::Column::Key.is_in(keys.iter().map(|k| k.to_string())))
         .exec(db)
         .await?;
     Ok(())
