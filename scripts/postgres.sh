@@ -11,7 +11,7 @@ fi
 version=$(ls /etc/postgresql | sort -V | tail -n 1)
 if ! pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" && $4=="online"' | grep -q .; then
   echo "postgres: starting cluster $version/main" >&2
-  as_root pg_ctlcluster "$version" main start
+  as_root pg_ctlcluster "$version" main start >&2
 fi
 psql_admin() { as_root su postgres -c "psql -v ON_ERROR_STOP=1 -tAc \"$1\""; }
 for _ in $(seq 1 30); do psql_admin "SELECT 1" >/dev/null 2>&1 && break; sleep 1; done
