@@ -123,6 +123,7 @@ impl PasswordHasher {
             std::thread::Builder::new()
                 .name(format!("argon2-{n}"))
                 .spawn(move || {
+                    lower_priority();
                     let mut memory = Vec::new();
                     while let Ok(job) = rx.recv() {
                         let started = Instant::now();
@@ -254,6 +255,20 @@ impl PasswordHasher {
             reply,
         })?;
         rx.await.map_err(|_| HashError::Unavailable)?.map(|_| ())
+    }
+}
+
+/// Runs hashing threads below normal priority (nice ≈ 9 on Linux): when the async
+/// runtime has work — pages, session checks, health, the quick 429s of admission
+/// control — it goes first, and hashing takes every cycle left over. Without this, two
+/// hashing threads on two cores hold back everything else during a spike.
+fn lower_priority() {
+    use thread_priority::{ThreadPriority, ThreadPriorityValue};
+    if let Ok(value) = ThreadPriorityValue::try_from(25u8)
+        && let Err(e) =
+            thread_priority::set_current_thread_priority(ThreadPriority::Crossplatform(value))
+    {
+        tracing::debug!(error = ?e, "could not lower the hashing thread's priority");
     }
 }
 
