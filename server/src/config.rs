@@ -522,6 +522,28 @@ mod tests {
         )
     }
 
+    /// The example documents every option with its default value: reading it changes
+    /// nothing, and every key the defaults have is written out in it.
+    #[test]
+    fn the_example_config_is_the_defaults_written_out() {
+        let text = include_str!("../../portico.example.toml");
+        let from_example = serde_json::to_value(with(text).unwrap()).unwrap();
+        let defaults = serde_json::to_value(Config::default()).unwrap();
+        assert_eq!(from_example, defaults);
+        let example: toml::Table = text.parse().unwrap();
+        for (section, keys) in defaults.as_object().unwrap() {
+            for (key, value) in keys.as_object().unwrap() {
+                // Options unset by default are shown commented out.
+                let present = if value.is_null() {
+                    text.contains(&format!("# {key} = "))
+                } else {
+                    example.get(section).and_then(|s| s.get(key)).is_some()
+                };
+                assert!(present, "portico.example.toml lacks {section}.{key}");
+            }
+        }
+    }
+
     #[test]
     fn defaults_are_valid() {
         let c = with("").unwrap();
