@@ -12,7 +12,7 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 step "setup"
 scripts/setup.sh --browser
 if [ -z "${PORTICO_TEST_POSTGRES_URL:-}" ] && [ "${PORTICO_SKIP_POSTGRES:-0}" != 1 ]; then
-  PORTICO_TEST_POSTGRES_URL=$(scripts/postgres.sh)
+  PORTICO_TEST_POSTGRES_URL=$(scripts/postgres.sh | tail -n 1)
   export PORTICO_TEST_POSTGRES_URL
 fi
 echo "PostgreSQL for tests: ${PORTICO_TEST_POSTGRES_URL:-(none: PostgreSQL variants skip)}"
