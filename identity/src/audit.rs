@@ -54,6 +54,13 @@ impl AuditEvent {
         self.details.insert(key.to_string(), Value::from(value));
         self
     }
+
+    /// Names a record the event is about (a passkey, a session) by its id.
+    pub fn reference(mut self, key: &str, id: uuid::Uuid) -> Self {
+        self.details
+            .insert(key.to_string(), Value::from(id.to_string()));
+        self
+    }
 }
 
 impl crate::Engine {

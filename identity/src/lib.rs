@@ -67,6 +67,7 @@ struct Inner {
     tenant_cache: tenants::TenantCache,
     throttle: Arc<dyn throttle::ThrottleStore>,
     pwned: Option<Arc<dyn ports::PwnedPasswords>>,
+    relying_parties: credentials::passkeys::RelyingParties,
 }
 
 impl Engine {
@@ -82,6 +83,7 @@ impl Engine {
                 tenant_cache: tenants::TenantCache::default(),
                 throttle,
                 pwned: None,
+                relying_parties: Default::default(),
             }),
         }
     }
@@ -134,6 +136,10 @@ impl Engine {
 
     pub fn hasher(&self) -> &PasswordHasher {
         &self.inner.hasher
+    }
+
+    pub(crate) fn relying_parties(&self) -> &credentials::passkeys::RelyingParties {
+        &self.inner.relying_parties
     }
 
     /// Answers whether the database is reachable (for readiness probes).

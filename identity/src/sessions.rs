@@ -201,6 +201,7 @@ impl Engine {
         let flows =
             store::flows::delete_expired(self.db().conn(), now - chrono::Duration::hours(1))
                 .await?;
+        store::passkeys::delete_expired_ceremonies(self.db().conn(), now).await?;
         self.throttle()
             .purge(now, chrono::Duration::days(1))
             .await?;

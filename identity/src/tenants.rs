@@ -193,6 +193,7 @@ impl Engine {
         }
         tx.commit().await.map_err(StoreError::from)?;
         self.inner.tenant_cache.clear();
+        self.inner.relying_parties.clear();
         Ok(tenant)
     }
 }

@@ -10,6 +10,7 @@ mod m20261129_000003_create_flows_and_sessions;
 mod m20261129_000004_create_audit_events;
 mod m20261129_000005_create_throttles;
 mod m20261129_000006_create_outbox_and_codes;
+mod m20261129_000007_create_passkeys;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_create_audit_events::Migration),
             Box::new(m20261129_000005_create_throttles::Migration),
             Box::new(m20261129_000006_create_outbox_and_codes::Migration),
+            Box::new(m20261129_000007_create_passkeys::Migration),
         ]
     }
 }

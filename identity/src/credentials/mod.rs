@@ -2,4 +2,5 @@
 
 pub mod breached;
 pub mod hasher;
+pub mod passkeys;
 pub mod password;

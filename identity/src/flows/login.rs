@@ -18,13 +18,34 @@ use crate::{Engine, FlowId, TenantId, UserId};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthMethod {
+    /// A password.
     Pwd,
+    /// A passkey or security key: proof of possession of a key.
+    Hwk,
+    /// The authenticator verified the user (PIN or biometric) for a passkey.
+    User,
 }
 
 impl AuthMethod {
     pub fn as_str(self) -> &'static str {
         match self {
             AuthMethod::Pwd => "pwd",
+            AuthMethod::Hwk => "hwk",
+            AuthMethod::User => "user",
+        }
+    }
+
+    /// What a sign-in with a passkey proves: the key, and the user verification the
+    /// authenticator performed (passkeys always require it), so two factors.
+    pub const PASSKEY: &'static [AuthMethod] = &[AuthMethod::Hwk, AuthMethod::User];
+
+    /// Authenticator assurance level of a set of methods: 2 when they include a key
+    /// with user verification, else 1.
+    pub fn aal(methods: &[AuthMethod]) -> u8 {
+        if methods.contains(&AuthMethod::Hwk) && methods.contains(&AuthMethod::User) {
+            2
+        } else {
+            1
         }
     }
 }
@@ -189,88 +210,15 @@ impl Engine {
             .as_ref()
             .is_some_and(|u| u.status == AccountStatus::Active);
         match user {
-            Some(user)
-                if password_ok
-                    && active
-                    && !user.email_verified
-                    && !tenant.policy.verification.allow_sign_in_unverified =>
-            {
-                // The password is right, but this tenant wants the address verified
-                // first: send a fresh code and wait for it.
-                let state = transition(flow.kind, flow.state, FlowEvent::VerificationNeeded)
-                    .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
-                let mut context = flow.context.clone();
-                context.email = Some(user.email.clone());
-                context.verify_email = Some(user.email.clone());
-                context.pending_user = Some(user.user_id);
-                context.methods = vec![AuthMethod::Pwd];
-                let tx = self.db().begin().await?;
-                self.issue_verification(&tx, tenant, user.user_id, &user.display_name, &user.email)
-                    .await?;
-                store::flows::update_step(
-                    &tx,
-                    flow.id,
-                    state,
-                    &[Message::info(messages::VERIFICATION_SENT)],
-                    &context,
-                    now,
-                )
-                .await?;
-                store::audit::insert(
-                    &tx,
-                    now,
-                    &AuditEvent::new(tenant.id, "login.verification_required", client)
-                        .subject(user.user_id)
-                        .detail("method", "pwd"),
-                )
-                .await?;
-                tx.commit().await.map_err(StoreError::from)?;
-                self.forgive_after(&keys, admission).await?;
-                Ok(FlowOutcome::ShowFlow(flow.id))
-            }
             Some(user) if password_ok && active => {
-                let state = transition(flow.kind, flow.state, FlowEvent::PasswordVerified)
-                    .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
-                let tx = self.db().begin().await?;
-                if !store::flows::complete(&tx, flow.id, state, now).await? {
-                    // A concurrent submission finished this flow first.
-                    drop(tx);
-                    return Ok(FlowOutcome::ShowFlow(
-                        self.start_flow(
-                            tenant,
-                            FlowKind::Login,
-                            browser,
-                            flow.return_to.as_deref(),
-                            Some(Message::info(messages::FLOW_COMPLETED)),
-                        )
-                        .await?
-                        .id,
-                    ));
-                }
-                store::audit::insert(
-                    &tx,
-                    now,
-                    &AuditEvent::new(tenant.id, "login.succeeded", client)
-                        .actor(user.user_id)
-                        .subject(user.user_id)
-                        .detail("method", "pwd"),
-                )
-                .await?;
-                tx.commit().await.map_err(StoreError::from)?;
+                let outcome = self
+                    .finish_first_factor(tenant, browser, client, &flow, &user, &[AuthMethod::Pwd])
+                    .await?;
                 self.forgive_after(&keys, admission).await?;
-                Ok(FlowOutcome::SignedIn(SignedIn {
-                    tenant_id: tenant.id,
-                    user_id: user.user_id,
-                    authenticated_at: now,
-                    methods: vec![AuthMethod::Pwd],
-                    aal: 1,
-                    return_to: flow
-                        .return_to
-                        .unwrap_or_else(|| super::DEFAULT_RETURN_TO.to_string()),
-                }))
+                Ok(outcome)
             }
             user => {
-                let state = transition(flow.kind, flow.state, FlowEvent::PasswordRejected)
+                let state = transition(flow.kind, flow.state, FlowEvent::FirstFactorRejected)
                     .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
                 let reason = match &user {
                     None => "unknown_account",
@@ -300,5 +248,90 @@ impl Engine {
                 Ok(FlowOutcome::ShowFlow(flow.id))
             }
         }
+    }
+
+    /// The customer proved who they are with `methods`: sign them in, or — when the
+    /// tenant wants the address verified first — send a code and move to the verify step.
+    pub(crate) async fn finish_first_factor(
+        &self,
+        tenant: &Tenant,
+        browser: &super::BrowserBinding,
+        client: &ClientInfo,
+        flow: &super::Flow,
+        user: &store::accounts::LoginCandidate,
+        methods: &[AuthMethod],
+    ) -> Result<FlowOutcome, FlowError> {
+        let now = self.now();
+        let method = methods.first().map(|m| m.as_str()).unwrap_or("none");
+        if !user.email_verified && !tenant.policy.verification.allow_sign_in_unverified {
+            let state = transition(flow.kind, flow.state, FlowEvent::VerificationNeeded)
+                .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
+            let mut context = flow.context.clone();
+            context.email = Some(user.email.clone());
+            context.verify_email = Some(user.email.clone());
+            context.pending_user = Some(user.user_id);
+            context.methods = methods.to_vec();
+            let tx = self.db().begin().await?;
+            self.issue_verification(&tx, tenant, user.user_id, &user.display_name, &user.email)
+                .await?;
+            store::flows::update_step(
+                &tx,
+                flow.id,
+                state,
+                &[Message::info(messages::VERIFICATION_SENT)],
+                &context,
+                now,
+            )
+            .await?;
+            store::audit::insert(
+                &tx,
+                now,
+                &AuditEvent::new(tenant.id, "login.verification_required", client)
+                    .subject(user.user_id)
+                    .detail("method", method),
+            )
+            .await?;
+            tx.commit().await.map_err(StoreError::from)?;
+            return Ok(FlowOutcome::ShowFlow(flow.id));
+        }
+        let state = transition(flow.kind, flow.state, FlowEvent::FirstFactorVerified)
+            .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
+        let tx = self.db().begin().await?;
+        if !store::flows::complete(&tx, flow.id, state, now).await? {
+            // A concurrent submission finished this flow first.
+            drop(tx);
+            return Ok(FlowOutcome::ShowFlow(
+                self.start_flow(
+                    tenant,
+                    FlowKind::Login,
+                    browser,
+                    flow.return_to.as_deref(),
+                    Some(Message::info(messages::FLOW_COMPLETED)),
+                )
+                .await?
+                .id,
+            ));
+        }
+        store::audit::insert(
+            &tx,
+            now,
+            &AuditEvent::new(tenant.id, "login.succeeded", client)
+                .actor(user.user_id)
+                .subject(user.user_id)
+                .detail("method", method),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(FlowOutcome::SignedIn(SignedIn {
+            tenant_id: tenant.id,
+            user_id: user.user_id,
+            authenticated_at: now,
+            methods: methods.to_vec(),
+            aal: AuthMethod::aal(methods),
+            return_to: flow
+                .return_to
+                .clone()
+                .unwrap_or_else(|| super::DEFAULT_RETURN_TO.to_string()),
+        }))
     }
 }

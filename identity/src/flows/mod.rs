@@ -121,8 +121,8 @@ impl FlowState {
 /// What happened in a step of a flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FlowEvent {
-    PasswordVerified,
-    PasswordRejected,
+    FirstFactorVerified,
+    FirstFactorRejected,
     /// The password was right but the address must be verified first.
     VerificationNeeded,
     DetailsAccepted,
@@ -134,7 +134,7 @@ pub enum FlowEvent {
     /// The address given for recovery was malformed.
     RequestRejected,
     PasswordChanged,
-    NewPasswordRejected,
+    NewFirstFactorRejected,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -155,8 +155,8 @@ pub fn transition(
     use FlowKind::*;
     use FlowState::*;
     match (kind, state, event) {
-        (Login, Identify, PasswordVerified) => Ok(Complete),
-        (Login, Identify, PasswordRejected) => Ok(Identify),
+        (Login, Identify, FirstFactorVerified) => Ok(Complete),
+        (Login, Identify, FirstFactorRejected) => Ok(Identify),
         (Login, Identify, VerificationNeeded) => Ok(VerifyEmail),
         (Registration, Details, DetailsAccepted) => Ok(VerifyEmail),
         (Registration, Details, DetailsRejected) => Ok(Details),
@@ -165,7 +165,7 @@ pub fn transition(
         (Recovery, RequestLink | LinkSent, LinkRequested) => Ok(LinkSent),
         (Recovery, RequestLink | LinkSent, RequestRejected) => Ok(RequestLink),
         (Reset | PasswordChange, ChoosePassword, PasswordChanged) => Ok(Complete),
-        (Reset | PasswordChange, ChoosePassword, NewPasswordRejected) => Ok(ChoosePassword),
+        (Reset | PasswordChange, ChoosePassword, NewFirstFactorRejected) => Ok(ChoosePassword),
         _ => Err(InvalidTransition { kind, state, event }),
     }
 }
@@ -389,16 +389,16 @@ mod tests {
     #[test]
     fn transitions_table() {
         let cases: &[(FlowKind, FlowState, FlowEvent, Option<FlowState>)] = &[
-            (Login, Identify, PasswordVerified, Some(Complete)),
-            (Login, Identify, PasswordRejected, Some(Identify)),
+            (Login, Identify, FirstFactorVerified, Some(Complete)),
+            (Login, Identify, FirstFactorRejected, Some(Identify)),
             (Login, Identify, VerificationNeeded, Some(VerifyEmail)),
             (Login, Identify, DetailsAccepted, None),
             (Login, Identify, CodeAccepted, None),
             (Login, VerifyEmail, CodeAccepted, Some(Complete)),
             (Login, VerifyEmail, CodeRejected, Some(VerifyEmail)),
-            (Login, VerifyEmail, PasswordVerified, None),
-            (Login, Details, PasswordVerified, None),
-            (Login, Complete, PasswordVerified, None),
+            (Login, VerifyEmail, FirstFactorVerified, None),
+            (Login, Details, FirstFactorVerified, None),
+            (Login, Complete, FirstFactorVerified, None),
             (Login, Complete, CodeAccepted, None),
             (Registration, Details, DetailsAccepted, Some(VerifyEmail)),
             (Registration, Details, DetailsRejected, Some(Details)),
@@ -406,7 +406,7 @@ mod tests {
             (Registration, VerifyEmail, CodeAccepted, Some(Complete)),
             (Registration, VerifyEmail, CodeRejected, Some(VerifyEmail)),
             (Registration, VerifyEmail, DetailsAccepted, None),
-            (Registration, Details, PasswordVerified, None),
+            (Registration, Details, FirstFactorVerified, None),
             (Registration, Identify, DetailsAccepted, None),
             (Registration, Complete, DetailsAccepted, None),
             (Registration, Complete, CodeAccepted, None),
@@ -418,7 +418,7 @@ mod tests {
             (
                 Reset,
                 ChoosePassword,
-                NewPasswordRejected,
+                NewFirstFactorRejected,
                 Some(ChoosePassword),
             ),
             (Reset, Complete, PasswordChanged, None),
@@ -443,8 +443,8 @@ mod tests {
     #[test]
     fn every_kind_can_reach_complete_from_its_start() {
         let events = [
-            PasswordVerified,
-            PasswordRejected,
+            FirstFactorVerified,
+            FirstFactorRejected,
             VerificationNeeded,
             DetailsAccepted,
             DetailsRejected,
@@ -453,7 +453,7 @@ mod tests {
             LinkRequested,
             RequestRejected,
             PasswordChanged,
-            NewPasswordRejected,
+            NewFirstFactorRejected,
         ];
         for kind in [Login, Registration, Reset, PasswordChange] {
             let mut reached = vec![kind.initial_state()];

@@ -261,7 +261,7 @@ impl Engine {
         let normalized = match self.check_new_password(tenant, password, &hints).await {
             Ok(p) => p,
             Err(problem) => {
-                let state = transition(flow.kind, flow.state, FlowEvent::NewPasswordRejected)
+                let state = transition(flow.kind, flow.state, FlowEvent::NewFirstFactorRejected)
                     .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
                 store::flows::update_step(
                     self.db().conn(),
@@ -408,7 +408,7 @@ impl Engine {
             return Ok(PasswordChangeOutcome::ShowFlow(flow.id));
         };
         let reject = |message: Message| async {
-            let state = transition(flow.kind, flow.state, FlowEvent::NewPasswordRejected)
+            let state = transition(flow.kind, flow.state, FlowEvent::NewFirstFactorRejected)
                 .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
             store::flows::update_step(
                 self.db().conn(),

@@ -19,7 +19,7 @@ pub struct PasswordRegistration<'a> {
     pub display_name: &'a str,
 }
 
-fn email_message(err: EmailError) -> Message {
+pub(crate) fn email_message(err: EmailError) -> Message {
     let id = match err {
         EmailError::Empty => messages::EMAIL_EMPTY,
         EmailError::TooLong => messages::EMAIL_TOO_LONG,
@@ -28,7 +28,7 @@ fn email_message(err: EmailError) -> Message {
     Message::field_error("email", id)
 }
 
-fn name_message(err: DisplayNameError) -> Message {
+pub(crate) fn name_message(err: DisplayNameError) -> Message {
     match err {
         DisplayNameError::TooLong => Message::field_error("display_name", messages::NAME_TOO_LONG)
             .with_arg("max", DisplayName::MAX_CHARS),
@@ -141,28 +141,42 @@ impl Engine {
                 tx.commit().await.map_err(StoreError::from)?;
             }
             Err(StoreError::Conflict { .. }) => {
-                // The address has an account. Its owner hears about it; the stranger
-                // sees exactly what a new sign-up sees, and no code will ever work.
                 drop(tx);
-                let tx = self.db().begin().await?;
-                let kind = MailKind::RegistrationAttempt {
-                    login_link: mail::link(tenant, "/login"),
-                    recovery_link: mail::link(tenant, "/recovery"),
-                };
-                self.queue_mail(&tx, tenant, email.as_str(), &kind).await?;
-                context.pending_user = None;
-                store::flows::update_step(&tx, flow.id, state, &sent, &context, now).await?;
-                let mut event = AuditEvent::new(tenant.id, "registration.duplicate_email", client);
-                if let Some(owner) =
-                    store::accounts::find_user_by_email(&tx, tenant.id, &email).await?
-                {
-                    event = event.subject(owner);
-                }
-                store::audit::insert(&tx, now, &event).await?;
-                tx.commit().await.map_err(StoreError::from)?;
+                self.registration_for_taken_address(tenant, client, &flow, &email, context, state)
+                    .await?;
             }
             Err(other) => return Err(other.into()),
         }
         Ok(FlowOutcome::ShowFlow(flow.id))
+    }
+
+    /// The address has an account. Its owner hears about it; the stranger sees exactly
+    /// what a new sign-up sees (the verify step), and no code will ever work.
+    pub(crate) async fn registration_for_taken_address(
+        &self,
+        tenant: &Tenant,
+        client: &ClientInfo,
+        flow: &super::Flow,
+        email: &Email,
+        mut context: super::FlowContext,
+        state: super::FlowState,
+    ) -> Result<(), StoreError> {
+        let now = self.now();
+        let tx = self.db().begin().await?;
+        let kind = MailKind::RegistrationAttempt {
+            login_link: mail::link(tenant, "/login"),
+            recovery_link: mail::link(tenant, "/recovery"),
+        };
+        self.queue_mail(&tx, tenant, email.as_str(), &kind).await?;
+        context.pending_user = None;
+        let sent = [Message::info(messages::VERIFICATION_SENT)];
+        store::flows::update_step(&tx, flow.id, state, &sent, &context, now).await?;
+        let mut event = AuditEvent::new(tenant.id, "registration.duplicate_email", client);
+        if let Some(owner) = store::accounts::find_user_by_email(&tx, tenant.id, email).await? {
+            event = event.subject(owner);
+        }
+        store::audit::insert(&tx, now, &event).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
     }
 }

@@ -188,7 +188,7 @@ impl Engine {
             user_id: user,
             authenticated_at: now,
             methods: flow.context.methods.clone(),
-            aal: 1,
+            aal: super::login::AuthMethod::aal(&flow.context.methods),
             return_to: flow
                 .return_to
                 .clone()

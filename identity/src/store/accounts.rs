@@ -78,6 +78,31 @@ pub async fn insert_password_account(
     phc: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    insert_account(db, tenant, user_id, email, name, "password", now).await?;
+    password_credentials::ActiveModel {
+        user_id: Set(user_id.0),
+        tenant_id: Set(tenant.0),
+        phc: Set(phc.to_string()),
+        created_at: Set(now),
+        changed_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Inserts a user with a primary email and an identity for `provider` (`password`,
+/// `passkey`); the credential itself is the caller's to store. Run it inside a
+/// transaction: a duplicate email fails with `Conflict { field: "email" }`.
+pub async fn insert_account(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user_id: UserId,
+    email: &Email,
+    name: &DisplayName,
+    provider: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     users::ActiveModel {
         id: Set(user_id.0),
         tenant_id: Set(tenant.0),
@@ -105,22 +130,41 @@ pub async fn insert_password_account(
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tenant.0),
         user_id: Set(user_id.0),
-        provider: Set("password".to_string()),
+        provider: Set(provider.to_string()),
         subject: Set(user_id.0.to_string()),
         created_at: Set(now),
     }
     .insert(db)
     .await?;
-    password_credentials::ActiveModel {
-        user_id: Set(user_id.0),
-        tenant_id: Set(tenant.0),
-        phc: Set(phc.to_string()),
-        created_at: Set(now),
-        changed_at: Set(now),
-    }
-    .insert(db)
-    .await?;
     Ok(())
+}
+
+/// Whether the account has a password it can sign in with.
+pub async fn has_password(db: &impl ConnectionTrait, user: UserId) -> Result<bool, StoreError> {
+    Ok(password_credentials::Entity::find_by_id(user.0)
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// An active account's email, name and verification state, by id.
+pub async fn find_candidate_by_id(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<Option<LoginCandidate>, StoreError> {
+    let Some(address) = user_emails::Entity::find()
+        .filter(user_emails::Column::TenantId.eq(tenant.0))
+        .filter(user_emails::Column::UserId.eq(user.0))
+        .filter(user_emails::Column::IsPrimary.eq(true))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let email =
+        Email::parse(&address.address).map_err(|_| StoreError::Corrupt { what: "email" })?;
+    find_login_candidate(db, tenant, &email).await
 }
 
 pub async fn find_summary(

@@ -10,6 +10,7 @@ pub mod codes;
 pub mod entities;
 pub mod flows;
 pub mod outbox;
+pub mod passkeys;
 pub mod sessions;
 pub mod tenants;
 pub mod throttles;

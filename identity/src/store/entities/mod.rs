@@ -14,3 +14,5 @@ pub mod themes;
 pub mod throttles;
 pub mod user_emails;
 pub mod users;
+pub mod webauthn_ceremonies;
+pub mod webauthn_credentials;
