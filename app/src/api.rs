@@ -168,6 +168,20 @@ pub async fn account() -> Result<AccountView, AppError> {
                 .join(", ")
         },
         has_password: summary.has_password,
+        passkeys: req
+            .engine
+            .passkeys(&req.tenant.tenant, auth.user_id)
+            .await
+            .map_err(|e| req.store_error(e))?
+            .into_iter()
+            .map(|p| crate::views::PasskeyView {
+                id: p.id.to_string(),
+                name: p.name,
+                created: p.created_at.format("%B %-d, %Y").to_string(),
+                last_used: p.last_used_at.map(|t| t.format("%B %-d, %Y").to_string()),
+                synced: p.synced,
+            })
+            .collect(),
         csrf_token: auth.csrf_token,
     })
 }

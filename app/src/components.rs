@@ -237,3 +237,63 @@ pub fn LoadError(error: crate::AppError) -> impl IntoView {
 
 /// The classes of a secondary (outlined) button.
 pub const SECONDARY_BUTTON: &str = "inline-flex items-center justify-center rounded-brand border border-line bg-surface px-3 py-2 text-sm font-medium text-ink shadow-sm transition hover:bg-canvas focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-brand/20";
+
+/// "or", between two ways to do the same thing.
+#[component]
+pub fn OrDivider() -> impl IntoView {
+    view! {
+        <div class="my-5 flex items-center gap-3 text-xs font-medium uppercase tracking-wider text-muted" aria-hidden="true">
+            <span class="h-px flex-1 bg-line"></span>
+            "or"
+            <span class="h-px flex-1 bg-line"></span>
+        </div>
+    }
+}
+
+/// A button that runs a passkey ceremony through `/assets/passkeys.js`. It stays hidden
+/// until the script finds the browser able to use passkeys; otherwise a note says why.
+#[component]
+pub fn PasskeyButton(
+    /// `login`, `register` or `add`.
+    action: &'static str,
+    #[prop(into)] label: String,
+    /// The session's CSRF token, for signed-in actions.
+    #[prop(optional, into)]
+    csrf: Option<String>,
+    #[prop(optional)] primary: bool,
+) -> impl IntoView {
+    let class = if primary {
+        "inline-flex w-full items-center justify-center gap-2 rounded-brand bg-brand px-4 py-2.5 text-[15px] font-semibold text-on-brand shadow-sm transition hover:brightness-110 focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-brand/30 disabled:cursor-wait disabled:opacity-80"
+    } else {
+        "inline-flex w-full items-center justify-center gap-2 rounded-brand border border-line bg-surface px-4 py-2.5 text-[15px] font-semibold text-ink shadow-sm transition hover:bg-canvas focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-brand/20 disabled:cursor-wait disabled:opacity-70"
+    };
+    view! {
+        <div data-passkey-scope="">
+            <button type="button" hidden=true data-passkey=action data-csrf=csrf data-testid=format!("passkey-{action}") class=class>
+                <PasskeyIcon />
+                {label}
+            </button>
+            <p data-passkey-error="" hidden=true role="alert" class="mt-2 text-sm text-danger"></p>
+            <p data-passkey-unsupported="" hidden=true class="text-sm text-muted">
+                "This browser can't use passkeys. Use a password here, or try a current browser on your phone or computer."
+            </p>
+            <noscript>
+                <p class="text-sm text-muted">"Passkeys need JavaScript, which is turned off in this browser."</p>
+            </noscript>
+        </div>
+    }
+    .into_any()
+}
+
+/// The passkey symbol: a key with a person.
+#[component]
+pub fn PasskeyIcon() -> impl IntoView {
+    view! {
+        <svg aria-hidden="true" viewBox="0 0 24 24" class="h-[18px] w-[18px]" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round">
+            <circle cx="9" cy="7.5" r="3.5" />
+            <path d="M3 20v-1.5A4.5 4.5 0 0 1 7.5 14h3" />
+            <circle cx="17" cy="12.5" r="2.5" />
+            <path d="M17 15v6l1.5-1.5L17 18" />
+        </svg>
+    }
+}

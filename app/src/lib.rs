@@ -12,6 +12,7 @@ pub mod error;
 pub mod flow_page;
 pub mod messages;
 pub mod pages;
+pub mod passkey_api;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod views;
@@ -36,11 +37,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
-                <style nonce=nonce id="portico-theme">
+                <style nonce=nonce.clone() id="portico-theme">
                     {theme_css}
                 </style>
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
+                <script nonce=nonce src="/assets/passkeys.js" defer></script>
                 <MetaTags />
             </head>
             <body class="bg-canvas text-ink font-brand antialiased">

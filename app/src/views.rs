@@ -73,8 +73,37 @@ pub struct AccountView {
     pub signed_in_at: String,
     pub sign_in_method: String,
     pub has_password: bool,
+    pub passkeys: Vec<PasskeyView>,
     /// Echoed by the sign-out form.
     pub csrf_token: String,
+}
+
+/// One of the customer's passkeys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyView {
+    pub id: String,
+    pub name: String,
+    pub created: String,
+    pub last_used: Option<String>,
+    pub synced: bool,
+}
+
+/// The first half of a passkey ceremony, or where to go instead.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyCeremony {
+    pub ceremony: String,
+    /// JSON for `navigator.credentials` (`{"publicKey": {...}}`).
+    pub options: String,
+    /// Go here instead (the flow has something to say).
+    pub navigate: Option<String>,
+    /// Show this instead (account page).
+    pub error: Option<String>,
+}
+
+/// Where the browser goes after a passkey ceremony.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyNext {
+    pub navigate: String,
 }
 
 /// What a submitted form leads to, for a hydrated page (a page without JavaScript

@@ -256,6 +256,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .route("/dev/mail/{id}/html", get(dev_mail_html))
+        .route("/assets/passkeys.js", get(passkeys_js))
         .route("/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))
         // Static files straight from disk. (leptos_axum's file handler copies headers
@@ -370,6 +371,21 @@ async fn dev_mail_html(
 }
 
 /// The tenant's icon: its initial on its primary colour.
+/// The browser half of the passkey ceremonies, shipped inside the binary.
+async fn passkeys_js() -> Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("../assets/passkeys.js"),
+    )
+        .into_response()
+}
+
 async fn favicon(req: Request) -> Response {
     let Some(tenant) = req.extensions().get::<RequestTenant>() else {
         return StatusCode::NOT_FOUND.into_response();

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{SubmitLogin, SubmitVerification, login_flow};
-use crate::components::{AuthLayout, Field, SubmitButton};
+use crate::components::{AuthLayout, Field, OrDivider, PasskeyButton, SubmitButton};
 use crate::flow_page::{FlowFields, FlowNotices, FlowScreen, SwitchLink, VerifyStep};
 use crate::views::FlowView;
 
@@ -48,7 +48,7 @@ fn LoginForm(flow: FlowView, submit: ServerAction<SubmitLogin>) -> impl IntoView
                 label="Email"
                 kind="email"
                 value=flow.email.clone()
-                autocomplete="username"
+                autocomplete="username webauthn"
                 required=true
                 autofocus=!has_email
                 maxlength=254
@@ -67,6 +67,8 @@ fn LoginForm(flow: FlowView, submit: ServerAction<SubmitLogin>) -> impl IntoView
                 <a href="/recovery" class="text-sm font-medium text-brand hover:underline">"Forgot your password?"</a>
             </div>
             <SubmitButton label="Sign in" pending_label="Signing in…" pending />
+            <OrDivider />
+            <PasskeyButton action="login" label="Sign in with a passkey" />
         </ActionForm>
         <SwitchLink
             prompt="New here?"

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{SubmitRegistration, SubmitVerification, registration_flow};
-use crate::components::{AuthLayout, Field, SubmitButton};
+use crate::components::{AuthLayout, Field, OrDivider, PasskeyButton, SubmitButton};
 use crate::flow_page::{FlowFields, FlowNotices, FlowScreen, SwitchLink, VerifyStep};
 use crate::views::FlowView;
 
@@ -77,6 +77,9 @@ fn RegisterForm(flow: FlowView, submit: ServerAction<SubmitRegistration>) -> imp
             <div class="mt-2">
                 <SubmitButton label="Create account" pending_label="Creating your account…" pending />
             </div>
+            <OrDivider />
+            <PasskeyButton action="register" label="Create account with a passkey" />
+            <p class="mt-2 text-center text-xs leading-5 text-muted">"No password to remember: your device's screen lock protects your passkey. Fill in your email above first."</p>
         </ActionForm>
         <SwitchLink
             prompt="Already have an account?"

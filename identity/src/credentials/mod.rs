@@ -4,3 +4,5 @@ pub mod breached;
 pub mod hasher;
 pub mod passkeys;
 pub mod password;
+#[cfg(feature = "soft-authenticator")]
+pub mod soft_authenticator;

@@ -407,6 +407,23 @@ impl Browser {
         self.send(req).await
     }
 
+    /// Calls a server function the way a script does (`fetch`, JSON back).
+    pub async fn post_api(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let mut b = self
+            .request("POST", path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        b.headers_mut()
+            .unwrap()
+            .insert(header::ACCEPT, "application/json".parse().unwrap());
+        if let Some(origin) = &self.origin {
+            b = b
+                .header(header::ORIGIN, origin)
+                .header("sec-fetch-site", "same-origin");
+        }
+        let req = b.body(Body::from(form_encode(fields))).unwrap();
+        self.send(req).await
+    }
+
     /// Opens the registration page and creates an account; returns where it landed.
     pub async fn register(&mut self, email: &str, password: &str, name: &str) -> Page {
         let (_, page) = self.visit("/register").await;
