@@ -274,12 +274,11 @@ pub fn PasskeyButton(
                 {label}
             </button>
             <p data-passkey-error="" hidden=true role="alert" class="mt-2 text-sm text-danger"></p>
-            <p data-passkey-unsupported="" hidden=true class="text-sm text-muted">
+            <p data-passkey-unsupported="" hidden=true class="text-center text-sm leading-6 text-muted">
                 "This browser can't use passkeys. Use a password here, or try a current browser on your phone or computer."
             </p>
-            <noscript>
-                <p class="text-sm text-muted">"Passkeys need JavaScript, which is turned off in this browser."</p>
-            </noscript>
+            // Shown only where no script runs (`html.js` hides it).
+            <p data-passkey-nojs="" class="text-center text-sm leading-6 text-muted">"Passkeys need JavaScript, which is turned off in this browser."</p>
         </div>
     }
     .into_any()

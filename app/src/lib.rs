@@ -37,6 +37,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
+                <script nonce=nonce.clone()>"document.documentElement.classList.add('js')"</script>
                 <style nonce=nonce.clone() id="portico-theme">
                     {theme_css}
                 </style>

@@ -39,7 +39,7 @@ export class RegisterPage {
   }
 
   async submit() {
-    await this.page.getByRole('button', { name: 'Create account' }).click();
+    await this.page.getByRole('button', { name: 'Create account', exact: true }).click();
   }
 
   fieldError(field: 'email' | 'password' | 'display_name') {
@@ -100,7 +100,7 @@ export class LoginPage {
   async signIn(email: string, password: string) {
     await this.page.getByLabel('Email').fill(email);
     await this.page.getByLabel('Password').fill(password);
-    await this.page.getByRole('button', { name: 'Sign in' }).click();
+    await this.page.getByRole('button', { name: 'Sign in', exact: true }).click();
   }
 
   alert() {

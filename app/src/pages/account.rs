@@ -136,10 +136,16 @@ fn AccountBody(
                 </div>
                 <dl class="divide-y divide-line">
                     <Row label="Password">
-                        <span class="flex items-center justify-between gap-4">
-                            <span>{if view.has_password { "Set" } else { "Not set" }}</span>
-                            <a href="/account/password" class="text-sm font-semibold text-brand hover:underline">"Change"</a>
-                        </span>
+                        {if view.has_password {
+                            view! {
+                                <span class="flex items-center justify-between gap-4">
+                                    <span>"Set"</span>
+                                    <a href="/account/password" class="text-sm font-semibold text-brand hover:underline">"Change"</a>
+                                </span>
+                            }.into_any()
+                        } else {
+                            view! { <span>"Not set"<span class="text-muted">" — you sign in with a passkey"</span></span> }.into_any()
+                        }}
                     </Row>
                     <Row label="This session">
                         {format!("Signed in {} ({})", view.signed_in_at, method_label(&view.sign_in_method))}
