@@ -9,7 +9,12 @@
 //!    a signed-in page view.
 //! 3. Writes the figures to `bench/results/latest.json` and `bench/results/latest.md`.
 //!
-//! Usage: `bench/run.sh` (builds the release binaries, then runs this).
+//! 4. Measures passkey sign-ins (see [`passkeys`]).
+//!
+//! Usage: `bench/run.sh [--scenario all|password|passkeys] [--seconds N]` (builds the
+//! release binaries, then runs this).
+
+mod passkeys;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -30,6 +35,7 @@ struct Args {
     out: PathBuf,
     seconds: u64,
     accounts: usize,
+    scenario: String,
 }
 
 fn args() -> Args {
@@ -41,6 +47,7 @@ fn args() -> Args {
         out: PathBuf::from("bench/results"),
         seconds: 15,
         accounts: 2000,
+        scenario: "all".into(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -50,6 +57,7 @@ fn args() -> Args {
             "--out" => a.out = value.into(),
             "--seconds" => a.seconds = value.parse().expect("--seconds takes a number"),
             "--accounts" => a.accounts = value.parse().expect("--accounts takes a number"),
+            "--scenario" => a.scenario = value,
             other => panic!("unknown option {other}"),
         }
     }
@@ -133,11 +141,21 @@ impl Drop for Server {
 }
 
 async fn start_server(bin: &std::path::Path, db_url: &str, dir: &std::path::Path) -> Server {
+    start_server_at(bin, db_url, dir, ADDRESS, &format!("http://{ADDRESS}")).await
+}
+
+async fn start_server_at(
+    bin: &std::path::Path,
+    db_url: &str,
+    dir: &std::path::Path,
+    address: &str,
+    base_url: &str,
+) -> Server {
     let child = Command::new(bin)
         .arg("serve")
         .current_dir(dir)
-        .env("PORTICO__SERVER__ADDRESS", ADDRESS)
-        .env("PORTICO__SERVER__BASE_URL", format!("http://{ADDRESS}"))
+        .env("PORTICO__SERVER__ADDRESS", address)
+        .env("PORTICO__SERVER__BASE_URL", base_url)
         .env("PORTICO__SERVER__TRUSTED_PROXIES", "[\"127.0.0.1\"]")
         .env("PORTICO__DATABASE__URL", db_url)
         .env("PORTICO__LOG__LEVEL", "error")
@@ -149,7 +167,7 @@ async fn start_server(bin: &std::path::Path, db_url: &str, dir: &std::path::Path
     let client = reqwest::Client::new();
     for _ in 0..200 {
         if client
-            .get(format!("http://{ADDRESS}/readyz"))
+            .get(format!("http://{address}/readyz"))
             .send()
             .await
             .is_ok_and(|r| r.status().is_success())
@@ -422,10 +440,38 @@ struct Report {
     notes: Vec<&'static str>,
 }
 
+fn machine(cores: usize) -> String {
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    format!("{model}, {cores} cores")
+}
+
 #[tokio::main]
 async fn main() {
     let args = args();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if matches!(args.scenario.as_str(), "all" | "password") {
+        password_scenario(&args, cores).await;
+    }
+    if matches!(args.scenario.as_str(), "all" | "passkeys") {
+        passkeys::run(
+            &args.server_bin,
+            &args.out,
+            args.seconds,
+            cores,
+            &machine(cores),
+        )
+        .await;
+    }
+}
+
+async fn password_scenario(args: &Args, cores: usize) {
     eprintln!("measuring raw Argon2id on {cores} threads…");
     let raw = raw_argon2_rate(cores, 10);
     eprintln!(
@@ -498,17 +544,9 @@ async fn main() {
         tokio::time::sleep(Duration::from_secs(3)).await;
     }
 
-    let machine = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into());
     let report = Report {
         measured_at: chrono::Utc::now().to_rfc3339(),
-        machine: format!("{machine}, {cores} cores"),
+        machine: machine(cores),
         cores,
         argon2_params: "argon2id m=19456 KiB, t=2, p=1",
         raw_argon2_per_sec: raw,
