@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use webauthn_rs::prelude::{
@@ -291,6 +292,14 @@ impl StoredPasskey {
     }
 }
 
+/// A passkey sign-in that did not prove anyone: what the customer sees, and why (for
+/// the audit log).
+struct LoginFailure {
+    message: &'static str,
+    reason: &'static str,
+    subject: Option<UserId>,
+}
+
 /// Why an assertion was not accepted (for the audit log; the customer sees one message).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum AssertionFailure {
@@ -396,9 +405,11 @@ impl Engine {
     }
 
     /// Takes a ceremony for its answer. `None` unless it exists, is unexpired, and was
-    /// started by this browser for this flow or account; it is gone afterwards either way.
+    /// started by this browser for this flow or account; it is gone afterwards either way
+    /// (once `db`, when a transaction, commits).
     async fn take_ceremony(
         &self,
+        db: &impl ConnectionTrait,
         tenant: &Tenant,
         raw_id: &str,
         browser: &BrowserBinding,
@@ -408,10 +419,16 @@ impl Engine {
         let Ok(id) = raw_id.parse::<Uuid>() else {
             return Ok(None);
         };
-        let Some(row) = store::passkeys::take_ceremony(self.db().conn(), tenant.id, id).await?
+        // Read outside the caller's transaction, then delete inside it: the delete is
+        // that transaction's first statement (SQLite takes its write lock at once), and
+        // only the caller whose delete removed the row may use it.
+        let Some(row) = store::passkeys::find_ceremony(self.db().conn(), tenant.id, id).await?
         else {
             return Ok(None);
         };
+        if !store::passkeys::delete_ceremony(db, id).await? {
+            return Ok(None);
+        }
         let bound = constant_time_eq(row.browser_binding.as_bytes(), browser.as_str().as_bytes())
             && row.flow_id == flow.map(|f| f.0)
             && row.user_id == user.map(|u| u.0)
@@ -439,8 +456,10 @@ impl Engine {
 
     /// Checks an assertion against the stored credential it names, and records the use
     /// (counter, backup flags, last use). `expected_user`, when given, must own it.
+    #[allow(clippy::too_many_arguments)]
     async fn verify_assertion(
         &self,
+        db: &impl ConnectionTrait,
         tenant: &Tenant,
         client: &ClientInfo,
         rp: &Webauthn,
@@ -452,9 +471,7 @@ impl Engine {
         ) -> Result<webauthn_rs::prelude::AuthenticationResult, WebauthnError>,
     ) -> Result<Result<UserId, (AssertionFailure, Option<UserId>)>, StoreError> {
         let id = encode_credential_id(credential.get_credential_id());
-        let Some(row) =
-            store::passkeys::find_by_credential_id(self.db().conn(), tenant.id, &id).await?
-        else {
+        let Some(row) = store::passkeys::find_by_credential_id(db, tenant.id, &id).await? else {
             return Ok(Err((AssertionFailure::UnknownCredential, None)));
         };
         let owner = UserId(row.user_id);
@@ -465,7 +482,7 @@ impl Engine {
         let result = match check(rp, &stored.passkey) {
             Ok(result) => result,
             Err(WebauthnError::CredentialPossibleCompromise) => {
-                self.audit_counter_regression(tenant, client, owner, &stored.row)
+                self.audit_counter_regression(db, tenant, client, owner, &stored.row)
                     .await?;
                 return Ok(Err((AssertionFailure::CounterRegressed, Some(owner))));
             }
@@ -481,17 +498,12 @@ impl Engine {
         stored.row.sign_count = i64::from(result.counter());
         stored.row.backup_eligible = result.backup_eligible();
         stored.row.backup_state = result.backup_state();
-        let recorded = store::passkeys::record_use(
-            self.db().conn(),
-            stored.row.id,
-            previous,
-            &stored.row,
-            self.now(),
-        )
-        .await?;
+        let recorded =
+            store::passkeys::record_use(db, stored.row.id, previous, &stored.row, self.now())
+                .await?;
         if !recorded {
             // Another use of the same credential moved the counter meanwhile: a clone.
-            self.audit_counter_regression(tenant, client, owner, &stored.row)
+            self.audit_counter_regression(db, tenant, client, owner, &stored.row)
                 .await?;
             return Ok(Err((AssertionFailure::CounterRegressed, Some(owner))));
         }
@@ -500,6 +512,7 @@ impl Engine {
 
     async fn audit_counter_regression(
         &self,
+        db: &impl ConnectionTrait,
         tenant: &Tenant,
         client: &ClientInfo,
         owner: UserId,
@@ -507,7 +520,7 @@ impl Engine {
     ) -> Result<(), StoreError> {
         tracing::warn!(user = %owner, passkey = %row.id, "passkey counter went backwards: possible cloned authenticator");
         store::audit::insert(
-            self.db().conn(),
+            db,
             self.now(),
             &AuditEvent::new(tenant.id, "passkey.counter_regressed", client)
                 .subject(owner)
@@ -562,6 +575,9 @@ impl Engine {
     }
 
     /// Finishes a passkey sign-in. Any failure shows one message on the flow.
+    ///
+    /// One transaction holds it all — the ceremony's consumption, the credential's new
+    /// counter, the flow's completion and the audit row — so a sign-in costs one commit.
     #[allow(clippy::too_many_arguments)]
     pub async fn finish_passkey_login(
         &self,
@@ -580,64 +596,86 @@ impl Engine {
             Ok(flow) => flow,
             Err(fresh) => return Ok(FlowOutcome::ShowFlow(fresh)),
         };
+        let tx = self.db().begin().await?;
+        let proven = self
+            .prove_passkey_login(
+                &tx,
+                tenant,
+                client,
+                browser,
+                &flow,
+                ceremony,
+                credential_json,
+            )
+            .await?;
+        match proven {
+            Ok(user) => {
+                let step = self
+                    .first_factor_in(&tx, tenant, client, &flow, &user, AuthMethod::PASSKEY)
+                    .await?;
+                self.conclude_first_factor(tx, step, tenant, browser, &flow)
+                    .await
+            }
+            Err(failure) => {
+                self.login_failed_in(&tx, tenant, client, &flow, failure)
+                    .await?;
+                tx.commit().await.map_err(StoreError::from)?;
+                Ok(FlowOutcome::ShowFlow(flow.id))
+            }
+        }
+    }
+
+    /// Takes the ceremony, checks the assertion and records the use; the account it
+    /// proves, or why not.
+    #[allow(clippy::too_many_arguments)]
+    async fn prove_passkey_login(
+        &self,
+        tx: &DatabaseTransaction,
+        tenant: &Tenant,
+        client: &ClientInfo,
+        browser: &BrowserBinding,
+        flow: &Flow,
+        ceremony: &str,
+        credential_json: &str,
+    ) -> Result<Result<store::accounts::LoginCandidate, LoginFailure>, StoreError> {
+        let failed = |message, reason, subject| {
+            Ok(Err(LoginFailure {
+                message,
+                reason,
+                subject,
+            }))
+        };
         let Some((rp_host, CeremonyState::Login { auth })) = self
-            .take_ceremony(tenant, ceremony, browser, Some(flow.id), None)
+            .take_ceremony(tx, tenant, ceremony, browser, Some(flow.id), None)
             .await?
         else {
-            return self
-                .login_failed(
-                    tenant,
-                    client,
-                    &flow,
-                    messages::PASSKEY_EXPIRED,
-                    "ceremony_invalid",
-                    None,
-                )
-                .await;
+            return failed(messages::PASSKEY_EXPIRED, "ceremony_invalid", None);
         };
         let Some(rp) = self.relying_party_for(tenant, &rp_host).await? else {
-            return self
-                .login_failed(
-                    tenant,
-                    client,
-                    &flow,
-                    messages::PASSKEY_FAILED,
-                    "rp_unavailable",
-                    None,
-                )
-                .await;
+            return failed(messages::PASSKEY_FAILED, "rp_unavailable", None);
         };
         let Ok(credential) = serde_json::from_str::<PublicKeyCredential>(credential_json) else {
-            return self
-                .login_failed(
-                    tenant,
-                    client,
-                    &flow,
-                    messages::PASSKEY_FAILED,
-                    AssertionFailure::Malformed.as_str(),
-                    None,
-                )
-                .await;
+            return failed(
+                messages::PASSKEY_FAILED,
+                AssertionFailure::Malformed.as_str(),
+                None,
+            );
         };
         // The user handle the authenticator returned must name the credential's owner.
-        let handle = rp
+        let Some(handle) = rp
             .identify_discoverable_authentication(&credential)
             .ok()
-            .map(|(uuid, _)| UserId(uuid));
-        let Some(handle) = handle else {
-            return self
-                .login_failed(
-                    tenant,
-                    client,
-                    &flow,
-                    messages::PASSKEY_FAILED,
-                    AssertionFailure::Malformed.as_str(),
-                    None,
-                )
-                .await;
+            .map(|(uuid, _)| UserId(uuid))
+        else {
+            return failed(
+                messages::PASSKEY_FAILED,
+                AssertionFailure::Malformed.as_str(),
+                None,
+            );
         };
         let verified = self
             .verify_assertion(
+                tx,
                 tenant,
                 client,
                 &rp,
@@ -649,68 +687,50 @@ impl Engine {
         let user_id = match verified {
             Ok(user) => user,
             Err((failure, owner)) => {
-                return self
-                    .login_failed(
-                        tenant,
-                        client,
-                        &flow,
-                        messages::PASSKEY_FAILED,
-                        failure.as_str(),
-                        owner,
-                    )
-                    .await;
+                return failed(messages::PASSKEY_FAILED, failure.as_str(), owner);
             }
         };
-        let user = store::accounts::find_candidate_by_id(self.db().conn(), tenant.id, user_id)
+        match store::accounts::find_candidate_by_id(tx, tenant.id, user_id)
             .await?
-            .filter(|u| u.status == AccountStatus::Active);
-        let Some(user) = user else {
-            return self
-                .login_failed(
-                    tenant,
-                    client,
-                    &flow,
-                    messages::PASSKEY_FAILED,
-                    "account_not_active",
-                    Some(user_id),
-                )
-                .await;
-        };
-        self.finish_first_factor(tenant, browser, client, &flow, &user, AuthMethod::PASSKEY)
-            .await
+            .filter(|u| u.status == AccountStatus::Active)
+        {
+            Some(user) => Ok(Ok(user)),
+            None => failed(
+                messages::PASSKEY_FAILED,
+                "account_not_active",
+                Some(user_id),
+            ),
+        }
     }
 
-    async fn login_failed(
+    async fn login_failed_in(
         &self,
+        tx: &DatabaseTransaction,
         tenant: &Tenant,
         client: &ClientInfo,
         flow: &Flow,
-        message: &str,
-        reason: &'static str,
-        subject: Option<UserId>,
-    ) -> Result<FlowOutcome, FlowError> {
+        failure: LoginFailure,
+    ) -> Result<(), FlowError> {
         let now = self.now();
         let state = transition(flow.kind, flow.state, FlowEvent::FirstFactorRejected)
             .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
-        let tx = self.db().begin().await?;
         store::flows::update_step(
-            &tx,
+            tx,
             flow.id,
             state,
-            &[Message::error(message)],
+            &[Message::error(failure.message)],
             &flow.context,
             now,
         )
         .await?;
         let mut event = AuditEvent::new(tenant.id, "login.failed", client)
             .detail("method", "hwk")
-            .detail("reason", reason);
-        if let Some(user) = subject {
+            .detail("reason", failure.reason);
+        if let Some(user) = failure.subject {
             event = event.subject(user);
         }
-        store::audit::insert(&tx, now, &event).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(FlowOutcome::ShowFlow(flow.id))
+        store::audit::insert(tx, now, &event).await?;
+        Ok(())
     }
 
     async fn flow_message(&self, flow: &Flow, message: &str) -> Result<PasskeyStart, FlowError> {
@@ -865,7 +885,14 @@ impl Engine {
                 display_name,
             },
         )) = self
-            .take_ceremony(tenant, ceremony, browser, Some(flow.id), None)
+            .take_ceremony(
+                self.db().conn(),
+                tenant,
+                ceremony,
+                browser,
+                Some(flow.id),
+                None,
+            )
             .await?
         else {
             return reject(messages::PASSKEY_EXPIRED).await;
@@ -1024,7 +1051,14 @@ impl Engine {
         credential_json: &str,
     ) -> Result<Result<PasskeySummary, PasskeyProblem>, PasskeyError> {
         let Some((rp_host, CeremonyState::Enrol { reg })) = self
-            .take_ceremony(tenant, ceremony, browser, None, Some(user))
+            .take_ceremony(
+                self.db().conn(),
+                tenant,
+                ceremony,
+                browser,
+                None,
+                Some(user),
+            )
             .await?
         else {
             return Ok(Err(PasskeyProblem::Expired));
@@ -1213,7 +1247,14 @@ impl Engine {
         credential_json: &str,
     ) -> Result<bool, PasskeyError> {
         let Some((rp_host, CeremonyState::SecondFactor { auth })) = self
-            .take_ceremony(tenant, ceremony, browser, None, Some(user))
+            .take_ceremony(
+                self.db().conn(),
+                tenant,
+                ceremony,
+                browser,
+                None,
+                Some(user),
+            )
             .await?
         else {
             return Ok(false);
@@ -1225,9 +1266,15 @@ impl Engine {
             return Ok(false);
         };
         let verified = self
-            .verify_assertion(tenant, client, &rp, &credential, Some(user), |rp, _| {
-                rp.finish_passkey_authentication(&credential, &auth)
-            })
+            .verify_assertion(
+                self.db().conn(),
+                tenant,
+                client,
+                &rp,
+                &credential,
+                Some(user),
+                |rp, _| rp.finish_passkey_authentication(&credential, &auth),
+            )
             .await?;
         let ok = verified.is_ok();
         let mut event = AuditEvent::new(

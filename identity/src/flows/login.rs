@@ -261,6 +261,57 @@ impl Engine {
         user: &store::accounts::LoginCandidate,
         methods: &[AuthMethod],
     ) -> Result<FlowOutcome, FlowError> {
+        let tx = self.db().begin().await?;
+        let step = self
+            .first_factor_in(&tx, tenant, client, flow, user, methods)
+            .await?;
+        self.conclude_first_factor(tx, step, tenant, browser, flow)
+            .await
+    }
+
+    /// Commits a first factor's step, or — when a concurrent submission finished the
+    /// flow first — drops it and starts a fresh flow that says so.
+    pub(crate) async fn conclude_first_factor(
+        &self,
+        tx: sea_orm::DatabaseTransaction,
+        step: Option<FlowOutcome>,
+        tenant: &Tenant,
+        browser: &super::BrowserBinding,
+        flow: &super::Flow,
+    ) -> Result<FlowOutcome, FlowError> {
+        match step {
+            Some(outcome) => {
+                tx.commit().await.map_err(StoreError::from)?;
+                Ok(outcome)
+            }
+            None => {
+                drop(tx);
+                Ok(FlowOutcome::ShowFlow(
+                    self.start_flow(
+                        tenant,
+                        FlowKind::Login,
+                        browser,
+                        flow.return_to.as_deref(),
+                        Some(Message::info(messages::FLOW_COMPLETED)),
+                    )
+                    .await?
+                    .id,
+                ))
+            }
+        }
+    }
+
+    /// [`Engine::finish_first_factor`]'s writes, inside the caller's transaction.
+    /// `None` when a concurrent submission completed the flow first.
+    pub(crate) async fn first_factor_in(
+        &self,
+        tx: &sea_orm::DatabaseTransaction,
+        tenant: &Tenant,
+        client: &ClientInfo,
+        flow: &super::Flow,
+        user: &store::accounts::LoginCandidate,
+        methods: &[AuthMethod],
+    ) -> Result<Option<FlowOutcome>, FlowError> {
         let now = self.now();
         let method = methods.first().map(|m| m.as_str()).unwrap_or("none");
         if !user.email_verified && !tenant.policy.verification.allow_sign_in_unverified {
@@ -271,11 +322,10 @@ impl Engine {
             context.verify_email = Some(user.email.clone());
             context.pending_user = Some(user.user_id);
             context.methods = methods.to_vec();
-            let tx = self.db().begin().await?;
-            self.issue_verification(&tx, tenant, user.user_id, &user.display_name, &user.email)
+            self.issue_verification(tx, tenant, user.user_id, &user.display_name, &user.email)
                 .await?;
             store::flows::update_step(
-                &tx,
+                tx,
                 flow.id,
                 state,
                 &[Message::info(messages::VERIFICATION_SENT)],
@@ -284,36 +334,22 @@ impl Engine {
             )
             .await?;
             store::audit::insert(
-                &tx,
+                tx,
                 now,
                 &AuditEvent::new(tenant.id, "login.verification_required", client)
                     .subject(user.user_id)
                     .detail("method", method),
             )
             .await?;
-            tx.commit().await.map_err(StoreError::from)?;
-            return Ok(FlowOutcome::ShowFlow(flow.id));
+            return Ok(Some(FlowOutcome::ShowFlow(flow.id)));
         }
         let state = transition(flow.kind, flow.state, FlowEvent::FirstFactorVerified)
             .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
-        let tx = self.db().begin().await?;
-        if !store::flows::complete(&tx, flow.id, state, now).await? {
-            // A concurrent submission finished this flow first.
-            drop(tx);
-            return Ok(FlowOutcome::ShowFlow(
-                self.start_flow(
-                    tenant,
-                    FlowKind::Login,
-                    browser,
-                    flow.return_to.as_deref(),
-                    Some(Message::info(messages::FLOW_COMPLETED)),
-                )
-                .await?
-                .id,
-            ));
+        if !store::flows::complete(tx, flow.id, state, now).await? {
+            return Ok(None);
         }
         store::audit::insert(
-            &tx,
+            tx,
             now,
             &AuditEvent::new(tenant.id, "login.succeeded", client)
                 .actor(user.user_id)
@@ -321,8 +357,7 @@ impl Engine {
                 .detail("method", method),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(FlowOutcome::SignedIn(SignedIn {
+        Ok(Some(FlowOutcome::SignedIn(SignedIn {
             tenant_id: tenant.id,
             user_id: user.user_id,
             authenticated_at: now,
@@ -332,6 +367,6 @@ impl Engine {
                 .return_to
                 .clone()
                 .unwrap_or_else(|| super::DEFAULT_RETURN_TO.to_string()),
-        }))
+        })))
     }
 }

@@ -165,24 +165,25 @@ pub async fn insert_ceremony(
     Ok(())
 }
 
-/// Takes a ceremony out of the store: whoever deletes the row owns it, so a challenge
-/// can be answered once, however many answers race.
-pub async fn take_ceremony(
+pub async fn find_ceremony(
     db: &impl ConnectionTrait,
     tenant: TenantId,
     id: Uuid,
 ) -> Result<Option<CeremonyRow>, StoreError> {
-    let Some(row) = webauthn_ceremonies::Entity::find_by_id(id)
+    Ok(webauthn_ceremonies::Entity::find_by_id(id)
         .filter(webauthn_ceremonies::Column::TenantId.eq(tenant.0))
         .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let deleted = webauthn_ceremonies::Entity::delete_by_id(id)
+        .await?)
+}
+
+/// Deletes a ceremony; true for the one caller that deleted it. Whoever deletes the row
+/// owns it, so a challenge can be answered once, however many answers race.
+pub async fn delete_ceremony(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, StoreError> {
+    Ok(webauthn_ceremonies::Entity::delete_by_id(id)
         .exec(db)
-        .await?;
-    Ok((deleted.rows_affected == 1).then_some(row))
+        .await?
+        .rows_affected
+        == 1)
 }
 
 /// Deletes ceremonies that expired before `cutoff`.
