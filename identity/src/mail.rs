@@ -35,6 +35,12 @@ pub enum MailKind {
         recovery_link: String,
         via_reset: bool,
     },
+    /// A passkey was added to the account.
+    PasskeyAdded {
+        name: String,
+        passkey: String,
+        account_link: String,
+    },
 }
 
 impl MailKind {
@@ -45,6 +51,7 @@ impl MailKind {
             MailKind::RegistrationAttempt { .. } => "registration_attempt",
             MailKind::PasswordReset { .. } => "password_reset",
             MailKind::PasswordChanged { .. } => "password_changed",
+            MailKind::PasskeyAdded { .. } => "passkey_added",
         }
     }
 }
@@ -155,6 +162,25 @@ fn english(brand: &str, kind: &MailKind) -> Body {
             button: None,
             after: vec![format!(
                 "If this wasn't you, reset your password now at {recovery_link} and review your account."
+            )],
+        },
+        MailKind::PasskeyAdded {
+            name,
+            passkey,
+            account_link,
+        } => Body {
+            subject: format!("A passkey was added to your {brand} account"),
+            heading: "A passkey was added".into(),
+            paragraphs: vec![
+                format!("Hi {name},"),
+                format!(
+                    "A passkey named \u{201c}{passkey}\u{201d} was just added to your {brand} account. It can now be used to sign in."
+                ),
+            ],
+            code: None,
+            button: Some(("Review your passkeys".into(), account_link.clone())),
+            after: vec![format!(
+                "If this wasn't you, remove the passkey at {account_link} and change your password."
             )],
         },
     }

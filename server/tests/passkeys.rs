@@ -460,6 +460,14 @@ async fn passkeys_are_added_renamed_and_removed(backend: Backend) {
         add_passkey(&mut browser, &mut phone).await,
         "/account?notice=passkey_added#passkeys"
     );
+    // The owner is told, with a link built from the base URL.
+    let notice = app.latest_mail_to("manage@example.com").await.unwrap();
+    assert_eq!(notice.template, "passkey_added");
+    assert!(
+        notice
+            .text
+            .contains("http://127.0.0.1:3000/account#passkeys")
+    );
     // The same authenticator again: it is excluded (the browser refuses).
     let (_, account) = browser.visit("/account").await;
     let csrf = account.hidden("csrf_token").unwrap();

@@ -1085,6 +1085,15 @@ impl Engine {
             Err(StoreError::Conflict { .. }) => return Ok(Err(PasskeyProblem::AlreadyRegistered)),
             Err(e) => return Err(e.into()),
         }
+        if let Some(account) = store::accounts::find_candidate_by_id(&tx, tenant.id, user).await? {
+            let notice = crate::mail::MailKind::PasskeyAdded {
+                name: account.display_name.clone(),
+                passkey: row.name.clone(),
+                account_link: crate::mail::link(tenant, "/account#passkeys"),
+            };
+            self.queue_mail(&tx, tenant, &account.email, &notice)
+                .await?;
+        }
         store::audit::insert(
             &tx,
             now,

@@ -345,7 +345,12 @@ impl Engine {
         }
         let state = transition(flow.kind, flow.state, FlowEvent::FirstFactorVerified)
             .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
-        if !store::flows::complete(tx, flow.id, state, now).await? {
+        // The flow keeps how the customer proved who they are (methods, hence the
+        // assurance level), next to the session that carries the same.
+        let mut context = flow.context.clone();
+        context.methods = methods.to_vec();
+        context.pending_user = Some(user.user_id);
+        if !store::flows::complete_with(tx, flow.id, state, Some(&context), now).await? {
             return Ok(None);
         }
         store::audit::insert(

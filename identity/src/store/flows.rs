@@ -105,7 +105,26 @@ pub async fn complete(
     state: FlowState,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let result = flows::Entity::update_many()
+    complete_with(db, id, state, None, now).await
+}
+
+/// [`complete`], also storing the flow's final context (how the customer proved who
+/// they are, for the record).
+pub async fn complete_with(
+    db: &impl ConnectionTrait,
+    id: FlowId,
+    state: FlowState,
+    context: Option<&FlowContext>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let mut update = flows::Entity::update_many();
+    if let Some(context) = context {
+        update = update.col_expr(
+            flows::Column::Context,
+            Expr::value(json(context, "flow context")?),
+        );
+    }
+    let result = update
         .col_expr(flows::Column::State, Expr::value(state.as_str()))
         .col_expr(flows::Column::Messages, Expr::value(serde_json::json!([])))
         .col_expr(flows::Column::UpdatedAt, Expr::value(now))
