@@ -19,7 +19,7 @@ function server(port: number, databaseUrl: string) {
     reuseExistingServer: false,
     timeout: 60_000,
     cwd: workDir,
-    stdout: 'ignore' as const,
+    stdout: 'pipe' as const,
     stderr: 'pipe' as const,
     env: {
       PORTICO__SERVER__ADDRESS: `127.0.0.1:${port}`,

@@ -47,6 +47,59 @@ async fn open(browser: &mut Browser, path: &str) -> FlowPage {
     }
 }
 
+async fn login_options(browser: &mut Browser, form: &FlowPage) -> (String, Value) {
+    ceremony(
+        &browser
+            .post_api(
+                "/api/passkey/login/options",
+                &[("flow", &form.flow), ("csrf_token", &form.csrf)],
+            )
+            .await,
+    )
+}
+
+async fn registration_options(
+    browser: &mut Browser,
+    form: &FlowPage,
+    email: &str,
+    name: &str,
+) -> (String, Value) {
+    ceremony(
+        &browser
+            .post_api(
+                "/api/passkey/register/options",
+                &[
+                    ("flow", &form.flow),
+                    ("csrf_token", &form.csrf),
+                    ("email", email),
+                    ("display_name", name),
+                ],
+            )
+            .await,
+    )
+}
+
+async fn finish_registration(
+    browser: &mut Browser,
+    form: &FlowPage,
+    ceremony: &str,
+    credential: &Value,
+) -> Value {
+    json(
+        &browser
+            .post_api(
+                "/api/passkey/register",
+                &[
+                    ("flow", &form.flow),
+                    ("csrf_token", &form.csrf),
+                    ("ceremony", ceremony),
+                    ("credential", &credential.to_string()),
+                ],
+            )
+            .await,
+    )
+}
+
 /// Creates an account with a passkey only and verifies its address; signed in after.
 async fn passkey_sign_up(
     app: &TestApp,
@@ -55,37 +108,14 @@ async fn passkey_sign_up(
     email: &str,
 ) {
     let form = open(browser, "/register").await;
-    let answer = browser
-        .post_api(
-            "/api/passkey/register/options",
-            &[
-                ("flow", &form.flow),
-                ("csrf_token", &form.csrf),
-                ("email", email),
-                ("display_name", "Pat Key"),
-            ],
-        )
-        .await;
-    let (id, options) = ceremony(&answer);
+    let (id, options) = registration_options(browser, &form, email, "Pat Key").await;
     assert_eq!(options["publicKey"]["rp"]["id"], "localhost");
     assert_eq!(
         options["publicKey"]["authenticatorSelection"]["residentKey"],
         "required"
     );
     let credential = key.create(&options, ORIGIN).unwrap();
-    let next = json(
-        &browser
-            .post_api(
-                "/api/passkey/register",
-                &[
-                    ("flow", &form.flow),
-                    ("csrf_token", &form.csrf),
-                    ("ceremony", &id),
-                    ("credential", &credential.to_string()),
-                ],
-            )
-            .await,
-    );
+    let next = finish_registration(browser, &form, &id, &credential).await;
     let (_, step) = browser.visit(next["navigate"].as_str().unwrap()).await;
     assert!(step.body.contains("Check your inbox"), "verify step next");
     let code = app.latest_code_for(email).await.unwrap();
@@ -96,14 +126,7 @@ async fn passkey_sign_up(
 /// Runs a passkey sign-in on a fresh login page; returns where the browser is sent.
 async fn passkey_sign_in(browser: &mut Browser, key: &mut SoftAuthenticator) -> String {
     let form = open(browser, "/login").await;
-    let (id, options) = ceremony(
-        &browser
-            .post_api(
-                "/api/passkey/login/options",
-                &[("flow", &form.flow), ("csrf_token", &form.csrf)],
-            )
-            .await,
-    );
+    let (id, options) = login_options(browser, &form).await;
     let assertion = key.get(&options, ORIGIN, None).unwrap();
     finish_login(browser, &form, &id, &assertion).await
 }
@@ -175,14 +198,7 @@ async fn a_challenge_is_answered_once(backend: Backend) {
     browser.sign_out().await;
 
     let form = open(&mut browser, "/login").await;
-    let (id, options) = ceremony(
-        &browser
-            .post_api(
-                "/api/passkey/login/options",
-                &[("flow", &form.flow), ("csrf_token", &form.csrf)],
-            )
-            .await,
-    );
+    let (id, options) = login_options(&mut browser, &form).await;
     let assertion = key.get(&options, ORIGIN, None).unwrap();
     // Two answers race for one challenge: one wins.
     let (mut a, mut b) = (browser.clone(), browser.clone());
@@ -205,14 +221,7 @@ async fn a_challenge_is_answered_once(backend: Backend) {
         vec!["passkey.expired"]
     );
     // ...nor with a fresh ceremony: the old assertion signs a different challenge.
-    let (fresh, _) = ceremony(
-        &other
-            .post_api(
-                "/api/passkey/login/options",
-                &[("flow", &form.flow), ("csrf_token", &form.csrf)],
-            )
-            .await,
-    );
+    let (fresh, _) = login_options(&mut other, &form).await;
     let next = finish_login(&mut other, &form, &fresh, &assertion).await;
     assert_eq!(messages_at(&mut other, &next).await, vec!["passkey.failed"]);
     assert!(other.session_cookie().is_none());
@@ -229,13 +238,7 @@ async fn a_ceremony_belongs_to_its_browser_and_expires(backend: Backend) {
     // Browser A starts; browser B brings A's ceremony to its own flow.
     let mut a = on_localhost(&app);
     let form_a = open(&mut a, "/login").await;
-    let (id, options) = ceremony(
-        &a.post_api(
-            "/api/passkey/login/options",
-            &[("flow", &form_a.flow), ("csrf_token", &form_a.csrf)],
-        )
-        .await,
-    );
+    let (id, options) = login_options(&mut a, &form_a).await;
     let assertion = key.get(&options, ORIGIN, None).unwrap();
     let mut b = on_localhost(&app);
     let form_b = open(&mut b, "/login").await;
@@ -245,13 +248,7 @@ async fn a_ceremony_belongs_to_its_browser_and_expires(backend: Backend) {
 
     // Five minutes and a bit later, a ceremony is gone.
     let form = open(&mut a, "/login").await;
-    let (id, options) = ceremony(
-        &a.post_api(
-            "/api/passkey/login/options",
-            &[("flow", &form.flow), ("csrf_token", &form.csrf)],
-        )
-        .await,
-    );
+    let (id, options) = login_options(&mut a, &form).await;
     let assertion = key.get(&options, ORIGIN, None).unwrap();
     app.clock.advance(Duration::from_secs(5 * 60 + 5));
     let next = finish_login(&mut a, &form, &id, &assertion).await;
@@ -280,14 +277,7 @@ async fn bent_answers_are_refused(backend: Backend) {
     ];
     for (what, bend) in bends {
         let form = open(&mut browser, "/login").await;
-        let (id, options) = ceremony(
-            &browser
-                .post_api(
-                    "/api/passkey/login/options",
-                    &[("flow", &form.flow), ("csrf_token", &form.csrf)],
-                )
-                .await,
-        );
+        let (id, options) = login_options(&mut browser, &form).await;
         let mut bent = SoftAuthenticator::new();
         bent.credentials = key.credentials.clone();
         let origin = bend(&mut bent);
@@ -306,29 +296,11 @@ async fn bent_answers_are_refused(backend: Backend) {
     // A key nobody registered gets the very same answer as a wrong one.
     let mut stranger = SoftAuthenticator::new();
     let form = open(&mut browser, "/register").await;
-    let (_, reg_options) = ceremony(
-        &browser
-            .post_api(
-                "/api/passkey/register/options",
-                &[
-                    ("flow", &form.flow),
-                    ("csrf_token", &form.csrf),
-                    ("email", "never-finished@example.com"),
-                    ("display_name", ""),
-                ],
-            )
-            .await,
-    );
+    let (_, reg_options) =
+        registration_options(&mut browser, &form, "never-finished@example.com", "").await;
     stranger.create(&reg_options, ORIGIN).unwrap();
     let form = open(&mut browser, "/login").await;
-    let (id, options) = ceremony(
-        &browser
-            .post_api(
-                "/api/passkey/login/options",
-                &[("flow", &form.flow), ("csrf_token", &form.csrf)],
-            )
-            .await,
-    );
+    let (id, options) = login_options(&mut browser, &form).await;
     let assertion = stranger.get(&options, ORIGIN, None).unwrap();
     let next = finish_login(&mut browser, &form, &id, &assertion).await;
     assert_eq!(
@@ -719,33 +691,9 @@ async fn registering_a_taken_address_with_a_passkey_looks_like_success(backend: 
     let mut stranger = on_localhost(&app);
     let mut key = SoftAuthenticator::new();
     let form = open(&mut stranger, "/register").await;
-    let (id, options) = ceremony(
-        &stranger
-            .post_api(
-                "/api/passkey/register/options",
-                &[
-                    ("flow", &form.flow),
-                    ("csrf_token", &form.csrf),
-                    ("email", "taken@example.com"),
-                    ("display_name", ""),
-                ],
-            )
-            .await,
-    );
+    let (id, options) = registration_options(&mut stranger, &form, "taken@example.com", "").await;
     let credential = key.create(&options, ORIGIN).unwrap();
-    let next = json(
-        &stranger
-            .post_api(
-                "/api/passkey/register",
-                &[
-                    ("flow", &form.flow),
-                    ("csrf_token", &form.csrf),
-                    ("ceremony", &id),
-                    ("credential", &credential.to_string()),
-                ],
-            )
-            .await,
-    );
+    let next = finish_registration(&mut stranger, &form, &id, &credential).await;
     let (_, step) = stranger.visit(next["navigate"].as_str().unwrap()).await;
     assert!(step.body.contains("Check your inbox"));
     let mail = app.latest_mail_to("taken@example.com").await.unwrap();

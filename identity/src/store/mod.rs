@@ -20,7 +20,7 @@ use std::time::Duration;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, SqlErr, TransactionTrait,
+    DbErr, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 /// Everything that can go wrong when reading or writing the database, as callers see it.
@@ -99,8 +99,17 @@ impl Db {
         self.conn.get_database_backend()
     }
 
+    /// Starts a transaction. On SQLite it is `BEGIN IMMEDIATE`: it takes the write lock
+    /// at once (waiting up to the busy timeout), so a transaction that reads before it
+    /// writes can never fail with `SQLITE_BUSY` because another writer got in between.
     pub async fn begin(&self) -> Result<DatabaseTransaction, StoreError> {
-        Ok(self.conn.begin().await?)
+        Ok(self
+            .conn
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?)
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {
