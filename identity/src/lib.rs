@@ -13,6 +13,7 @@ pub mod ids;
 pub mod mail;
 pub mod outbox;
 pub mod ports;
+pub mod risk;
 pub mod secrets;
 pub mod sessions;
 pub mod store;
