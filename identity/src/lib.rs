@@ -69,6 +69,7 @@ struct Inner {
     throttle: Arc<dyn throttle::ThrottleStore>,
     pwned: Option<Arc<dyn ports::PwnedPasswords>>,
     relying_parties: credentials::passkeys::RelyingParties,
+    sealing_key: Option<secrets::SealingKey>,
 }
 
 impl Engine {
@@ -85,6 +86,7 @@ impl Engine {
                 throttle,
                 pwned: None,
                 relying_parties: Default::default(),
+                sealing_key: None,
             }),
         }
     }
@@ -96,6 +98,19 @@ impl Engine {
             inner.pwned = Some(api);
         }
         self
+    }
+
+    /// Seals secrets kept at rest (TOTP seeds) with this master key. Call before the
+    /// engine is shared. Without one, authenticator apps cannot be added.
+    pub fn with_sealing_key(mut self, key: secrets::SealingKey) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.sealing_key = Some(key);
+        }
+        self
+    }
+
+    pub(crate) fn sealing_key(&self) -> Option<&secrets::SealingKey> {
+        self.inner.sealing_key.as_ref()
     }
 
     /// Checks a new password against the tenant's policy, the shipped breached list

@@ -35,6 +35,12 @@ pub enum MailKind {
         recovery_link: String,
         via_reset: bool,
     },
+    /// A recovery code was used to sign in.
+    RecoveryCodeUsed {
+        name: String,
+        remaining: u64,
+        account_link: String,
+    },
     /// A passkey was added to the account.
     PasskeyAdded {
         name: String,
@@ -52,6 +58,7 @@ impl MailKind {
             MailKind::PasswordReset { .. } => "password_reset",
             MailKind::PasswordChanged { .. } => "password_changed",
             MailKind::PasskeyAdded { .. } => "passkey_added",
+            MailKind::RecoveryCodeUsed { .. } => "recovery_code_used",
         }
     }
 }
@@ -162,6 +169,25 @@ fn english(brand: &str, kind: &MailKind) -> Body {
             button: None,
             after: vec![format!(
                 "If this wasn't you, reset your password now at {recovery_link} and review your account."
+            )],
+        },
+        MailKind::RecoveryCodeUsed {
+            name,
+            remaining,
+            account_link,
+        } => Body {
+            subject: format!("A recovery code was used for your {brand} account"),
+            heading: "A recovery code was used".into(),
+            paragraphs: vec![
+                format!("Hi {name},"),
+                format!(
+                    "One of your recovery codes was just used to sign in to your {brand} account. Each code works once; {remaining} unused codes remain."
+                ),
+            ],
+            code: None,
+            button: Some(("Review your account".into(), account_link.clone())),
+            after: vec![format!(
+                "If this wasn't you, change your password and create new recovery codes at {account_link}."
             )],
         },
         MailKind::PasskeyAdded {

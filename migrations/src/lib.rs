@@ -11,6 +11,7 @@ mod m20261129_000004_create_audit_events;
 mod m20261129_000005_create_throttles;
 mod m20261129_000006_create_outbox_and_codes;
 mod m20261129_000007_create_passkeys;
+mod m20261129_000008_create_mfa_factors;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_create_throttles::Migration),
             Box::new(m20261129_000006_create_outbox_and_codes::Migration),
             Box::new(m20261129_000007_create_passkeys::Migration),
+            Box::new(m20261129_000008_create_mfa_factors::Migration),
         ]
     }
 }

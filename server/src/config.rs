@@ -21,6 +21,7 @@ pub struct Config {
     pub tenant: DefaultTenantConfig,
     pub mail: MailConfig,
     pub breached_passwords: BreachedPasswordsConfig,
+    pub secrets: SecretsConfig,
     pub log: LogConfig,
 }
 
@@ -46,6 +47,15 @@ impl Default for BreachedPasswordsConfig {
     }
 }
 
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecretsConfig {
+    /// 32 random bytes in base64: seals secrets stored at rest (authenticator-app seeds).
+    /// `portico generate-key` prints one. Empty in dev mode: a key is kept in
+    /// `data/dev-master.key`. Empty otherwise: authenticator apps are unavailable.
+    pub master_key: Secret,
+}
+
 /// A secret configuration value: never shown by `Debug`, printed as `***`.
 #[derive(Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(transparent)]
@@ -58,6 +68,12 @@ impl Secret {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Secret(value.to_string())
     }
 }
 
@@ -314,6 +330,15 @@ impl Config {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if !self.secrets.master_key.is_empty()
+            && portico_identity::secrets::SealingKey::parse(self.secrets.master_key.expose())
+                .is_none()
+        {
+            return Err(invalid(
+                "secrets.master_key",
+                "must be 32 bytes in base64 (`portico generate-key` prints one)",
+            ));
+        }
         let base = url::Url::parse(&self.server.base_url)
             .map_err(|e| invalid("server.base_url", format!("is not a URL: {e}")))?;
         if !matches!(base.scheme(), "http" | "https") {

@@ -119,6 +119,32 @@ pub async fn open_database(config: &Config) -> Result<Db, StartError> {
     Ok(db)
 }
 
+/// The master key: configured, or in dev mode one kept in `data/dev-master.key`.
+fn master_key(config: &Config) -> Result<Option<portico_identity::secrets::SealingKey>, String> {
+    use portico_identity::secrets::SealingKey;
+    if !config.secrets.master_key.is_empty() {
+        return Ok(SealingKey::parse(config.secrets.master_key.expose()));
+    }
+    if !config.dev_mode() {
+        return Ok(None);
+    }
+    let path = std::path::Path::new("data/dev-master.key");
+    if let Ok(text) = std::fs::read_to_string(path)
+        && let Some(key) = SealingKey::parse(&text)
+    {
+        return Ok(Some(key));
+    }
+    let text = SealingKey::generate_text();
+    std::fs::create_dir_all("data").map_err(|e| format!("could not create data/: {e}"))?;
+    std::fs::write(path, &text).map_err(|e| format!("could not write {}: {e}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(SealingKey::parse(&text))
+}
+
 /// Builds everything a running server needs: database (migrated), hashing pool,
 /// engine, and the default tenant with its theme.
 pub async fn build_state(config: Config) -> Result<AppState, StartError> {
@@ -165,6 +191,15 @@ pub async fn build_state_with_clock(
         engine.with_pwned_passwords(Arc::new(api))
     } else {
         engine
+    };
+    let engine = match master_key(&config).map_err(StartError::Setup)? {
+        Some(key) => engine.with_sealing_key(key),
+        None => {
+            tracing::warn!(
+                "secrets.master_key is not set: authenticator apps (TOTP) are unavailable"
+            );
+            engine
+        }
     };
     let mut hosts = config.tenant.hosts.clone();
     hosts.push(config.base_host());

@@ -30,10 +30,16 @@ enum Command {
     Migrate,
     /// Load and validate the configuration, print it (secrets redacted), and exit.
     CheckConfig,
+    /// Print a fresh master key for `secrets.master_key`.
+    GenerateKey,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::GenerateKey) {
+        println!("{}", portico_identity::secrets::SealingKey::generate_text());
+        return ExitCode::SUCCESS;
+    }
     let config = match Config::load(cli.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
@@ -66,6 +72,7 @@ fn main() -> ExitCode {
                 println!("{}", toml_pretty(&shown));
                 Ok(())
             }
+            Command::GenerateKey => Ok(()),
         }
     });
     match result {

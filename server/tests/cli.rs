@@ -80,6 +80,11 @@ fn bad_configuration_stops_start_up_naming_the_key() {
             "localhost:3000",
             "server.base_url",
         ),
+        (
+            "PORTICO__SECRETS__MASTER_KEY",
+            "too-short",
+            "secrets.master_key",
+        ),
     ];
     for (key, value, named) in cases {
         let out = portico()
@@ -113,11 +118,22 @@ fn a_config_file_is_read_and_an_explicit_missing_one_is_an_error() {
         "[tenant]\ndisplay_name = \"Acme\"\n[database]\nurl = \"postgres://u:secret@db/x\"\n",
     )
     .unwrap();
-    let out = run_ok(dir.path(), &["check-config"], &[]);
+    let out = run_ok(
+        dir.path(),
+        &["check-config"],
+        &[(
+            "PORTICO__SECRETS__MASTER_KEY",
+            "dGVzdC1tYXN0ZXIta2V5LXRoaXJ0eS10d28tYnl0ZXM",
+        )],
+    );
     let shown = String::from_utf8_lossy(&out.stdout);
     assert!(shown.contains("Acme"));
     assert!(
-        !shown.contains("secret"),
+        !shown.contains("dGVzdC1tYXN0ZXIt"),
+        "the master key is redacted: {shown}"
+    );
+    assert!(
+        !shown.contains("u:secret"),
         "the database password is redacted: {shown}"
     );
 

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod codes;
 pub mod entities;
+pub mod factors;
 pub mod flows;
 pub mod outbox;
 pub mod passkeys;

@@ -77,6 +77,7 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
     config.password_hashing.memory_kib = 1024;
     config.password_hashing.iterations = 1;
     config.password_hashing.workers = 2;
+    config.secrets.master_key = "dGVzdC1tYXN0ZXIta2V5LXRoaXJ0eS10d28tYnl0ZXM".into();
     config
 }
 
