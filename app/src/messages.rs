@@ -12,6 +12,7 @@ pub fn text(id: &str, args: &BTreeMap<String, String>) -> String {
         "flow.completed" => "That form was already submitted. Please start again.".into(),
         "flow.csrf" => "We couldn't verify that request came from this page. Please try again.".into(),
         "login.invalid_credentials" => "That email and password combination didn't work. Check them and try again.".into(),
+        "login.denied" => "We couldn't sign you in from here. If this is you, reset your password or contact support.".into(),
         "login.throttled" => format!("Too many sign-in attempts. Please wait {} seconds, then try again.", arg("seconds")),
         "registration.not_possible" => "We couldn't create an account with these details. If you already have an account, sign in instead.".into(),
         "passkey.failed" => "That passkey didn't work here. Try again, or sign in with your password.".into(),

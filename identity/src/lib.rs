@@ -70,6 +70,7 @@ struct Inner {
     pwned: Option<Arc<dyn ports::PwnedPasswords>>,
     relying_parties: credentials::passkeys::RelyingParties,
     sealing_key: Option<secrets::SealingKey>,
+    geoip: Arc<dyn risk::GeoIp>,
 }
 
 impl Engine {
@@ -87,6 +88,7 @@ impl Engine {
                 pwned: None,
                 relying_parties: Default::default(),
                 sealing_key: None,
+                geoip: Arc::new(risk::NoGeoIp),
             }),
         }
     }
@@ -107,6 +109,19 @@ impl Engine {
             inner.sealing_key = Some(key);
         }
         self
+    }
+
+    /// Locates addresses with these databases (the risk engine's geography). Call
+    /// before the engine is shared.
+    pub fn with_geoip(mut self, geoip: Arc<dyn risk::GeoIp>) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.geoip = geoip;
+        }
+        self
+    }
+
+    pub(crate) fn geoip(&self) -> &dyn risk::GeoIp {
+        self.inner.geoip.as_ref()
     }
 
     pub(crate) fn sealing_key(&self) -> Option<&secrets::SealingKey> {

@@ -24,13 +24,31 @@ pub struct Tenant {
 }
 
 /// The rules a tenant sets for its customers.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TenantPolicy {
     pub password: PasswordPolicy,
     pub throttle: crate::throttle::ThrottlePolicy,
     pub mail: MailPolicy,
     pub verification: crate::verification::VerificationPolicy,
+    pub risk: crate::risk::RiskPolicy,
+}
+
+impl Default for TenantPolicy {
+    fn default() -> Self {
+        Self {
+            password: PasswordPolicy::default(),
+            throttle: Default::default(),
+            mail: MailPolicy::default(),
+            verification: Default::default(),
+            // Every sign-in is assessed and recorded; until the second-factor step of
+            // the login flow ships, the verdicts are recorded, not enforced (dry run).
+            risk: crate::risk::RiskPolicy {
+                dry_run: true,
+                ..Default::default()
+            },
+        }
+    }
 }
 
 /// How a tenant's mail is sent.
@@ -148,6 +166,17 @@ impl Engine {
         let resolved = Arc::new(ResolvedTenant { tenant, theme });
         self.inner.tenant_cache.put(host, resolved.clone());
         Ok(resolved)
+    }
+
+    /// Replaces a tenant's policy (passwords, throttling, verification, risk…).
+    pub async fn set_tenant_policy(
+        &self,
+        tenant: TenantId,
+        policy: &TenantPolicy,
+    ) -> Result<(), TenantError> {
+        store::tenants::update_policy(self.db().conn(), tenant, policy).await?;
+        self.inner.tenant_cache.clear();
+        Ok(())
     }
 
     /// Creates the default tenant with a published default theme if there is none, and

@@ -12,6 +12,7 @@ mod m20261129_000005_create_throttles;
 mod m20261129_000006_create_outbox_and_codes;
 mod m20261129_000007_create_passkeys;
 mod m20261129_000008_create_mfa_factors;
+mod m20261129_000009_create_login_events;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_create_outbox_and_codes::Migration),
             Box::new(m20261129_000007_create_passkeys::Migration),
             Box::new(m20261129_000008_create_mfa_factors::Migration),
+            Box::new(m20261129_000009_create_login_events::Migration),
         ]
     }
 }

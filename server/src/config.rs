@@ -22,6 +22,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub breached_passwords: BreachedPasswordsConfig,
     pub secrets: SecretsConfig,
+    pub geoip: GeoIpConfig,
     pub log: LogConfig,
 }
 
@@ -45,6 +46,16 @@ impl Default for BreachedPasswordsConfig {
             timeout: Duration::from_secs(2),
         }
     }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GeoIpConfig {
+    /// A MaxMind-format City database (GeoLite2-City / GeoIP2-City). Empty: sign-ins
+    /// are not located (no new-country or impossible-travel signals).
+    pub city_db: String,
+    /// A MaxMind-format Anonymous-IP database. Empty: no anonymising-network signal.
+    pub anonymous_ip_db: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

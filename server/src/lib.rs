@@ -201,6 +201,21 @@ pub async fn build_state_with_clock(
             engine
         }
     };
+    let engine = {
+        let path = |p: &str| (!p.is_empty()).then(|| std::path::PathBuf::from(p));
+        let (city, anonymous) = (
+            path(&config.geoip.city_db),
+            path(&config.geoip.anonymous_ip_db),
+        );
+        if city.is_some() || anonymous.is_some() {
+            let geo =
+                portico_identity::risk::MaxMindGeoIp::open(city.as_deref(), anonymous.as_deref())
+                    .map_err(|e| StartError::Setup(e.to_string()))?;
+            engine.with_geoip(Arc::new(geo))
+        } else {
+            engine
+        }
+    };
     let mut hosts = config.tenant.hosts.clone();
     hosts.push(config.base_host());
     engine

@@ -611,7 +611,16 @@ impl Engine {
         match proven {
             Ok(user) => {
                 let step = self
-                    .first_factor_in(&tx, tenant, client, &flow, &user, AuthMethod::PASSKEY)
+                    .first_factor_in(
+                        &tx,
+                        tenant,
+                        browser,
+                        client,
+                        &flow,
+                        &user,
+                        AuthMethod::PASSKEY,
+                        false,
+                    )
                     .await?;
                 self.conclude_first_factor(tx, step, tenant, browser, &flow)
                     .await

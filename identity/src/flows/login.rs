@@ -212,7 +212,15 @@ impl Engine {
         match user {
             Some(user) if password_ok && active => {
                 let outcome = self
-                    .finish_first_factor(tenant, browser, client, &flow, &user, &[AuthMethod::Pwd])
+                    .finish_first_factor(
+                        tenant,
+                        browser,
+                        client,
+                        &flow,
+                        &user,
+                        &[AuthMethod::Pwd],
+                        crate::credentials::breached::is_common(&password),
+                    )
                     .await?;
                 self.forgive_after(&keys, admission).await?;
                 Ok(outcome)
@@ -252,6 +260,7 @@ impl Engine {
 
     /// The customer proved who they are with `methods`: sign them in, or — when the
     /// tenant wants the address verified first — send a code and move to the verify step.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn finish_first_factor(
         &self,
         tenant: &Tenant,
@@ -260,10 +269,20 @@ impl Engine {
         flow: &super::Flow,
         user: &store::accounts::LoginCandidate,
         methods: &[AuthMethod],
+        password_breached: bool,
     ) -> Result<FlowOutcome, FlowError> {
         let tx = self.db().begin().await?;
         let step = self
-            .first_factor_in(&tx, tenant, client, flow, user, methods)
+            .first_factor_in(
+                &tx,
+                tenant,
+                browser,
+                client,
+                flow,
+                user,
+                methods,
+                password_breached,
+            )
             .await?;
         self.conclude_first_factor(tx, step, tenant, browser, flow)
             .await
@@ -303,14 +322,17 @@ impl Engine {
 
     /// [`Engine::finish_first_factor`]'s writes, inside the caller's transaction.
     /// `None` when a concurrent submission completed the flow first.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn first_factor_in(
         &self,
         tx: &sea_orm::DatabaseTransaction,
         tenant: &Tenant,
+        browser: &super::BrowserBinding,
         client: &ClientInfo,
         flow: &super::Flow,
         user: &store::accounts::LoginCandidate,
         methods: &[AuthMethod],
+        password_breached: bool,
     ) -> Result<Option<FlowOutcome>, FlowError> {
         let now = self.now();
         let method = methods.first().map(|m| m.as_str()).unwrap_or("none");
@@ -337,6 +359,40 @@ impl Engine {
                 tx,
                 now,
                 &AuditEvent::new(tenant.id, "login.verification_required", client)
+                    .subject(user.user_id)
+                    .detail("method", method),
+            )
+            .await?;
+            return Ok(Some(FlowOutcome::ShowFlow(flow.id)));
+        }
+        // The risk engine weighs this sign-in and records it with its reasons.
+        let assessment = self
+            .assess_sign_in(
+                tx,
+                tenant,
+                browser,
+                client,
+                user.user_id,
+                methods,
+                password_breached,
+            )
+            .await?;
+        if assessment.enforced == crate::risk::Decision::Deny {
+            let state = transition(flow.kind, flow.state, FlowEvent::FirstFactorRejected)
+                .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
+            store::flows::update_step(
+                tx,
+                flow.id,
+                state,
+                &[Message::error(messages::LOGIN_DENIED)],
+                &flow.context,
+                now,
+            )
+            .await?;
+            store::audit::insert(
+                tx,
+                now,
+                &AuditEvent::new(tenant.id, "login.denied", client)
                     .subject(user.user_id)
                     .detail("method", method),
             )

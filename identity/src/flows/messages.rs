@@ -57,6 +57,7 @@ pub const FLOW_COMPLETED: &str = "flow.completed";
 pub const FLOW_CSRF: &str = "flow.csrf";
 pub const LOGIN_INVALID: &str = "login.invalid_credentials";
 pub const LOGIN_THROTTLED: &str = "login.throttled";
+pub const LOGIN_DENIED: &str = "login.denied";
 pub const REGISTRATION_NOT_POSSIBLE: &str = "registration.not_possible";
 pub const PASSKEY_FAILED: &str = "passkey.failed";
 pub const PASSKEY_EXPIRED: &str = "passkey.expired";

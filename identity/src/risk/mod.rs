@@ -9,6 +9,7 @@
 //! step-up, never allow ([`Assessment::engine_failed`]).
 
 pub mod geo;
+pub mod signins;
 
 use std::net::IpAddr;
 

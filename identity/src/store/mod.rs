@@ -13,6 +13,7 @@ pub mod flows;
 pub mod outbox;
 pub mod passkeys;
 pub mod sessions;
+pub mod signins;
 pub mod tenants;
 pub mod throttles;
 

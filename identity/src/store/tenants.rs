@@ -184,3 +184,19 @@ pub async fn find_published_theme(
         .await?
         .map(|v| ThemeTokens::from_json(&v.tokens)))
 }
+
+/// Replaces a tenant's policy.
+pub async fn update_policy(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    policy: &crate::tenants::TenantPolicy,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::Expr;
+    let json = serde_json::to_value(policy).map_err(|_| StoreError::Corrupt { what: "policy" })?;
+    super::entities::tenants::Entity::update_many()
+        .col_expr(super::entities::tenants::Column::Policy, Expr::value(json))
+        .filter(super::entities::tenants::Column::Id.eq(tenant.0))
+        .exec(db)
+        .await?;
+    Ok(())
+}

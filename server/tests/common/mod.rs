@@ -78,6 +78,9 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
     config.password_hashing.iterations = 1;
     config.password_hashing.workers = 2;
     config.secrets.master_key = "dGVzdC1tYXN0ZXIta2V5LXRoaXJ0eS10d28tYnl0ZXM".into();
+    let geoip = concat!(env!("CARGO_MANIFEST_DIR"), "/../identity/tests/data/geoip");
+    config.geoip.city_db = format!("{geoip}/GeoLite2-City-Test.mmdb");
+    config.geoip.anonymous_ip_db = format!("{geoip}/GeoIP2-Anonymous-IP-Test.mmdb");
     config
 }
 
@@ -131,6 +134,7 @@ impl TestApp {
             host: HOST.to_string(),
             origin: Some(ORIGIN.to_string()),
             peer: Some("198.51.100.7:50000".parse().unwrap()),
+            forwarded_for: None,
         }
     }
 
@@ -228,6 +232,8 @@ pub struct Browser {
     pub origin: Option<String>,
     /// The TCP peer the server sees (as `ConnectInfo`), if any.
     pub peer: Option<std::net::SocketAddr>,
+    /// An X-Forwarded-For header to send, if any.
+    pub forwarded_for: Option<String>,
 }
 
 pub struct Page {
@@ -368,6 +374,9 @@ impl Browser {
         }
         if let Some(peer) = self.peer {
             b = b.extension(axum::extract::ConnectInfo(peer));
+        }
+        if let Some(xff) = &self.forwarded_for {
+            b = b.header("x-forwarded-for", xff);
         }
         b
     }

@@ -1,8 +1,10 @@
 //! sea-orm entities, one per table. Only `store` and the modules' store functions use them.
 
 pub mod audit_events;
+pub mod devices;
 pub mod flows;
 pub mod identities;
+pub mod login_events;
 pub mod one_time_codes;
 pub mod outbox;
 pub mod password_credentials;

@@ -1,0 +1,128 @@
+//! Queries for the risk engine's memory: devices and sign-in events.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use super::StoreError;
+use super::entities::{audit_events, devices, login_events};
+use crate::{TenantId, UserId};
+
+pub use login_events::Model as LoginEventRow;
+
+pub async fn device_known(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    device_hash: &str,
+) -> Result<bool, StoreError> {
+    Ok(devices::Entity::find()
+        .filter(devices::Column::UserId.eq(user.0))
+        .filter(devices::Column::DeviceHash.eq(device_hash))
+        .count(db)
+        .await?
+        > 0)
+}
+
+/// Records that the device signed in now (first seen, or seen again).
+pub async fn touch_device(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: UserId,
+    device_hash: &str,
+    user_agent: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let updated = devices::Entity::update_many()
+        .col_expr(devices::Column::LastSeen, Expr::value(now))
+        .filter(devices::Column::UserId.eq(user.0))
+        .filter(devices::Column::DeviceHash.eq(device_hash))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        devices::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(tenant.0),
+            user_id: Set(user.0),
+            device_hash: Set(device_hash.to_string()),
+            user_agent: Set(user_agent.map(|ua| ua.chars().take(512).collect())),
+            first_seen: Set(now),
+            last_seen: Set(now),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The account's newest sign-in events, newest first.
+pub async fn recent_events(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: UserId,
+    limit: u64,
+) -> Result<Vec<LoginEventRow>, StoreError> {
+    Ok(login_events::Entity::find()
+        .filter(login_events::Column::TenantId.eq(tenant.0))
+        .filter(login_events::Column::UserId.eq(user.0))
+        .order_by_desc(login_events::Column::At)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+pub async fn insert_event(db: &impl ConnectionTrait, row: LoginEventRow) -> Result<(), StoreError> {
+    login_events::ActiveModel {
+        id: Set(row.id),
+        tenant_id: Set(row.tenant_id),
+        user_id: Set(row.user_id),
+        at: Set(row.at),
+        ip: Set(row.ip),
+        user_agent: Set(row.user_agent),
+        country: Set(row.country),
+        city: Set(row.city),
+        latitude: Set(row.latitude),
+        longitude: Set(row.longitude),
+        device_known: Set(row.device_known),
+        methods: Set(row.methods),
+        score: Set(row.score),
+        decision: Set(row.decision),
+        enforced: Set(row.enforced),
+        reasons: Set(row.reasons),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Failed sign-ins since `since`: on the account, and from the address.
+pub async fn recent_failures(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: UserId,
+    ip: Option<&str>,
+    since: DateTime<Utc>,
+) -> Result<(u32, u32), StoreError> {
+    let base = || {
+        audit_events::Entity::find()
+            .filter(audit_events::Column::TenantId.eq(tenant.0))
+            .filter(audit_events::Column::Action.eq("login.failed"))
+            .filter(audit_events::Column::CreatedAt.gte(since))
+    };
+    let account = base()
+        .filter(audit_events::Column::SubjectUserId.eq(user.0))
+        .count(db)
+        .await?;
+    let from_ip = match ip {
+        Some(ip) => {
+            base()
+                .filter(audit_events::Column::Ip.eq(ip))
+                .count(db)
+                .await?
+        }
+        None => 0,
+    };
+    Ok((account as u32, from_ip as u32))
+}
