@@ -127,6 +127,25 @@ impl Engine {
         )
     }
 
+    /// Counts a factor attempt against the throttle; the keys and admission to forgive
+    /// on success, or the throttled answer.
+    async fn admit_factor(
+        &self,
+        tenant: &Tenant,
+        purpose: &str,
+        user: UserId,
+        client: &ClientInfo,
+    ) -> Result<Result<(Vec<throttle::ThrottleKey>, Admission), FactorCheck>, StoreError> {
+        let keys = self.factor_keys(tenant, purpose, user, client);
+        let admission = self.admit_attempt(&tenant.policy.throttle, &keys).await?;
+        if let Admission::Throttled { retry_after } = admission {
+            return Ok(Err(FactorCheck::Throttled {
+                retry_after_secs: (retry_after.num_milliseconds() + 999) / 1000,
+            }));
+        }
+        Ok(Ok((keys, admission)))
+    }
+
     /// Starts adding an authenticator app: a fresh seed, pending until a code confirms
     /// it. Any earlier pending seed is discarded.
     pub async fn start_totp_enrolment(
@@ -226,13 +245,10 @@ impl Engine {
         user: UserId,
         code: &str,
     ) -> Result<FactorCheck, StoreError> {
-        let keys = self.factor_keys(tenant, "totp", user, client);
-        let admission = self.admit_attempt(&tenant.policy.throttle, &keys).await?;
-        if let Admission::Throttled { retry_after } = admission {
-            return Ok(FactorCheck::Throttled {
-                retry_after_secs: (retry_after.num_milliseconds() + 999) / 1000,
-            });
-        }
+        let (keys, admission) = match self.admit_factor(tenant, "totp", user, client).await? {
+            Ok(admitted) => admitted,
+            Err(throttled) => return Ok(throttled),
+        };
         let row = store::factors::find_totp(self.db().conn(), tenant.id, user, true).await?;
         let accepted = match row
             .as_ref()
@@ -325,13 +341,13 @@ impl Engine {
         user: UserId,
         code: &str,
     ) -> Result<FactorCheck, StoreError> {
-        let keys = self.factor_keys(tenant, "recovery_code", user, client);
-        let admission = self.admit_attempt(&tenant.policy.throttle, &keys).await?;
-        if let Admission::Throttled { retry_after } = admission {
-            return Ok(FactorCheck::Throttled {
-                retry_after_secs: (retry_after.num_milliseconds() + 999) / 1000,
-            });
-        }
+        let (keys, admission) = match self
+            .admit_factor(tenant, "recovery_code", user, client)
+            .await?
+        {
+            Ok(admitted) => admitted,
+            Err(throttled) => return Ok(throttled),
+        };
         let hash = sha256_hex(normalize_recovery_code(code).as_bytes());
         let tx = self.db().begin().await?;
         let used =
