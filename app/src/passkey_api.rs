@@ -20,7 +20,6 @@ fn host(req: &crate::ssr::Req) -> String {
 
 #[cfg(feature = "ssr")]
 fn ceremony_view(
-    req: &crate::ssr::Req,
     start: portico_identity::credentials::passkeys::PasskeyStart,
     page: &str,
 ) -> Result<PasskeyCeremony, AppError> {
@@ -32,13 +31,10 @@ fn ceremony_view(
             navigate: None,
             error: None,
         },
-        PasskeyStart::ShowFlow(id) => {
-            let _ = req;
-            PasskeyCeremony {
-                navigate: Some(format!("{page}?flow={id}")),
-                ..Default::default()
-            }
-        }
+        PasskeyStart::ShowFlow(id) => PasskeyCeremony {
+            navigate: Some(format!("{page}?flow={id}")),
+            ..Default::default()
+        },
     })
 }
 
@@ -81,7 +77,7 @@ pub async fn passkey_login_options(
         )
         .await
         .map_err(|e| req.flow_error(e))?;
-    ceremony_view(&req, start, "/login")
+    ceremony_view(start, "/login")
 }
 
 /// Signs in with the passkey's answer.
@@ -131,7 +127,7 @@ pub async fn passkey_register_options(
         )
         .await
         .map_err(|e| req.flow_error(e))?;
-    ceremony_view(&req, start, "/register")
+    ceremony_view(start, "/register")
 }
 
 /// Creates the account from the passkey's answer; next is the verify step.

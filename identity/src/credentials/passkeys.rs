@@ -371,6 +371,9 @@ impl Engine {
         Ok(Some((host, rp)))
     }
 
+    /// Stores a ceremony's server half and returns what the browser gets: its id and
+    /// the options for `navigator.credentials`.
+    #[allow(clippy::too_many_arguments)]
     async fn save_ceremony(
         &self,
         tenant: &Tenant,
@@ -379,7 +382,8 @@ impl Engine {
         user: Option<UserId>,
         rp_host: &str,
         state: &CeremonyState,
-    ) -> Result<String, StoreError> {
+        options: &impl Serialize,
+    ) -> Result<CeremonyStart, StoreError> {
         let now = self.now();
         let id = Uuid::now_v7();
         let state_json = serde_json::to_string(state).map_err(|_| StoreError::Corrupt {
@@ -401,7 +405,10 @@ impl Engine {
             },
         )
         .await?;
-        Ok(id.to_string())
+        Ok(CeremonyStart {
+            ceremony: id.to_string(),
+            options: to_json(options, "passkey options")?,
+        })
     }
 
     /// Takes a ceremony for its answer. `None` unless it exists, is unexpired, and was
@@ -566,12 +573,10 @@ impl Engine {
                 None,
                 &rp_host,
                 &CeremonyState::Login { auth },
+                &rcr,
             )
             .await?;
-        Ok(PasskeyStart::Options(CeremonyStart {
-            ceremony,
-            options: to_json(&rcr, "passkey options")?,
-        }))
+        Ok(PasskeyStart::Options(ceremony))
     }
 
     /// Finishes a passkey sign-in. Any failure shows one message on the flow.
@@ -839,12 +844,10 @@ impl Engine {
                     email: parsed_email.as_str().to_string(),
                     display_name: name.as_str().to_string(),
                 },
+                &ccr,
             )
             .await?;
-        Ok(PasskeyStart::Options(CeremonyStart {
-            ceremony,
-            options: to_json(&ccr, "passkey options")?,
-        }))
+        Ok(PasskeyStart::Options(ceremony))
     }
 
     /// Finishes creating an account with a passkey; like a password sign-up, it ends on
@@ -1041,12 +1044,10 @@ impl Engine {
                 Some(user),
                 &rp_host,
                 &CeremonyState::Enrol { reg },
+                &ccr,
             )
             .await?;
-        Ok(Ok(CeremonyStart {
-            ceremony,
-            options: to_json(&ccr, "passkey options")?,
-        }))
+        Ok(Ok(ceremony))
     }
 
     /// Finishes adding a passkey to a signed-in customer's account.
@@ -1245,12 +1246,10 @@ impl Engine {
                 Some(user),
                 &rp_host,
                 &CeremonyState::SecondFactor { auth },
+                &rcr,
             )
             .await?;
-        Ok(Some(CeremonyStart {
-            ceremony,
-            options: to_json(&rcr, "passkey options")?,
-        }))
+        Ok(Some(ceremony))
     }
 
     /// Checks the answer to a second-factor passkey challenge; true when it proves the
