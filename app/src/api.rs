@@ -168,28 +168,46 @@ pub async fn account() -> Result<AccountView, AppError> {
                 .join(", ")
         },
         has_password: summary.has_password,
-        passkeys: req
+        passkeys: passkey_views(&req, auth.user_id).await?,
+        totp: req
             .engine
-            .passkeys(&req.tenant.tenant, auth.user_id)
+            .has_totp(&req.tenant.tenant, auth.user_id)
             .await
-            .map_err(|e| req.store_error(e))?
-            .into_iter()
-            .map(|p| crate::views::PasskeyView {
-                id: p.id.to_string(),
-                name: p.name,
-                created: p.created_at.format("%B %-d, %Y").to_string(),
-                last_used: p.last_used_at.map(|t| t.format("%B %-d, %Y").to_string()),
-                synced: p.synced,
-            })
-            .collect(),
+            .map_err(|e| req.store_error(e))?,
         csrf_token: auth.csrf_token,
     })
 }
 
+/// The customer's passkeys as the pages list them.
+#[cfg(feature = "ssr")]
+pub(crate) async fn passkey_views(
+    req: &crate::ssr::Req,
+    user: portico_identity::UserId,
+) -> Result<Vec<crate::views::PasskeyView>, AppError> {
+    Ok(req
+        .engine
+        .passkeys(&req.tenant.tenant, user)
+        .await
+        .map_err(|e| req.store_error(e))?
+        .into_iter()
+        .map(|p| crate::views::PasskeyView {
+            id: p.id.to_string(),
+            name: p.name,
+            created: p.created_at.format("%B %-d, %Y").to_string(),
+            last_used: p.last_used_at.map(|t| t.format("%B %-d, %Y").to_string()),
+            synced: p.synced,
+        })
+        .collect())
+}
+
 /// Signs out: the session ends on the server, and the browser lands on a fresh sign-in
-/// page that says so.
+/// page that says so. With `return_to` it is "sign in again": the new sign-in returns
+/// there (for changes that need a recent sign-in).
 #[server(prefix = "/api", endpoint = "logout")]
-pub async fn sign_out(#[server(default)] csrf_token: String) -> Result<(), AppError> {
+pub async fn sign_out(
+    #[server(default)] csrf_token: String,
+    #[server(default)] return_to: Option<String>,
+) -> Result<(), AppError> {
     use portico_identity::audit::AuditEvent;
     use portico_identity::flows::{FlowKind, Message};
     let req = crate::ssr::Req::get()?;
@@ -216,8 +234,12 @@ pub async fn sign_out(#[server(default)] csrf_token: String) -> Result<(), AppEr
             &req.tenant.tenant,
             FlowKind::Login,
             &req.browser(),
-            None,
-            Some(Message::info("session.signed_out")),
+            return_to.as_deref(),
+            Some(Message::info(if return_to.is_some() {
+                "session.reauth"
+            } else {
+                "session.signed_out"
+            })),
         )
         .await
         .map_err(|e| req.store_error(e))?;

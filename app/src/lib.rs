@@ -13,6 +13,7 @@ pub mod flow_page;
 pub mod messages;
 pub mod pages;
 pub mod passkey_api;
+pub mod security_api;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod views;
@@ -88,6 +89,21 @@ pub fn App() -> impl IntoView {
                 <Route
                     path=path!("/account")
                     view=pages::account::AccountPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/account/security")
+                    view=pages::security::SecurityPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/account/security/totp")
+                    view=pages::security::TotpSetupPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/security/report")
+                    view=pages::report::ReportPage
                     ssr=SsrMode::Async
                 />
             </Routes>

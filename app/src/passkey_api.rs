@@ -9,7 +9,7 @@ use crate::AppError;
 use crate::views::{PasskeyCeremony, PasskeyNext};
 
 #[cfg(feature = "ssr")]
-fn host(req: &crate::ssr::Req) -> String {
+pub(crate) fn host(req: &crate::ssr::Req) -> String {
     req.parts
         .headers
         .get(http::header::HOST)
@@ -19,7 +19,7 @@ fn host(req: &crate::ssr::Req) -> String {
 }
 
 #[cfg(feature = "ssr")]
-fn ceremony_view(
+pub(crate) fn ceremony_view(
     start: portico_identity::credentials::passkeys::PasskeyStart,
     page: &str,
 ) -> Result<PasskeyCeremony, AppError> {
@@ -40,7 +40,7 @@ fn ceremony_view(
 
 /// Where a flow step leads: signed in (the session starts here) or back to the flow.
 #[cfg(feature = "ssr")]
-async fn next_step(
+pub(crate) async fn next_step(
     req: &crate::ssr::Req,
     outcome: portico_identity::flows::login::FlowOutcome,
     page: &str,
@@ -226,8 +226,8 @@ pub async fn passkey_add(
         .map_err(|e| req.flow_error(e.into()))?;
     Ok(PasskeyNext {
         navigate: match added {
-            Ok(_) => "/account?notice=passkey_added#passkeys".into(),
-            Err(problem) => format!("/account?error={}#passkeys", problem_code(problem)),
+            Ok(_) => "/account/security?notice=passkey_added#passkeys".into(),
+            Err(problem) => format!("/account/security?error={}#passkeys", problem_code(problem)),
         },
     })
 }
@@ -247,8 +247,8 @@ pub async fn rename_passkey(
         .await
         .map_err(|e| req.store_error(e))?;
     req.redirect(&match renamed {
-        Ok(()) => "/account?notice=passkey_renamed#passkeys".to_string(),
-        Err(problem) => format!("/account?error={}#passkeys", problem_code(problem)),
+        Ok(()) => "/account/security?notice=passkey_renamed#passkeys".to_string(),
+        Err(problem) => format!("/account/security?error={}#passkeys", problem_code(problem)),
     });
     Ok(())
 }
@@ -273,8 +273,8 @@ pub async fn delete_passkey(
         .await
         .map_err(|e| req.store_error(e))?;
     req.redirect(&match deleted {
-        Ok(()) => "/account?notice=passkey_deleted#passkeys".to_string(),
-        Err(problem) => format!("/account?error={}#passkeys", problem_code(problem)),
+        Ok(()) => "/account/security?notice=passkey_deleted#passkeys".to_string(),
+        Err(problem) => format!("/account/security?error={}#passkeys", problem_code(problem)),
     });
     Ok(())
 }

@@ -271,6 +271,13 @@ impl Req {
             return_to: flow.return_to.clone(),
             password_min_length: policy.min_length,
             password_max_length: policy.max_length,
+            factors: flow
+                .context
+                .factors
+                .iter()
+                .map(|f| f.as_str().to_string())
+                .collect(),
+            code_sent_to: flow.context.code_sent_to.clone(),
         }
     }
 

@@ -36,6 +36,11 @@ pub struct FlowView {
     pub return_to: Option<String>,
     pub password_min_length: usize,
     pub password_max_length: usize,
+    /// Second-factor step: the ways offered, best first (`passkey`, `totp`,
+    /// `recovery_code`, `email`).
+    pub factors: Vec<String>,
+    /// Second-factor step: where the mailed code went, masked.
+    pub code_sent_to: Option<String>,
 }
 
 impl FlowView {
@@ -74,6 +79,8 @@ pub struct AccountView {
     pub sign_in_method: String,
     pub has_password: bool,
     pub passkeys: Vec<PasskeyView>,
+    /// An authenticator app is set up.
+    pub totp: bool,
     /// Echoed by the sign-out form.
     pub csrf_token: String,
 }
@@ -135,4 +142,54 @@ pub struct DevMailView {
     pub status: String,
     pub created_at: String,
     pub text: String,
+}
+
+/// The customer's security centre.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityView {
+    pub display_name: String,
+    pub email: String,
+    pub has_password: bool,
+    pub totp: bool,
+    pub recovery_codes_left: u64,
+    /// Recovery codes made by the last action, shown this once.
+    pub new_recovery_codes: Vec<String>,
+    pub passkeys: Vec<PasskeyView>,
+    pub sign_ins: Vec<SignInView>,
+    /// Whether factors can be changed without signing in again.
+    pub recently_signed_in: bool,
+    pub csrf_token: String,
+}
+
+/// One recent sign-in, as the security centre lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInView {
+    pub at: String,
+    pub place: String,
+    pub ip: String,
+    pub device: String,
+    pub method: String,
+    /// `allowed`, `second_factor`, `denied`, `pending` (abandoned at the second factor)
+    /// or `reported`.
+    pub result: String,
+    pub score: u8,
+    pub reasons: Vec<String>,
+}
+
+/// An authenticator app being added: the QR code (an SVG) and the key as text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpSetupView {
+    pub qr_svg: String,
+    pub secret: String,
+    pub csrf_token: String,
+}
+
+/// A "this wasn't me" link, before or after it was used.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportView {
+    /// `open`, `secured`, `already` or `invalid`.
+    pub state: String,
+    pub when: String,
+    pub place: String,
+    pub device: String,
 }

@@ -82,6 +82,8 @@ test('passkey only: sign up, sign in by button and by autofill, add, rename, rem
   const account = new AccountPage(page);
   await account.expectSignedInAs('Ada Passkey', email);
   expect(await credentialCount(cdp, id)).toBe(1);
+  await page.getByTestId('security-link').click();
+  await expect(page).toHaveURL(/\/account\/security$/);
   await expect(rows(page)).toHaveCount(1);
   await expect(rows(page).first().getByTestId('passkey-name')).toHaveText('Chrome on Linux');
   await snap(page, 'account-passkeys', info.project.name);
@@ -108,6 +110,7 @@ test('passkey only: sign up, sign in by button and by autofill, add, rename, rem
   // A second device adds a passkey: the first is excluded, a new one is created.
   await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: id });
   const second = await virtualAuthenticator(cdp);
+  await page.goto('/account/security');
   await hydrated(page);
   await page.getByRole('button', { name: 'Add a passkey' }).click();
   await expect(page).toHaveURL(/notice=passkey_added/);
@@ -132,7 +135,7 @@ test('passkey only: sign up, sign in by button and by autofill, add, rename, rem
 
   // The last one cannot go: it is the only way to sign in.
   await rows(page).first().getByTestId('passkey-delete').click();
-  await expect(page.getByTestId('account-problem')).toContainText('only way to sign in');
+  await expect(page.getByTestId('security-problem')).toContainText('only way to sign in');
   await expect(rows(page)).toHaveCount(1);
   await snap(page, 'account-last-passkey', info.project.name);
 
@@ -141,7 +144,7 @@ test('passkey only: sign up, sign in by button and by autofill, add, rename, rem
   await expect(page).toHaveURL(/\/account$/);
 });
 
-test('a password account adds a passkey and signs in with it', async ({ page, context }) => {
+test('a password account adds a passkey, signs in with it, and it answers the second step', async ({ page, context }, info) => {
   await autofillSwitch(context);
   const { cdp, id } = await withAuthenticator(page);
   const email = freshEmail('pwdpasskey');
@@ -153,6 +156,7 @@ test('a password account adds a passkey and signs in with it', async ({ page, co
   await new VerifyStep(page).completeFromMail(email);
   const account = new AccountPage(page);
   await account.expectSignedInAs('Grace Hopper', email);
+  await page.goto('/account/security');
   await expect(page.getByTestId('passkeys-empty')).toBeVisible();
 
   await hydrated(page);
@@ -170,6 +174,28 @@ test('a password account adds a passkey and signs in with it', async ({ page, co
   const login = new LoginPage(page);
   await login.signIn(email, STRONG_PASSWORD);
   await expect(page).toHaveURL(/\/account$/);
+
+  // On a new device (a fresh context, the same passkey synced to it), the password is
+  // not enough: the passkey is offered first as the second step.
+  const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId: id });
+  const device = await page.context().browser()!.newContext({ baseURL: info.project.use.baseURL });
+  // No autofill there, so that the password form is what signs in.
+  await device.addInitScript(() => localStorage.setItem('noAutofill', '1'));
+  await autofillSwitch(device);
+  const other = await device.newPage();
+  const synced = await withAuthenticator(other);
+  for (const credential of credentials) {
+    await synced.cdp.send('WebAuthn.addCredential', { authenticatorId: synced.id, credential });
+  }
+  const otherLogin = new LoginPage(other);
+  await otherLogin.open();
+  await otherLogin.signIn(email, STRONG_PASSWORD);
+  await expect(other.getByRole('heading', { name: "Confirm it's you" })).toBeVisible();
+  await hydrated(other);
+  await snap(other, 'second-factor-passkey', info.project.name);
+  await other.getByRole('button', { name: 'Use your passkey' }).click();
+  await expect(other).toHaveURL(/\/account$/);
+  await expect(other.getByText('(password and passkey)')).toBeVisible();
 });
 
 test('a browser without passkeys is told so and keeps the password', async ({ page, context }, info) => {

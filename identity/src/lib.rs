@@ -15,10 +15,12 @@ pub mod outbox;
 pub mod ports;
 pub mod risk;
 pub mod secrets;
+pub mod security;
 pub mod sessions;
 pub mod store;
 pub mod tenants;
 pub mod throttle;
+pub mod user_agent;
 pub mod verification;
 
 use std::sync::Arc;

@@ -47,6 +47,40 @@ pub enum MailKind {
         passkey: String,
         account_link: String,
     },
+    /// A one-time code to confirm a sign-in (the second factor of customers who have
+    /// no other).
+    SignInCode {
+        name: String,
+        code: String,
+        minutes: i64,
+    },
+    /// A sign-in from a new device or country, with a link to report it.
+    NewSignIn {
+        name: String,
+        when: String,
+        place: String,
+        device: String,
+        reasons: Vec<String>,
+        report_link: String,
+        security_link: String,
+    },
+    /// The owner reported a sign-in: the account was locked down.
+    AccountSecured { name: String, recovery_link: String },
+    /// An authenticator app was added or removed, or recovery codes were replaced.
+    FactorChanged {
+        name: String,
+        change: FactorChange,
+        security_link: String,
+    },
+}
+
+/// Which change to the second factors a [`MailKind::FactorChanged`] reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FactorChange {
+    TotpAdded,
+    TotpRemoved,
+    RecoveryCodesReplaced,
+    PasskeyRemoved,
 }
 
 impl MailKind {
@@ -59,6 +93,10 @@ impl MailKind {
             MailKind::PasswordChanged { .. } => "password_changed",
             MailKind::PasskeyAdded { .. } => "passkey_added",
             MailKind::RecoveryCodeUsed { .. } => "recovery_code_used",
+            MailKind::SignInCode { .. } => "sign_in_code",
+            MailKind::NewSignIn { .. } => "new_sign_in",
+            MailKind::AccountSecured { .. } => "account_secured",
+            MailKind::FactorChanged { .. } => "factor_changed",
         }
     }
 }
@@ -209,6 +247,99 @@ fn english(brand: &str, kind: &MailKind) -> Body {
                 "If this wasn't you, remove the passkey at {account_link} and change your password."
             )],
         },
+        MailKind::SignInCode {
+            name,
+            code,
+            minutes,
+        } => Body {
+            subject: format!("{code} is your {brand} sign-in code"),
+            heading: "Confirm it's you".into(),
+            paragraphs: vec![
+                format!("Hi {name},"),
+                format!(
+                    "Someone — hopefully you — is signing in to your {brand} account from a device or place we don't recognise. Enter this code to confirm it's you. It works once, for {minutes} minutes."
+                ),
+            ],
+            code: Some(code.clone()),
+            button: None,
+            after: vec![
+                "If this wasn't you, don't share the code with anyone and change your password: someone knows it."
+                    .into(),
+            ],
+        },
+        MailKind::NewSignIn {
+            name,
+            when,
+            place,
+            device,
+            reasons,
+            report_link,
+            security_link,
+        } => Body {
+            subject: format!("New sign-in to your {brand} account"),
+            heading: "New sign-in to your account".into(),
+            paragraphs: vec![
+                format!("Hi {name},"),
+                format!("Your {brand} account was just signed in to from {device}, {place}, on {when}."),
+                format!("We noticed: {}.", reasons.join("; ")),
+                "If this was you, there's nothing to do. If it wasn't, tell us right away: we'll sign out every device, turn off your password until you choose a new one, and help you secure your account.".into(),
+            ],
+            code: None,
+            button: Some(("This wasn't me".into(), report_link.clone())),
+            after: vec![format!("You can review recent sign-ins at {security_link}.")],
+        },
+        MailKind::AccountSecured {
+            name,
+            recovery_link,
+        } => Body {
+            subject: format!("We secured your {brand} account"),
+            heading: "Your account is secured".into(),
+            paragraphs: vec![
+                format!("Hi {name},"),
+                format!(
+                    "You reported a sign-in that wasn't you. Every device was signed out of your {brand} account and your password was turned off."
+                ),
+                "Choose a new password now, then check your passkeys, authenticator app and recovery codes.".into(),
+            ],
+            code: None,
+            button: Some(("Choose a new password".into(), recovery_link.clone())),
+            after: vec!["If you didn't report anything, choose a new password anyway and review your account.".into()],
+        },
+        MailKind::FactorChanged {
+            name,
+            change,
+            security_link,
+        } => {
+            let (subject, what) = match change {
+                FactorChange::TotpAdded => (
+                    format!("An authenticator app was added to your {brand} account"),
+                    "An authenticator app was added to your account. It will be asked for when a sign-in looks unusual.",
+                ),
+                FactorChange::TotpRemoved => (
+                    format!("An authenticator app was removed from your {brand} account"),
+                    "The authenticator app was removed from your account.",
+                ),
+                FactorChange::PasskeyRemoved => (
+                    format!("A passkey was removed from your {brand} account"),
+                    "A passkey was removed from your account; it can no longer be used to sign in.",
+                ),
+                FactorChange::RecoveryCodesReplaced => (
+                    format!("New recovery codes for your {brand} account"),
+                    "New recovery codes were created for your account; the old ones no longer work.",
+                ),
+            };
+            Body {
+                subject,
+                heading: "Your sign-in settings changed".into(),
+                paragraphs: vec![format!("Hi {name},"), what.to_string()],
+                code: None,
+                button: Some(("Review your security".into(), security_link.clone())),
+                after: vec![
+                    "If this wasn't you, choose a new password right away and review your account."
+                        .into(),
+                ],
+            }
+        }
     }
 }
 

@@ -23,8 +23,9 @@ pub struct Tenant {
     pub policy: TenantPolicy,
 }
 
-/// The rules a tenant sets for its customers.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// The rules a tenant sets for its customers. The defaults include adaptive MFA,
+/// enforced: a risky sign-in is asked for a second factor.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TenantPolicy {
     pub password: PasswordPolicy,
@@ -32,23 +33,6 @@ pub struct TenantPolicy {
     pub mail: MailPolicy,
     pub verification: crate::verification::VerificationPolicy,
     pub risk: crate::risk::RiskPolicy,
-}
-
-impl Default for TenantPolicy {
-    fn default() -> Self {
-        Self {
-            password: PasswordPolicy::default(),
-            throttle: Default::default(),
-            mail: MailPolicy::default(),
-            verification: Default::default(),
-            // Every sign-in is assessed and recorded; until the second-factor step of
-            // the login flow ships, the verdicts are recorded, not enforced (dry run).
-            risk: crate::risk::RiskPolicy {
-                dry_run: true,
-                ..Default::default()
-            },
-        }
-    }
 }
 
 /// How a tenant's mail is sent.

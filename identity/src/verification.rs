@@ -85,6 +85,7 @@ impl Engine {
             email,
             now + Duration::minutes(minutes),
             now,
+            None,
         )
         .await?;
         let kind = MailKind::VerifyEmail {

@@ -13,6 +13,7 @@ mod m20261129_000006_create_outbox_and_codes;
 mod m20261129_000007_create_passkeys;
 mod m20261129_000008_create_mfa_factors;
 mod m20261129_000009_create_login_events;
+mod m20261129_000010_add_sign_in_outcomes;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_create_passkeys::Migration),
             Box::new(m20261129_000008_create_mfa_factors::Migration),
             Box::new(m20261129_000009_create_login_events::Migration),
+            Box::new(m20261129_000010_add_sign_in_outcomes::Migration),
         ]
     }
 }

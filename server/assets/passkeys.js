@@ -1,6 +1,6 @@
 // Portico passkeys: the browser half of every WebAuthn ceremony.
 //
-// Buttons carry `data-passkey="login" | "register" | "add"`; the email field of the
+// Buttons carry `data-passkey="login" | "register" | "add" | "second-factor"`; the email field of the
 // sign-in page carries `autocomplete="username webauthn"` for autofill (conditional
 // mediation). The server hands out options and takes the answers (server functions
 // under /api); each answer says where the browser goes next. Nothing here decides
@@ -211,7 +211,31 @@
     go(next.navigate);
   }
 
-  const actions = { login: (b) => signIn(b, false), register, add };
+  // The second step of a sign-in the risk engine wanted confirmed.
+  async function secondFactor(button) {
+    const { value } = flowFields(button);
+    const flow = value("flow");
+    const csrf = value("csrf_token");
+    const start = await post("/api/passkey/second-factor/options", { flow, csrf_token: csrf });
+    if (start.navigate) return go(start.navigate);
+    const credential = await navigator.credentials.get({
+      publicKey: requestOptions(JSON.parse(start.options)),
+    });
+    const next = await post("/api/passkey/second-factor", {
+      flow,
+      csrf_token: csrf,
+      ceremony: start.ceremony,
+      credential: encode(credential),
+    });
+    go(next.navigate);
+  }
+
+  const actions = {
+    login: (b) => signIn(b, false),
+    register,
+    add,
+    "second-factor": secondFactor,
+  };
 
   function abortAutofill() {
     if (autofill) {

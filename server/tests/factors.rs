@@ -65,7 +65,7 @@ async fn an_authenticator_app_is_enrolled_and_each_code_works_once(backend: Back
     let who = client("198.51.100.20");
 
     let enrolment = engine
-        .start_totp_enrolment(t, user, "totp@example.com")
+        .start_totp_enrolment(t, user, "totp@example.com", engine.now())
         .await
         .unwrap()
         .unwrap();
@@ -163,7 +163,7 @@ async fn guessing_codes_is_throttled_across_restarts(backend: Backend) {
     let t = &tenant.tenant;
     let who = client("198.51.100.21");
     let enrolment = engine
-        .start_totp_enrolment(t, user, "guess")
+        .start_totp_enrolment(t, user, "guess", engine.now())
         .await
         .unwrap()
         .unwrap();
@@ -200,8 +200,9 @@ async fn guessing_codes_is_throttled_across_restarts(backend: Backend) {
     ));
     // Recovery codes share the rule (their own counter, same limits).
     let codes = engine
-        .regenerate_recovery_codes(t, &who, user)
+        .regenerate_recovery_codes(t, &who, user, engine.now())
         .await
+        .unwrap()
         .unwrap();
     let mut throttled = false;
     for _ in 0..8 {
@@ -232,8 +233,9 @@ async fn recovery_codes_work_once_and_regeneration_replaces_them(backend: Backen
     let t = &tenant.tenant;
     let who = client("198.51.100.22");
     let codes = engine
-        .regenerate_recovery_codes(t, &who, user)
+        .regenerate_recovery_codes(t, &who, user, engine.now())
         .await
+        .unwrap()
         .unwrap();
     assert_eq!(codes.len(), 10);
     let unique: std::collections::HashSet<_> = codes.iter().collect();
@@ -267,8 +269,9 @@ async fn recovery_codes_work_once_and_regeneration_replaces_them(backend: Backen
     // Someone else's code does nothing for this account.
     let (_, other) = account(&app, "other@example.com").await;
     let theirs = engine
-        .regenerate_recovery_codes(t, &who, other)
+        .regenerate_recovery_codes(t, &who, other, engine.now())
         .await
+        .unwrap()
         .unwrap();
     assert_eq!(
         engine
@@ -280,8 +283,9 @@ async fn recovery_codes_work_once_and_regeneration_replaces_them(backend: Backen
 
     // A new set retires the old one.
     let fresh = engine
-        .regenerate_recovery_codes(t, &who, user)
+        .regenerate_recovery_codes(t, &who, user, engine.now())
         .await
+        .unwrap()
         .unwrap();
     assert_eq!(
         engine

@@ -244,8 +244,8 @@ async fn duplicate_email_gets_a_neutral_answer(backend: Backend) {
     assert!(attacker.session_cookie().is_none());
     assert_eq!(app.user_count().await, 2, "the owner and the newcomer only");
 
-    // The owner's password still works; the stranger's does not.
-    let mut again = app.browser();
+    // The owner's password still works (on the owner's device); the stranger's does not.
+    let mut again = owner.same_device();
     assert_eq!(
         again
             .login("owner@example.com", STRONG_PASSWORD)

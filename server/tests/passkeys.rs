@@ -166,14 +166,15 @@ async fn a_passkey_only_account_signs_up_and_in(backend: Backend) {
 
     let (_, account) = browser.visit("/account").await;
     assert!(account.body.contains("pat@example.com"));
-    assert!(account.body.contains("data-testid=\"passkey-row\""));
-    assert!(account.body.contains("(passkey)"), "the session says how");
+    assert!(account.body.contains("(passkey"), "the session says how");
+    let (_, security) = browser.visit("/account/security").await;
+    assert!(security.body.contains("data-testid=\"passkey-row\""));
     browser.sign_out().await;
 
     // The button: no email needed.
     assert_eq!(passkey_sign_in(&mut browser, &mut key).await, "/account");
     assert!(browser.session_cookie().is_some());
-    let (_, account) = browser.visit("/account").await;
+    let (_, account) = browser.visit("/account/security").await;
     assert!(account.body.contains("Last used"), "last use recorded");
     // Nobody can sign in with a password to an account that has none.
     browser.sign_out().await;
@@ -353,7 +354,7 @@ async fn a_credential_id_belongs_to_one_account(backend: Backend) {
     let mut second = on_localhost(&app);
     app.sign_up(&mut second, "second@example.com", STRONG_PASSWORD, "Second")
         .await;
-    let (_, account) = second.visit("/account").await;
+    let (_, account) = second.visit("/account/security").await;
     let csrf = account.hidden("csrf_token").unwrap();
     let (id, options) = ceremony(
         &second
@@ -377,16 +378,16 @@ async fn a_credential_id_belongs_to_one_account(backend: Backend) {
     );
     assert_eq!(
         next["navigate"],
-        "/account?error=passkey_already_registered#passkeys"
+        "/account/security?error=passkey_already_registered#passkeys"
     );
-    let (_, account) = second.visit("/account").await;
+    let (_, account) = second.visit("/account/security").await;
     assert!(account.body.contains("data-testid=\"passkeys-empty\""));
     app.cleanup().await;
 }
 
 /// Adds a passkey to the signed-in account of `browser`.
 async fn add_passkey(browser: &mut Browser, key: &mut SoftAuthenticator) -> String {
-    let (_, account) = browser.visit("/account").await;
+    let (_, account) = browser.visit("/account/security").await;
     let csrf = account.hidden("csrf_token").unwrap();
     let (id, options) = ceremony(
         &browser
@@ -430,7 +431,7 @@ async fn passkeys_are_added_renamed_and_removed(backend: Backend) {
     let mut phone = SoftAuthenticator::new();
     assert_eq!(
         add_passkey(&mut browser, &mut phone).await,
-        "/account?notice=passkey_added#passkeys"
+        "/account/security?notice=passkey_added#passkeys"
     );
     // The owner is told, with a link built from the base URL.
     let notice = app.latest_mail_to("manage@example.com").await.unwrap();
@@ -441,7 +442,7 @@ async fn passkeys_are_added_renamed_and_removed(backend: Backend) {
             .contains("http://127.0.0.1:3000/account#passkeys")
     );
     // The same authenticator again: it is excluded (the browser refuses).
-    let (_, account) = browser.visit("/account").await;
+    let (_, account) = browser.visit("/account/security").await;
     let csrf = account.hidden("csrf_token").unwrap();
     let (_, options) = ceremony(
         &browser
@@ -451,7 +452,7 @@ async fn passkeys_are_added_renamed_and_removed(backend: Backend) {
     assert!(phone.create(&options, ORIGIN).is_err(), "excluded");
     let mut laptop = SoftAuthenticator::new();
     add_passkey(&mut browser, &mut laptop).await;
-    let (_, account) = browser.visit("/account").await;
+    let (_, account) = browser.visit("/account/security").await;
     let ids = passkey_ids(&account);
     assert_eq!(ids.len(), 2);
 
@@ -464,7 +465,7 @@ async fn passkeys_are_added_renamed_and_removed(backend: Backend) {
         .await;
     assert_eq!(
         bad.location().as_deref(),
-        Some("/account?error=passkey_name_invalid#passkeys")
+        Some("/account/security?error=passkey_name_invalid#passkeys")
     );
     let good = browser
         .post_form(
@@ -478,9 +479,9 @@ async fn passkeys_are_added_renamed_and_removed(backend: Backend) {
         .await;
     assert_eq!(
         good.location().as_deref(),
-        Some("/account?notice=passkey_renamed#passkeys")
+        Some("/account/security?notice=passkey_renamed#passkeys")
     );
-    let (_, account) = browser.visit("/account").await;
+    let (_, account) = browser.visit("/account/security").await;
     assert!(account.body.contains("Work phone"));
     // Another account's passkey cannot be touched, nor can a forged form.
     let forged = browser
@@ -501,12 +502,12 @@ async fn passkeys_are_added_renamed_and_removed(backend: Backend) {
         .await;
     assert_eq!(
         stale.location().as_deref(),
-        Some("/account?error=passkey_reauth#passkeys")
+        Some("/account/security?error=passkey_reauth#passkeys")
     );
     // Signing in again (with the laptop's passkey) makes it recent.
     browser.sign_out().await;
     assert_eq!(passkey_sign_in(&mut browser, &mut laptop).await, "/account");
-    let (_, account) = browser.visit("/account").await;
+    let (_, account) = browser.visit("/account/security").await;
     let csrf = account.hidden("csrf_token").unwrap();
     let done = browser
         .post_form(
@@ -516,9 +517,9 @@ async fn passkeys_are_added_renamed_and_removed(backend: Backend) {
         .await;
     assert_eq!(
         done.location().as_deref(),
-        Some("/account?notice=passkey_deleted#passkeys")
+        Some("/account/security?notice=passkey_deleted#passkeys")
     );
-    let (_, account) = browser.visit("/account").await;
+    let (_, account) = browser.visit("/account/security").await;
     assert_eq!(passkey_ids(&account), vec![ids[1].clone()]);
     // A deleted passkey no longer signs in.
     browser.sign_out().await;
@@ -535,7 +536,7 @@ async fn the_last_way_to_sign_in_cannot_be_removed(backend: Backend) {
     let mut browser = on_localhost(&app);
     let mut key = SoftAuthenticator::new();
     passkey_sign_up(&app, &mut browser, &mut key, "only@example.com").await;
-    let (_, account) = browser.visit("/account").await;
+    let (_, account) = browser.visit("/account/security").await;
     let csrf = account.hidden("csrf_token").unwrap();
     let ids = passkey_ids(&account);
     let refused = browser
@@ -546,9 +547,11 @@ async fn the_last_way_to_sign_in_cannot_be_removed(backend: Backend) {
         .await;
     assert_eq!(
         refused.location().as_deref(),
-        Some("/account?error=passkey_last_method#passkeys")
+        Some("/account/security?error=passkey_last_method#passkeys")
     );
-    let (_, account) = browser.visit("/account?error=passkey_last_method").await;
+    let (_, account) = browser
+        .visit("/account/security?error=passkey_last_method")
+        .await;
     assert!(account.body.contains("This is your only way to sign in"));
     assert_eq!(passkey_ids(&account).len(), 1);
     app.cleanup().await;
@@ -614,7 +617,7 @@ async fn a_passkey_can_be_the_second_factor(backend: Backend) {
     let client = portico_identity::audit::ClientInfo::default();
 
     let start = engine
-        .start_passkey_second_factor(&tenant.tenant, HOST, &binding, user)
+        .start_passkey_second_factor(&tenant.tenant, HOST, &binding, None, user)
         .await
         .unwrap()
         .expect("the account has a passkey");
@@ -632,6 +635,7 @@ async fn a_passkey_can_be_the_second_factor(backend: Backend) {
                 &tenant.tenant,
                 &binding,
                 &client,
+                None,
                 other,
                 &start.ceremony,
                 &answer
@@ -646,6 +650,7 @@ async fn a_passkey_can_be_the_second_factor(backend: Backend) {
                 &tenant.tenant,
                 &binding,
                 &client,
+                None,
                 user,
                 &start.ceremony,
                 &answer
@@ -654,7 +659,7 @@ async fn a_passkey_can_be_the_second_factor(backend: Backend) {
             .unwrap()
     );
     let start = engine
-        .start_passkey_second_factor(&tenant.tenant, HOST, &binding, user)
+        .start_passkey_second_factor(&tenant.tenant, HOST, &binding, None, user)
         .await
         .unwrap()
         .unwrap();
@@ -665,6 +670,7 @@ async fn a_passkey_can_be_the_second_factor(backend: Backend) {
                 &tenant.tenant,
                 &binding,
                 &client,
+                None,
                 user,
                 &start.ceremony,
                 &answer
@@ -675,7 +681,7 @@ async fn a_passkey_can_be_the_second_factor(backend: Backend) {
     // An account without passkeys has no such step.
     assert!(
         engine
-            .start_passkey_second_factor(&tenant.tenant, HOST, &binding, other)
+            .start_passkey_second_factor(&tenant.tenant, HOST, &binding, None, other)
             .await
             .unwrap()
             .is_none()

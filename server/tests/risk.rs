@@ -1,6 +1,6 @@
 //! The risk engine at sign-in, through the real router and MaxMind's test databases:
 //! every sign-in is assessed and recorded with its reasons; dry run records without
-//! acting; a deny is enforced when the tenant asks for it; a forged X-Forwarded-For
+//! acting; a deny is enforced; a forged X-Forwarded-For
 //! from an untrusted peer changes nothing.
 
 mod common;
@@ -60,7 +60,11 @@ async fn sign_ins_are_assessed_and_recorded_with_reasons(backend: Backend) {
         Some("/account")
     );
     let records = sign_ins(&app, "risk@example.com").await;
-    assert_eq!(records.len(), 1);
+    assert_eq!(records.len(), 2, "the sign-up and the sign-in");
+    assert_eq!(
+        records[1].methods, "pwd,email",
+        "signing up proved the mailbox"
+    );
     assert_eq!(
         records[0].place.as_ref().unwrap().country.as_deref(),
         Some("SE")
@@ -68,6 +72,16 @@ async fn sign_ins_are_assessed_and_recorded_with_reasons(backend: Backend) {
     assert_eq!(records[0].ip.as_deref(), Some("89.160.20.112"));
     assert_eq!(records[0].methods, "pwd");
     home.sign_out().await;
+
+    // Dry run: the verdicts below are recorded, not enforced.
+    let engine = &app.state.engine;
+    let tenant = engine.resolve_tenant(common::HOST).await.unwrap();
+    let mut policy = tenant.tenant.policy.clone();
+    policy.risk.dry_run = true;
+    engine
+        .set_tenant_policy(tenant.tenant.id, &policy)
+        .await
+        .unwrap();
 
     // A new browser in London, then another in Changchun an hour later.
     let mut london = browser_at(&app, LONDON);
@@ -77,14 +91,14 @@ async fn sign_ins_are_assessed_and_recorded_with_reasons(backend: Backend) {
     );
     let mut changchun = browser_at(&app, CHANGCHUN);
     app.clock.advance(std::time::Duration::from_secs(3600));
-    // Dry run (the default): recorded, not enforced — the sign-in goes through.
+    // Recorded, not enforced — the sign-in goes through.
     assert_eq!(
         sign_in(&mut changchun, "risk@example.com").await.as_deref(),
         Some("/account")
     );
 
     let records = sign_ins(&app, "risk@example.com").await;
-    assert_eq!(records.len(), 3);
+    assert_eq!(records.len(), 4);
     let london_record = &records[1];
     assert!(
         london_record.reasons.contains(&"new device".to_string()),

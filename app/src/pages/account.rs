@@ -2,8 +2,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{SignOut, account};
-use crate::components::{BrandMark, Footer, LoadError, PasskeyButton, PasskeyIcon, use_brand};
-use crate::views::{AccountView, PasskeyView};
+use crate::components::{BrandMark, Footer, LoadError, use_brand};
+use crate::views::AccountView;
 
 /// `/account`: the signed-in customer's home.
 #[component]
@@ -15,9 +15,6 @@ pub fn AccountPage() -> impl IntoView {
         Some("password_changed") => {
             Some("Your password was changed. Your other devices were signed out.")
         }
-        Some("passkey_added") => Some("Passkey added. You can now sign in with it."),
-        Some("passkey_renamed") => Some("Passkey renamed."),
-        Some("passkey_deleted") => Some("Passkey removed."),
         _ => None,
     };
     let problem = move || {
@@ -30,15 +27,15 @@ pub fn AccountPage() -> impl IntoView {
     view! {
         <Title text="Your account" />
         <div class="flex min-h-screen flex-col">
-            <Suspense fallback=|| view! { <Header view=None sign_out=None /> }>
+            <Suspense fallback=|| view! { <Header csrf_token=None sign_out=None /> }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(view) => view! {
-                            <Header view=Some(view.clone()) sign_out=Some(sign_out) />
+                            <Header csrf_token=Some(view.csrf_token.clone()) sign_out=Some(sign_out) />
                             <AccountBody view notice=notice() problem=problem() />
                         }.into_any(),
                         Err(error) => view! {
-                            <Header view=None sign_out=None />
+                            <Header csrf_token=None sign_out=None />
                             <main class="mx-auto w-full max-w-3xl flex-1 px-4 py-10"><LoadError error /></main>
                         }.into_any(),
                     }
@@ -50,7 +47,10 @@ pub fn AccountPage() -> impl IntoView {
 }
 
 #[component]
-fn Header(view: Option<AccountView>, sign_out: Option<ServerAction<SignOut>>) -> impl IntoView {
+pub(crate) fn Header(
+    csrf_token: Option<String>,
+    sign_out: Option<ServerAction<SignOut>>,
+) -> impl IntoView {
     let brand = use_brand();
     view! {
         <header class="border-b border-line bg-surface">
@@ -66,10 +66,10 @@ fn Header(view: Option<AccountView>, sign_out: Option<ServerAction<SignOut>>) ->
                         })}
                     </Suspense>
                 </a>
-                {match (view, sign_out) {
-                    (Some(view), Some(action)) => view! {
+                {match (csrf_token, sign_out) {
+                    (Some(csrf_token), Some(action)) => view! {
                         <ActionForm action attr:data-testid="sign-out-form">
-                            <input type="hidden" name="csrf_token" value=view.csrf_token />
+                            <input type="hidden" name="csrf_token" value=csrf_token />
                             <button
                                 type="submit"
                                 class="rounded-brand border border-line bg-surface px-3.5 py-2 text-sm font-medium text-ink shadow-sm transition hover:bg-canvas focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-brand/20"
@@ -97,6 +97,7 @@ fn AccountBody(
         .next()
         .unwrap_or("")
         .to_string();
+    let two_step = two_step_summary(&view);
     view! {
         <main class="mx-auto w-full max-w-3xl flex-1 px-4 py-10">
             {notice.map(|text| view! {
@@ -147,100 +148,71 @@ fn AccountBody(
                             view! { <span>"Not set"<span class="text-muted">" — you sign in with a passkey"</span></span> }.into_any()
                         }}
                     </Row>
+                    <Row label="Two-step verification">
+                        <span data-testid="account-2sv">{two_step}</span>
+                    </Row>
                     <Row label="This session">
                         {format!("Signed in {} ({})", view.signed_in_at, method_label(&view.sign_in_method))}
                     </Row>
                 </dl>
+                <div class="flex items-center justify-between gap-4 border-t border-line px-6 py-4">
+                    <p class="text-sm text-muted">"Recent sign-ins, passkeys, authenticator app and recovery codes."</p>
+                    <a href="/account/security" data-testid="security-link" class="inline-flex shrink-0 items-center gap-1.5 rounded-brand border border-line bg-surface px-3.5 py-2 text-sm font-semibold text-ink shadow-sm transition hover:bg-canvas">
+                        "Security centre"
+                        <svg aria-hidden="true" viewBox="0 0 20 20" class="h-4 w-4 fill-current"><path d="M7.3 4.3 6 5.6 10.4 10 6 14.4l1.3 1.3L13 10z" /></svg>
+                    </a>
+                </div>
             </section>
 
-            <Passkeys passkeys=view.passkeys.clone() csrf_token=view.csrf_token.clone() />
         </main>
     }
 }
 
-fn method_label(method: &str) -> &'static str {
-    match method {
-        "pwd" => "password",
-        "hwk, user" | "hwk" => "passkey",
-        _ => "other method",
+fn method_label(method: &str) -> String {
+    let methods: Vec<&str> = method.split(", ").collect();
+    let mut names = Vec::new();
+    if methods.contains(&"pwd") {
+        names.push("password");
+    }
+    if methods.contains(&"hwk") {
+        names.push("passkey");
+    }
+    for (amr, name) in [
+        ("otp", "authenticator app"),
+        ("recovery_code", "recovery code"),
+        ("email", "email code"),
+    ] {
+        if methods.contains(&amr) {
+            names.push(name);
+        }
+    }
+    match names.as_slice() {
+        [] => "unknown method".to_string(),
+        [one] => (*one).to_string(),
+        more => more.join(" and "),
     }
 }
 
-/// The customer's passkeys: add, rename, remove.
-#[component]
-fn Passkeys(passkeys: Vec<PasskeyView>, csrf_token: String) -> impl IntoView {
-    let empty = passkeys.is_empty();
-    let add_csrf = csrf_token.clone();
-    view! {
-        <section id="passkeys" aria-labelledby="passkeys-heading" class="mt-6 rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
-            <div class="flex flex-wrap items-start justify-between gap-4 border-b border-line px-6 py-4">
-                <div>
-                    <h2 id="passkeys-heading" class="text-base font-semibold">"Passkeys"</h2>
-                    <p class="mt-0.5 max-w-md text-sm text-muted">"Sign in with your fingerprint, face or screen lock instead of a password. Passkeys can't be phished or leaked."</p>
-                </div>
-                <div class="w-full sm:w-auto sm:min-w-[12rem]">
-                    <PasskeyButton action="add" label="Add a passkey" csrf=add_csrf />
-                </div>
-            </div>
-            {if empty {
-                view! {
-                    <p class="px-6 py-5 text-sm text-muted" data-testid="passkeys-empty">"No passkeys yet."</p>
-                }.into_any()
-            } else {
-                view! {
-                    <ul class="divide-y divide-line" data-testid="passkey-list">
-                        {passkeys.into_iter().map(|p| view! { <PasskeyRow passkey=p csrf_token=csrf_token.clone() /> }).collect_view()}
-                    </ul>
-                }.into_any()
-            }}
-        </section>
+fn two_step_summary(view: &AccountView) -> String {
+    let mut ways = Vec::new();
+    if !view.passkeys.is_empty() {
+        ways.push(match view.passkeys.len() {
+            1 => "1 passkey".to_string(),
+            n => format!("{n} passkeys"),
+        });
     }
-    .into_any()
-}
-
-#[component]
-fn PasskeyRow(passkey: PasskeyView, csrf_token: String) -> impl IntoView {
-    let used = passkey
-        .last_used
-        .clone()
-        .map(|d| format!("Last used {d}"))
-        .unwrap_or_else(|| "Not used yet".into());
-    let input_id = format!("passkey-name-{}", passkey.id);
-    view! {
-        <li class="px-6 py-4" data-testid="passkey-row" data-passkey-id=passkey.id.clone()>
-            <div class="flex flex-wrap items-center gap-3">
-                <span class="inline-flex h-9 w-9 shrink-0 items-center justify-center rounded-full bg-brand/10 text-brand"><PasskeyIcon /></span>
-                <div class="min-w-0 flex-1">
-                    <p class="truncate text-[15px] font-medium text-ink" data-testid="passkey-name">{passkey.name.clone()}</p>
-                    <p class="text-sm text-muted">
-                        {format!("Added {} · {}", passkey.created, used)}
-                        {passkey.synced.then(|| view! { <span class="ml-2 rounded-full bg-line/60 px-2 py-0.5 text-xs font-medium text-muted">"Synced"</span> })}
-                    </p>
-                </div>
-                <form method="post" action="/api/account/passkeys/delete">
-                    <input type="hidden" name="csrf_token" value=csrf_token.clone() />
-                    <input type="hidden" name="id" value=passkey.id.clone() />
-                    <button type="submit" data-testid="passkey-delete" class="rounded-brand px-3 py-1.5 text-sm font-semibold text-danger transition hover:bg-danger/[0.06] focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-danger/20">"Remove"</button>
-                </form>
-            </div>
-            <details class="mt-2 pl-12">
-                <summary class="cursor-pointer text-sm font-semibold text-brand hover:underline">"Rename"</summary>
-                <form method="post" action="/api/account/passkeys/rename" class="mt-2 flex flex-wrap items-end gap-2">
-                    <input type="hidden" name="csrf_token" value=csrf_token />
-                    <input type="hidden" name="id" value=passkey.id.clone() />
-                    <div class="min-w-[12rem] flex-1">
-                        <label for=input_id.clone() class="sr-only">"New name"</label>
-                        <input id=input_id name="name" type="text" required maxlength="64" value=passkey.name data-testid="passkey-rename-input" class="block w-full rounded-brand border border-line bg-surface px-3 py-2 text-[15px] text-ink shadow-sm focus:border-brand focus:outline-none focus:ring-4 focus:ring-brand/15" />
-                    </div>
-                    <button type="submit" data-testid="passkey-rename-save" class="rounded-brand border border-line bg-surface px-3.5 py-2 text-sm font-semibold text-ink shadow-sm hover:bg-canvas">"Save"</button>
-                </form>
-            </details>
-        </li>
+    if view.totp {
+        ways.push("authenticator app".to_string());
+    }
+    if ways.is_empty() {
+        "Email codes when a sign-in looks unusual".to_string()
+    } else {
+        format!("On — {}", ways.join(", "))
     }
 }
 
 #[component]
-fn Row(#[prop(into)] label: String, children: Children) -> impl IntoView {
+pub(crate) fn Row(#[prop(into)] label: String, children: Children) -> impl IntoView {
     view! {
         <div class="grid gap-1 px-6 py-4 sm:grid-cols-[11rem_1fr] sm:gap-4">
             <dt class="text-sm font-medium text-muted">{label}</dt>

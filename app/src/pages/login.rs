@@ -4,6 +4,7 @@ use leptos_meta::Title;
 use crate::api::{SubmitLogin, SubmitVerification, login_flow};
 use crate::components::{AuthLayout, Field, OrDivider, PasskeyButton, SubmitButton};
 use crate::flow_page::{FlowFields, FlowNotices, FlowScreen, SwitchLink, VerifyStep};
+use crate::security_api::SubmitSecondFactor;
 use crate::views::FlowView;
 
 /// `/login?flow=<id>`: sign in with email and password.
@@ -11,8 +12,15 @@ use crate::views::FlowView;
 pub fn LoginPage() -> impl IntoView {
     let submit = ServerAction::<SubmitLogin>::new();
     let verify = ServerAction::<SubmitVerification>::new();
-    // Once the verify step has been used, its answers are the newest.
-    let outcome = Signal::derive(move || verify.value().get().or_else(|| submit.value().get()));
+    let second = ServerAction::<SubmitSecondFactor>::new();
+    // The step used last has the newest answer.
+    let outcome = Signal::derive(move || {
+        second
+            .value()
+            .get()
+            .or_else(|| verify.value().get())
+            .or_else(|| submit.value().get())
+    });
     view! {
         <Title text="Sign in" />
         <AuthLayout>
@@ -22,6 +30,8 @@ pub fn LoginPage() -> impl IntoView {
                 form=move |flow: FlowView| {
                     if flow.step == "verify_email" {
                         view! { <VerifyStep flow action=verify /> }.into_any()
+                    } else if flow.step == "second_factor" {
+                        view! { <SecondFactorStep flow action=second /> }.into_any()
                     } else {
                         view! { <LoginForm flow submit /> }.into_any()
                     }
@@ -76,5 +86,152 @@ fn LoginForm(flow: FlowView, submit: ServerAction<SubmitLogin>) -> impl IntoView
             path="/register"
             return_to
         />
+    }
+}
+
+/// The second-factor step: the risk engine wants one more proof. The factor shown is
+/// the one chosen in the URL (`&method=`), else the best one the account has; links
+/// lead to the others, so it works the same without JavaScript.
+#[component]
+fn SecondFactorStep(flow: FlowView, action: ServerAction<SubmitSecondFactor>) -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    // A wrong code comes back on its own field: stay on that factor.
+    let answered = flow.messages.iter().find_map(|m| match m.field.as_deref() {
+        Some("totp_code") => Some("totp".to_string()),
+        Some("recovery_code") => Some("recovery_code".to_string()),
+        Some("email_code") => Some("email".to_string()),
+        _ => None,
+    });
+    let chosen = query.read_untracked().get("method").or(answered);
+    let factors = flow.factors.clone();
+    let current = chosen
+        .filter(|m| factors.contains(m))
+        .or_else(|| factors.first().cloned())
+        .unwrap_or_default();
+    let outcome = Signal::derive(move || action.value().get());
+    let pending = Signal::derive(move || action.pending().get());
+    let others: Vec<String> = factors.iter().filter(|f| **f != current).cloned().collect();
+    let flow_id = flow.id.clone();
+    let messages = flow.general_messages();
+    let lead = match current.as_str() {
+        "passkey" => {
+            "Use the passkey on this device or your phone to finish signing in.".to_string()
+        }
+        "totp" => "Enter the 6-digit code from your authenticator app.".to_string(),
+        "recovery_code" => {
+            "Enter one of the recovery codes you saved. Each code works once.".to_string()
+        }
+        _ => format!(
+            "We sent a 6-digit code to {}. It works for 10 minutes.",
+            flow.code_sent_to
+                .clone()
+                .unwrap_or_else(|| "your email address".into())
+        ),
+    };
+    let form = match current.as_str() {
+        "passkey" => view! {
+            <form data-flow-form="" data-testid="second-factor-passkey" on:submit=|ev| ev.prevent_default()>
+                <FlowFields flow=flow.clone() />
+                <PasskeyButton action="second-factor" label="Use your passkey" primary=true />
+            </form>
+        }
+        .into_any(),
+        "totp" => view! {
+            <ActionForm action attr:novalidate=true attr:data-testid="second-factor-form">
+                <FlowFields flow=flow.clone() />
+                <input type="hidden" name="intent" value="totp" />
+                <Field
+                    name="code"
+                    label="Authentication code"
+                    kind="text"
+                    autocomplete="one-time-code"
+                    inputmode="numeric"
+                    autofocus=true
+                    maxlength=6
+                    input_class="text-center text-2xl font-semibold tracking-[0.45em] tabular-nums"
+                    error=flow.field_error("totp_code")
+                />
+                <SubmitButton label="Verify" pending_label="Checking…" pending />
+            </ActionForm>
+        }
+        .into_any(),
+        "recovery_code" => view! {
+            <ActionForm action attr:novalidate=true attr:data-testid="second-factor-form">
+                <FlowFields flow=flow.clone() />
+                <input type="hidden" name="intent" value="recovery_code" />
+                <Field
+                    name="code"
+                    label="Recovery code"
+                    kind="text"
+                    autocomplete="off"
+                    autofocus=true
+                    maxlength=32
+                    input_class="font-mono tracking-wider"
+                    error=flow.field_error("recovery_code")
+                />
+                <SubmitButton label="Verify" pending_label="Checking…" pending />
+            </ActionForm>
+        }
+        .into_any(),
+        _ => view! {
+            <ActionForm action attr:novalidate=true attr:data-testid="second-factor-form">
+                <FlowFields flow=flow.clone() />
+                <Field
+                    name="code"
+                    label="Code from the email"
+                    kind="text"
+                    autocomplete="one-time-code"
+                    inputmode="numeric"
+                    autofocus=true
+                    maxlength=6
+                    input_class="text-center text-2xl font-semibold tracking-[0.45em] tabular-nums"
+                    error=flow.field_error("email_code")
+                />
+                // No intent: a code (Enter in the field submits the same).
+                <SubmitButton label="Verify" pending_label="Checking…" pending />
+                <div class="mt-5 text-center text-sm text-muted">
+                    "No mail? Check your spam folder, or "
+                    <button type="submit" name="intent" value="send_email_code" formnovalidate=true class="font-semibold text-brand hover:underline">"send a new code"</button>
+                    "."
+                </div>
+            </ActionForm>
+        }
+        .into_any(),
+    };
+    view! {
+        <div class="mb-5 flex h-11 w-11 items-center justify-center rounded-full bg-brand/10 text-brand">
+            <svg aria-hidden="true" viewBox="0 0 24 24" class="h-6 w-6" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round">
+                <path d="M12 3 5 6v5c0 4.5 3 8.3 7 10 4-1.7 7-5.5 7-10V6z" />
+                <path d="m9 12 2 2 4-4" />
+            </svg>
+        </div>
+        <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">"Confirm it's you"</h1>
+        <p class="mt-1.5 mb-7 text-[15px] leading-6 text-muted" data-testid="second-factor-lead">
+            "This sign-in looks different from your usual ones, so we need one more step. " {lead}
+        </p>
+        <FlowNotices messages outcome />
+        {form}
+        {(!others.is_empty()).then(|| view! {
+            <div class="mt-7 border-t border-line pt-5">
+                <p class="text-sm font-medium text-ink">"Other ways to confirm"</p>
+                <ul class="mt-2 space-y-1">
+                    {others.into_iter().map(|f| {
+                        let label = match f.as_str() {
+                            "passkey" => "Use a passkey",
+                            "totp" => "Use your authenticator app",
+                            "recovery_code" => "Use a recovery code",
+                            _ => "Email me a code",
+                        };
+                        let href = format!("/login?flow={}&method={}", flow_id, f);
+                        view! {
+                            <li><a href=href rel="external" class="text-sm font-semibold text-brand hover:underline" data-testid=format!("second-factor-use-{f}")>{label}</a></li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </div>
+        })}
+        <p class="mt-7 text-center text-sm text-muted">
+            <a href="/login" rel="external" class="font-medium text-muted hover:text-ink hover:underline">"Cancel and start over"</a>
+        </p>
     }
 }

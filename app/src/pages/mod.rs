@@ -5,5 +5,7 @@ pub mod not_found;
 pub mod password;
 pub mod recovery;
 pub mod register;
+pub mod report;
 pub mod reset;
+pub mod security;
 pub mod verify;

@@ -24,6 +24,8 @@ use crate::{Engine, UserId};
 pub const STEP_SECS: u64 = 30;
 /// How many recovery codes a set holds.
 pub const RECOVERY_CODES: usize = 10;
+/// How long an authenticator app being added waits for its first code.
+pub const PENDING_TOTP: chrono::Duration = chrono::Duration::minutes(15);
 
 /// What an enrolment shows the customer: the seed as text and as an `otpauth://` URL
 /// (for the QR code).
@@ -111,7 +113,7 @@ fn unix(now: DateTime<Utc>) -> u64 {
 }
 
 impl Engine {
-    fn factor_keys(
+    pub(crate) fn factor_keys(
         &self,
         tenant: &Tenant,
         purpose: &str,
@@ -129,7 +131,7 @@ impl Engine {
 
     /// Counts a factor attempt against the throttle; the keys and admission to forgive
     /// on success, or the throttled answer.
-    async fn admit_factor(
+    pub(crate) async fn admit_factor(
         &self,
         tenant: &Tenant,
         purpose: &str,
@@ -147,13 +149,18 @@ impl Engine {
     }
 
     /// Starts adding an authenticator app: a fresh seed, pending until a code confirms
-    /// it. Any earlier pending seed is discarded.
+    /// it (within [`PENDING_TOTP`]). Any earlier pending seed is discarded. Needs a
+    /// sign-in within the last 15 minutes.
     pub async fn start_totp_enrolment(
         &self,
         tenant: &Tenant,
         user: UserId,
         account_label: &str,
+        authenticated_at: DateTime<Utc>,
     ) -> Result<Result<TotpEnrolment, FactorProblem>, StoreError> {
+        if !self.signed_in_recently(authenticated_at) {
+            return Ok(Err(FactorProblem::ReauthRequired));
+        }
         let Some(key) = self.sealing_key() else {
             return Ok(Err(FactorProblem::NoMasterKey));
         };
@@ -180,6 +187,67 @@ impl Engine {
         }))
     }
 
+    /// The authenticator app being added, shown again (QR code and text) while it
+    /// waits for its first code; `None` when nothing is pending or it is too old.
+    pub async fn pending_totp(
+        &self,
+        tenant: &Tenant,
+        user: UserId,
+        account_label: &str,
+    ) -> Result<Option<TotpEnrolment>, StoreError> {
+        let Some(row) = self.fresh_pending_totp(tenant, user).await? else {
+            return Ok(None);
+        };
+        let Some(seed) = self
+            .sealing_key()
+            .and_then(|key| key.open(&row.sealed_secret, row.id.as_bytes()))
+        else {
+            return Ok(None);
+        };
+        Ok(
+            totp(&seed, &tenant.display_name, account_label).map(|t| TotpEnrolment {
+                secret_base32: totp_rs::Secret::new(seed.to_vec().into_boxed_slice()).to_base32(),
+                otpauth_url: t.to_url().unwrap_or_default(),
+            }),
+        )
+    }
+
+    async fn fresh_pending_totp(
+        &self,
+        tenant: &Tenant,
+        user: UserId,
+    ) -> Result<Option<TotpRow>, StoreError> {
+        Ok(
+            store::factors::find_totp(self.db().conn(), tenant.id, user, false)
+                .await?
+                .filter(|row| row.created_at + PENDING_TOTP > self.now()),
+        )
+    }
+
+    /// Whether a sign-in at `authenticated_at` is recent enough to change factors.
+    pub fn signed_in_recently(&self, authenticated_at: DateTime<Utc>) -> bool {
+        self.now() - authenticated_at <= crate::credentials::passkeys::RECENT_SIGN_IN
+    }
+
+    /// Mails the owner that their factors changed, in `db`.
+    pub(crate) async fn notify_factor_change(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        tenant: &Tenant,
+        user: UserId,
+        change: crate::mail::FactorChange,
+    ) -> Result<(), StoreError> {
+        let Some(owner) = store::accounts::find_candidate_by_id(db, tenant.id, user).await? else {
+            return Ok(());
+        };
+        let kind = crate::mail::MailKind::FactorChanged {
+            name: owner.display_name,
+            change,
+            security_link: crate::mail::link(tenant, "/account/security"),
+        };
+        self.queue_mail(db, tenant, &owner.email, &kind).await
+    }
+
     /// Checks `code` against the row's seed; the accepted time step, if any.
     fn totp_step(&self, row: &TotpRow, code: &str) -> Option<i64> {
         let key = self.sealing_key()?;
@@ -189,21 +257,21 @@ impl Engine {
         t.check(&code, unix(self.now())).map(|s| s as i64)
     }
 
-    /// Confirms a pending authenticator app with its first code.
+    /// Confirms a pending authenticator app with its first code. An account without
+    /// unused recovery codes gets a set with it, returned here to be shown once.
     pub async fn confirm_totp(
         &self,
         tenant: &Tenant,
         client: &ClientInfo,
         user: UserId,
         code: &str,
-    ) -> Result<Result<(), FactorProblem>, StoreError> {
+    ) -> Result<Result<Option<Vec<String>>, FactorProblem>, StoreError> {
         let keys = self.factor_keys(tenant, "totp", user, client);
         let admission = self.admit_attempt(&tenant.policy.throttle, &keys).await?;
         if matches!(admission, Admission::Throttled { .. }) {
             return Ok(Err(FactorProblem::Throttled));
         }
-        let Some(row) = store::factors::find_totp(self.db().conn(), tenant.id, user, false).await?
-        else {
+        let Some(row) = self.fresh_pending_totp(tenant, user).await? else {
             return Ok(Err(FactorProblem::NothingPending));
         };
         let Some(step) = self.totp_step(&row, code) else {
@@ -222,9 +290,19 @@ impl Engine {
                 .subject(user),
         )
         .await?;
+        self.notify_factor_change(&tx, tenant, user, crate::mail::FactorChange::TotpAdded)
+            .await?;
+        let codes = if store::factors::count_unused_recovery_codes(&tx, user).await? == 0 {
+            Some(
+                self.replace_recovery_codes_in(&tx, tenant, client, user)
+                    .await?,
+            )
+        } else {
+            None
+        };
         tx.commit().await?;
         self.forgive_after(&keys, admission).await?;
-        Ok(Ok(()))
+        Ok(Ok(codes))
     }
 
     /// Whether the account has a confirmed authenticator app.
@@ -287,7 +365,7 @@ impl Engine {
         user: UserId,
         authenticated_at: DateTime<Utc>,
     ) -> Result<Result<(), FactorProblem>, StoreError> {
-        if self.now() - authenticated_at > crate::credentials::passkeys::RECENT_SIGN_IN {
+        if !self.signed_in_recently(authenticated_at) {
             return Ok(Err(FactorProblem::ReauthRequired));
         }
         let tx = self.db().begin().await?;
@@ -302,14 +380,43 @@ impl Engine {
                 .subject(user),
         )
         .await?;
+        self.notify_factor_change(&tx, tenant, user, crate::mail::FactorChange::TotpRemoved)
+            .await?;
         tx.commit().await?;
         Ok(Ok(()))
     }
 
-    /// A new set of recovery codes, replacing the old one. The codes are returned once
-    /// and only their hashes are kept.
+    /// A new set of recovery codes, replacing the old one; needs a sign-in within the
+    /// last 15 minutes and mails the owner. The codes are returned once and only their
+    /// hashes are kept.
     pub async fn regenerate_recovery_codes(
         &self,
+        tenant: &Tenant,
+        client: &ClientInfo,
+        user: UserId,
+        authenticated_at: DateTime<Utc>,
+    ) -> Result<Result<Vec<String>, FactorProblem>, StoreError> {
+        if !self.signed_in_recently(authenticated_at) {
+            return Ok(Err(FactorProblem::ReauthRequired));
+        }
+        let tx = self.db().begin().await?;
+        let codes = self
+            .replace_recovery_codes_in(&tx, tenant, client, user)
+            .await?;
+        self.notify_factor_change(
+            &tx,
+            tenant,
+            user,
+            crate::mail::FactorChange::RecoveryCodesReplaced,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(codes))
+    }
+
+    async fn replace_recovery_codes_in(
+        &self,
+        tx: &sea_orm::DatabaseTransaction,
         tenant: &Tenant,
         client: &ClientInfo,
         user: UserId,
@@ -319,18 +426,21 @@ impl Engine {
             .iter()
             .map(|c| sha256_hex(normalize_recovery_code(c).as_bytes()))
             .collect();
-        let tx = self.db().begin().await?;
-        store::factors::replace_recovery_codes(&tx, tenant.id, user, &hashes, self.now()).await?;
+        store::factors::replace_recovery_codes(tx, tenant.id, user, &hashes, self.now()).await?;
         store::audit::insert(
-            &tx,
+            tx,
             self.now(),
             &AuditEvent::new(tenant.id, "mfa.recovery_codes_generated", client)
                 .actor(user)
                 .subject(user),
         )
         .await?;
-        tx.commit().await?;
         Ok(codes)
+    }
+
+    /// How many unused recovery codes the account has.
+    pub async fn recovery_codes_left(&self, user: UserId) -> Result<u64, StoreError> {
+        store::factors::count_unused_recovery_codes(self.db().conn(), user).await
     }
 
     /// Uses a recovery code: single use, throttled, and the owner is told by mail.
@@ -372,7 +482,7 @@ impl Engine {
             let notice = crate::mail::MailKind::RecoveryCodeUsed {
                 name: account.display_name.clone(),
                 remaining,
-                account_link: crate::mail::link(tenant, "/account"),
+                account_link: crate::mail::link(tenant, "/account/security"),
             };
             self.queue_mail(&tx, tenant, &account.email, &notice)
                 .await?;

@@ -31,7 +31,9 @@ use webauthn_rs::prelude::{
 use crate::accounts::{AccountStatus, DisplayName, Email};
 use crate::audit::{AuditEvent, ClientInfo};
 use crate::flows::login::{AuthMethod, FlowError, FlowOutcome};
-use crate::flows::{BrowserBinding, Flow, FlowEvent, FlowKind, Message, messages, transition};
+use crate::flows::{
+    BrowserBinding, Flow, FlowEvent, FlowKind, FlowState, Message, messages, transition,
+};
 use crate::secrets::constant_time_eq;
 use crate::store::passkeys::{CeremonyRow, CredentialRow};
 use crate::store::{self, StoreError};
@@ -166,35 +168,7 @@ pub fn default_name(aaguid: Option<Uuid>, user_agent: Option<&str>) -> String {
     if let Some(name) = aaguid.and_then(known_authenticator) {
         return name.to_string();
     }
-    let ua = user_agent.unwrap_or("");
-    let browser = if ua.contains("Edg/") {
-        Some("Edge")
-    } else if ua.contains("Firefox/") {
-        Some("Firefox")
-    } else if ua.contains("Chrome/") || ua.contains("Chromium/") {
-        Some("Chrome")
-    } else if ua.contains("Safari/") {
-        Some("Safari")
-    } else {
-        None
-    };
-    let system = if ua.contains("iPhone") {
-        Some("iPhone")
-    } else if ua.contains("iPad") {
-        Some("iPad")
-    } else if ua.contains("Android") {
-        Some("Android")
-    } else if ua.contains("Mac OS X") || ua.contains("Macintosh") {
-        Some("Mac")
-    } else if ua.contains("Windows") {
-        Some("Windows")
-    } else if ua.contains("CrOS") {
-        Some("ChromeOS")
-    } else if ua.contains("Linux") {
-        Some("Linux")
-    } else {
-        None
-    };
+    let (browser, system) = crate::user_agent::browser_and_system(user_agent);
     match (browser, system) {
         (Some(b), Some(s)) => format!("{b} on {s}"),
         (Some(b), None) => format!("Passkey in {b}"),
@@ -555,6 +529,9 @@ impl Engine {
             Ok(flow) => flow,
             Err(fresh) => return Ok(PasskeyStart::ShowFlow(fresh)),
         };
+        if flow.state != FlowState::Identify {
+            return Ok(PasskeyStart::ShowFlow(flow.id));
+        }
         let Some((rp_host, rp)) = self.relying_party(tenant, host).await? else {
             return self
                 .flow_message(&flow, messages::PASSKEY_UNAVAILABLE)
@@ -601,6 +578,9 @@ impl Engine {
             Ok(flow) => flow,
             Err(fresh) => return Ok(FlowOutcome::ShowFlow(fresh)),
         };
+        if flow.state != FlowState::Identify {
+            return Ok(FlowOutcome::ShowFlow(flow.id));
+        }
         let tx = self.db().begin().await?;
         let proven = self
             .prove_passkey_login(
@@ -782,6 +762,9 @@ impl Engine {
             Ok(flow) => flow,
             Err(fresh) => return Ok(PasskeyStart::ShowFlow(fresh)),
         };
+        if flow.state != FlowState::Details {
+            return Ok(PasskeyStart::ShowFlow(flow.id));
+        }
         let mut problems = Vec::new();
         let parsed_email = Email::parse(email)
             .map_err(|e| problems.push(crate::flows::registration::email_message(e)))
@@ -871,6 +854,9 @@ impl Engine {
             Ok(flow) => flow,
             Err(fresh) => return Ok(FlowOutcome::ShowFlow(fresh)),
         };
+        if flow.state != FlowState::Details {
+            return Ok(FlowOutcome::ShowFlow(flow.id));
+        }
         let reject = |message: &'static str| {
             let flow = flow.clone();
             async move {
@@ -1207,6 +1193,8 @@ impl Engine {
                 .reference("passkey", id),
         )
         .await?;
+        self.notify_factor_change(&tx, tenant, user, crate::mail::FactorChange::PasskeyRemoved)
+            .await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(Ok(()))
     }
@@ -1214,12 +1202,14 @@ impl Engine {
     // ---- Second factor -------------------------------------------------------------
 
     /// Starts a passkey check for a customer who already gave a first factor (the MFA
-    /// step). `None` when the account has no passkey.
+    /// step), bound to the browser, the account and — on a login flow — the flow.
+    /// `None` when the account has no passkey.
     pub async fn start_passkey_second_factor(
         &self,
         tenant: &Tenant,
         host: &str,
         browser: &BrowserBinding,
+        flow: Option<FlowId>,
         user: UserId,
     ) -> Result<Option<CeremonyStart>, PasskeyError> {
         let passkeys: Vec<Passkey> =
@@ -1242,7 +1232,7 @@ impl Engine {
             .save_ceremony(
                 tenant,
                 browser,
-                None,
+                flow,
                 Some(user),
                 &rp_host,
                 &CeremonyState::SecondFactor { auth },
@@ -1254,11 +1244,13 @@ impl Engine {
 
     /// Checks the answer to a second-factor passkey challenge; true when it proves the
     /// customer holds one of their passkeys.
+    #[allow(clippy::too_many_arguments)]
     pub async fn finish_passkey_second_factor(
         &self,
         tenant: &Tenant,
         browser: &BrowserBinding,
         client: &ClientInfo,
+        flow: Option<FlowId>,
         user: UserId,
         ceremony: &str,
         credential_json: &str,
@@ -1269,7 +1261,7 @@ impl Engine {
                 tenant,
                 ceremony,
                 browser,
-                None,
+                flow,
                 Some(user),
             )
             .await?

@@ -1,14 +1,17 @@
-//! The login flow: `Identify → Complete` with a password for now; the risk engine and
-//! second factors will slot in between.
+//! The login flow: `Identify` (password or passkey) → the risk engine's decision →
+//! `SecondFactor` when it asks for one (see [`super::second_factor`]) → `Complete`.
+//! Every path into a session goes through [`Engine::first_factor_in`], which records the
+//! sign-in with the engine's verdict; a flow that stops half-way grants nothing.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{FlowEvent, FlowKind, Message, messages, transition};
+use super::{FlowEvent, FlowKind, FlowState, Message, messages, transition};
 use crate::accounts::{AccountStatus, Email};
 use crate::audit::{AuditEvent, ClientInfo};
 use crate::credentials::hasher::HashError;
 use crate::credentials::password::normalize;
+use crate::risk::signins::SignInOutcome;
 use crate::store::{self, StoreError};
 use crate::tenants::Tenant;
 use crate::throttle::{self, Admission};
@@ -24,6 +27,12 @@ pub enum AuthMethod {
     Hwk,
     /// The authenticator verified the user (PIN or biometric) for a passkey.
     User,
+    /// A code from an authenticator app (TOTP).
+    Otp,
+    /// A one-time code (or link) sent to the account's email address.
+    Email,
+    /// One of the account's printed recovery codes.
+    RecoveryCode,
 }
 
 impl AuthMethod {
@@ -32,6 +41,18 @@ impl AuthMethod {
             AuthMethod::Pwd => "pwd",
             AuthMethod::Hwk => "hwk",
             AuthMethod::User => "user",
+            AuthMethod::Otp => "otp",
+            AuthMethod::Email => "email",
+            AuthMethod::RecoveryCode => "recovery_code",
+        }
+    }
+
+    /// Which kind of factor this is: something known, had, or (verified by a key) been.
+    fn category(self) -> u8 {
+        match self {
+            AuthMethod::Pwd => 0,
+            AuthMethod::Hwk | AuthMethod::Otp | AuthMethod::Email | AuthMethod::RecoveryCode => 1,
+            AuthMethod::User => 2,
         }
     }
 
@@ -39,10 +60,15 @@ impl AuthMethod {
     /// authenticator performed (passkeys always require it), so two factors.
     pub const PASSKEY: &'static [AuthMethod] = &[AuthMethod::Hwk, AuthMethod::User];
 
-    /// Authenticator assurance level of a set of methods: 2 when they include a key
-    /// with user verification, else 1.
+    /// Authenticator assurance level of a set of methods: 2 when they cover two kinds
+    /// of factor (a password and a code; a key and the user verification it did),
+    /// else 1. A mailed code counts as possession of the mailbox.
     pub fn aal(methods: &[AuthMethod]) -> u8 {
-        if methods.contains(&AuthMethod::Hwk) && methods.contains(&AuthMethod::User) {
+        let mut kinds = [false; 3];
+        for m in methods {
+            kinds[usize::from(m.category())] = true;
+        }
+        if kinds.iter().filter(|k| **k).count() >= 2 {
             2
         } else {
             1
@@ -129,6 +155,10 @@ impl Engine {
             Ok(flow) => flow,
             Err(fresh) => return Ok(FlowOutcome::ShowFlow(fresh)),
         };
+        if flow.state != FlowState::Identify {
+            // A password is no answer to a later step: show that step.
+            return Ok(FlowOutcome::ShowFlow(flow.id));
+        }
         let email = Email::parse(input.email);
         let candidate = match &email {
             Ok(email) => store::accounts::find_login_candidate(db, tenant.id, email).await?,
@@ -209,8 +239,10 @@ impl Engine {
         let active = user
             .as_ref()
             .is_some_and(|u| u.status == AccountStatus::Active);
+        // A blocked password is only mentioned to whoever typed it right.
+        let blocked = password_ok && user.as_ref().is_some_and(|u| u.password_blocked);
         match user {
-            Some(user) if password_ok && active => {
+            Some(user) if password_ok && active && !blocked => {
                 let outcome = self
                     .finish_first_factor(
                         tenant,
@@ -231,20 +263,18 @@ impl Engine {
                 let reason = match &user {
                     None => "unknown_account",
                     Some(u) if u.status != AccountStatus::Active => "account_not_active",
+                    Some(_) if blocked => "password_blocked",
                     Some(_) => "wrong_password",
+                };
+                let message = if blocked {
+                    Message::error(messages::LOGIN_PASSWORD_BLOCKED)
+                } else {
+                    Message::error(messages::LOGIN_INVALID)
                 };
                 let mut context = flow.context.clone();
                 context.email = Some(input.email.trim().chars().take(254).collect());
                 let tx = self.db().begin().await?;
-                store::flows::update_step(
-                    &tx,
-                    flow.id,
-                    state,
-                    &[Message::error(messages::LOGIN_INVALID)],
-                    &context,
-                    now,
-                )
-                .await?;
+                store::flows::update_step(&tx, flow.id, state, &[message], &context, now).await?;
                 let mut event = AuditEvent::new(tenant.id, "login.failed", client)
                     .detail("method", "pwd")
                     .detail("reason", reason);
@@ -366,7 +396,7 @@ impl Engine {
             return Ok(Some(FlowOutcome::ShowFlow(flow.id)));
         }
         // The risk engine weighs this sign-in and records it with its reasons.
-        let assessment = self
+        let assessed = self
             .assess_sign_in(
                 tx,
                 tenant,
@@ -375,9 +405,16 @@ impl Engine {
                 user.user_id,
                 methods,
                 password_breached,
+                true,
             )
             .await?;
-        if assessment.enforced == crate::risk::Decision::Deny {
+        if assessed.outcome == SignInOutcome::Pending {
+            return self
+                .require_second_factor_in(tx, tenant, client, flow, user, methods, assessed.event)
+                .await
+                .map(Some);
+        }
+        if assessed.outcome == SignInOutcome::Denied {
             let state = transition(flow.kind, flow.state, FlowEvent::FirstFactorRejected)
                 .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
             store::flows::update_step(

@@ -12,6 +12,7 @@ pub mod login;
 pub mod messages;
 pub mod recovery;
 pub mod registration;
+pub mod second_factor;
 pub mod verify;
 
 use chrono::{DateTime, Utc};
@@ -87,6 +88,8 @@ pub enum FlowState {
     LinkSent,
     /// Reset and password change: waiting for the new password.
     ChoosePassword,
+    /// Login: the risk engine asked for a second factor; waiting for it.
+    SecondFactor,
     /// Done; a completed flow cannot be submitted again.
     Complete,
 }
@@ -100,6 +103,7 @@ impl FlowState {
             FlowState::RequestLink => "request_link",
             FlowState::LinkSent => "link_sent",
             FlowState::ChoosePassword => "choose_password",
+            FlowState::SecondFactor => "second_factor",
             FlowState::Complete => "complete",
         }
     }
@@ -112,6 +116,7 @@ impl FlowState {
             "request_link" => Some(FlowState::RequestLink),
             "link_sent" => Some(FlowState::LinkSent),
             "choose_password" => Some(FlowState::ChoosePassword),
+            "second_factor" => Some(FlowState::SecondFactor),
             "complete" => Some(FlowState::Complete),
             _ => None,
         }
@@ -135,6 +140,10 @@ pub enum FlowEvent {
     RequestRejected,
     PasswordChanged,
     NewFirstFactorRejected,
+    /// The risk engine wants a second factor before the sign-in completes.
+    SecondFactorRequired,
+    SecondFactorVerified,
+    SecondFactorRejected,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -158,6 +167,11 @@ pub fn transition(
         (Login, Identify, FirstFactorVerified) => Ok(Complete),
         (Login, Identify, FirstFactorRejected) => Ok(Identify),
         (Login, Identify, VerificationNeeded) => Ok(VerifyEmail),
+        (Login, Identify, SecondFactorRequired) => Ok(SecondFactor),
+        (Login, SecondFactor, SecondFactorVerified) => Ok(Complete),
+        (Login, SecondFactor, SecondFactorRejected) => Ok(SecondFactor),
+        // The address was verified but the risk engine refused the sign-in.
+        (Login, VerifyEmail, FirstFactorRejected) => Ok(Identify),
         (Registration, Details, DetailsAccepted) => Ok(VerifyEmail),
         (Registration, Details, DetailsRejected) => Ok(Details),
         (Login | Registration, VerifyEmail, CodeAccepted) => Ok(Complete),
@@ -185,6 +199,12 @@ pub struct FlowContext {
     pub methods: Vec<login::AuthMethod>,
     /// Reset: the one-time code this flow was opened with (its token left the URL).
     pub reset_code: Option<uuid::Uuid>,
+    /// Login: the recorded sign-in event that the second factor concludes.
+    pub sign_in_event: Option<uuid::Uuid>,
+    /// Login, second-factor step: the factors the customer may use, best first.
+    pub factors: Vec<second_factor::Factor>,
+    /// Login, second-factor step: where an email code went, masked (`a•••@example.com`).
+    pub code_sent_to: Option<String>,
 }
 
 /// A flow as stored.
@@ -400,6 +420,19 @@ mod tests {
             (Login, Details, FirstFactorVerified, None),
             (Login, Complete, FirstFactorVerified, None),
             (Login, Complete, CodeAccepted, None),
+            (Login, Identify, SecondFactorRequired, Some(SecondFactor)),
+            (Login, SecondFactor, SecondFactorVerified, Some(Complete)),
+            (
+                Login,
+                SecondFactor,
+                SecondFactorRejected,
+                Some(SecondFactor),
+            ),
+            (Login, SecondFactor, FirstFactorVerified, None),
+            (Login, Identify, SecondFactorVerified, None),
+            (Login, VerifyEmail, SecondFactorVerified, None),
+            (Login, Complete, SecondFactorVerified, None),
+            (Registration, Details, SecondFactorVerified, None),
             (Registration, Details, DetailsAccepted, Some(VerifyEmail)),
             (Registration, Details, DetailsRejected, Some(Details)),
             (Registration, Details, CodeAccepted, None),
@@ -454,6 +487,9 @@ mod tests {
             RequestRejected,
             PasswordChanged,
             NewFirstFactorRejected,
+            SecondFactorRequired,
+            SecondFactorVerified,
+            SecondFactorRejected,
         ];
         for kind in [Login, Registration, Reset, PasswordChange] {
             let mut reached = vec![kind.initial_state()];
@@ -484,6 +520,7 @@ mod tests {
             RequestLink,
             LinkSent,
             ChoosePassword,
+            SecondFactor,
             Complete,
         ] {
             assert_eq!(FlowState::parse(state.as_str()), Some(state));

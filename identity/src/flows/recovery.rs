@@ -130,6 +130,7 @@ impl Engine {
                 &user.email,
                 now + Duration::minutes(RESET_MINUTES),
                 now,
+                None,
             )
             .await?;
             let kind = MailKind::PasswordReset {

@@ -65,6 +65,9 @@ impl Engine {
             Ok(flow) => flow,
             Err(fresh) => return Ok(FlowOutcome::ShowFlow(fresh)),
         };
+        if flow.state != super::FlowState::Details {
+            return Ok(FlowOutcome::ShowFlow(flow.id));
+        }
 
         let mut problems = Vec::new();
         let email = Email::parse(input.email)

@@ -1,10 +1,11 @@
 //! The verify step of login and registration: the code from the mail, a new code, or
 //! carrying on after the mail's link was opened (possibly on another device).
 
-use super::login::{FlowError, FlowOutcome, SignedIn};
+use super::login::{AuthMethod, FlowError, FlowOutcome, SignedIn};
 use super::{BrowserBinding, Flow, FlowEvent, FlowKind, FlowState, Message, messages, transition};
 use crate::Engine;
 use crate::audit::{AuditEvent, ClientInfo};
+use crate::risk::signins::SignInOutcome;
 use crate::store::{self, StoreError};
 use crate::tenants::Tenant;
 use crate::throttle::{self, Admission};
@@ -92,7 +93,7 @@ impl Engine {
                     None => false,
                 };
                 if verified {
-                    self.finish_verified(tenant, client, &flow).await
+                    self.finish_verified(tenant, browser, client, &flow).await
                 } else {
                     self.show(&flow, Message::info(messages::VERIFICATION_NOT_YET))
                         .await?;
@@ -107,7 +108,7 @@ impl Engine {
                 match check {
                     CodeCheck::Verified { .. } => {
                         self.forgive_after(&keys, admission).await?;
-                        self.finish_verified(tenant, client, &flow).await
+                        self.finish_verified(tenant, browser, client, &flow).await
                     }
                     CodeCheck::Rejected => {
                         let state = transition(flow.kind, flow.state, FlowEvent::CodeRejected)
@@ -148,10 +149,13 @@ impl Engine {
         .await
     }
 
-    /// Completes a flow whose address is now verified: the customer is signed in.
+    /// Completes a flow whose address is now verified: the customer is signed in, with
+    /// the mailbox as a second proof. The risk engine records the sign-in (and may still
+    /// refuse a login; a sign-up is only recorded), which makes this device known.
     async fn finish_verified(
         &self,
         tenant: &Tenant,
+        browser: &BrowserBinding,
         client: &ClientInfo,
         flow: &Flow,
     ) -> Result<FlowOutcome, FlowError> {
@@ -161,7 +165,44 @@ impl Engine {
         let state = transition(flow.kind, flow.state, FlowEvent::CodeAccepted)
             .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
         let now = self.now();
+        let mut methods = flow.context.methods.clone();
+        if !methods.contains(&AuthMethod::Email) {
+            methods.push(AuthMethod::Email);
+        }
         let tx = self.db().begin().await?;
+        let assessed = self
+            .assess_sign_in(
+                &tx,
+                tenant,
+                browser,
+                client,
+                user,
+                &methods,
+                false,
+                flow.kind == FlowKind::Login,
+            )
+            .await?;
+        if assessed.outcome == SignInOutcome::Denied {
+            let state = transition(flow.kind, flow.state, FlowEvent::FirstFactorRejected)
+                .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
+            store::flows::update_step(
+                &tx,
+                flow.id,
+                state,
+                &[Message::error(messages::LOGIN_DENIED)],
+                &flow.context,
+                now,
+            )
+            .await?;
+            store::audit::insert(
+                &tx,
+                now,
+                &AuditEvent::new(tenant.id, "login.denied", client).subject(user),
+            )
+            .await?;
+            tx.commit().await.map_err(StoreError::from)?;
+            return Ok(FlowOutcome::ShowFlow(flow.id));
+        }
         if !store::flows::complete(&tx, flow.id, state, now).await? {
             return Ok(FlowOutcome::ShowFlow(flow.id));
         }
@@ -187,8 +228,8 @@ impl Engine {
             tenant_id: tenant.id,
             user_id: user,
             authenticated_at: now,
-            methods: flow.context.methods.clone(),
-            aal: super::login::AuthMethod::aal(&flow.context.methods),
+            aal: AuthMethod::aal(&methods),
+            methods,
             return_to: flow
                 .return_to
                 .clone()

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use uuid::Uuid;
 
 use super::{Assessment, Decision, GeoPoint, PastSignIn, Place, SignInContext, assess};
@@ -19,6 +19,52 @@ use crate::{Engine, UserId};
 /// How many earlier sign-ins the engine compares with.
 const HISTORY: u64 = 20;
 
+/// How long a "this wasn't me" link in a new-sign-in mail works.
+pub const REPORT_LINK_DAYS: i64 = 7;
+
+pub const PURPOSE_REPORT_SIGN_IN: &str = "report_sign_in";
+
+/// What became of a sign-in the engine assessed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignInOutcome {
+    /// Signed in.
+    Succeeded,
+    /// Waiting for a second factor (and, if abandoned, never more).
+    Pending,
+    /// Refused by the risk policy.
+    Denied,
+    /// The owner said it wasn't them.
+    Reported,
+}
+
+impl SignInOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignInOutcome::Succeeded => "succeeded",
+            SignInOutcome::Pending => "pending",
+            SignInOutcome::Denied => "denied",
+            SignInOutcome::Reported => "reported",
+        }
+    }
+
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "pending" => SignInOutcome::Pending,
+            "denied" => SignInOutcome::Denied,
+            "reported" => SignInOutcome::Reported,
+            _ => SignInOutcome::Succeeded,
+        }
+    }
+}
+
+/// The engine's verdict on a sign-in, as recorded.
+#[derive(Clone, Debug)]
+pub(crate) struct Assessed {
+    /// The recorded event (`login_events`).
+    pub event: Uuid,
+    pub outcome: SignInOutcome,
+}
+
 /// A sign-in as the customer's security centre shows it.
 #[derive(Clone, Debug)]
 pub struct SignInRecord {
@@ -31,6 +77,7 @@ pub struct SignInRecord {
     pub decision: Decision,
     pub enforced: Decision,
     pub reasons: Vec<String>,
+    pub outcome: SignInOutcome,
 }
 
 fn decision_str(d: Decision) -> &'static str {
@@ -69,29 +116,37 @@ impl Engine {
         sha256_hex(format!("{}:{}", browser.as_str(), user.0).as_bytes())
     }
 
-    /// Assesses a sign-in whose first factor was proven and records it (event and
-    /// device) in `db`. A failure to gather the context gives the engine-failure
-    /// verdict (step up), never an allow.
+    /// Assesses a sign-in whose first factor was proven and records it in `db`, with
+    /// its outcome: denied, pending (a second factor is needed: `methods` alone are one
+    /// kind of factor), or succeeded — then the device is remembered and a new device
+    /// or country is mailed to the owner. With `enforce` off (a sign-up) the verdict is
+    /// recorded but the sign-in succeeds. A failure to gather the context gives the
+    /// engine-failure verdict (step up), never an allow.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn assess_sign_in(
         &self,
-        db: &impl ConnectionTrait,
+        db: &sea_orm::DatabaseTransaction,
         tenant: &Tenant,
         browser: &BrowserBinding,
         client: &ClientInfo,
         user: UserId,
         methods: &[AuthMethod],
         password_breached: bool,
-    ) -> Result<Assessment, StoreError> {
+        enforce: bool,
+    ) -> Result<Assessed, StoreError> {
         let policy = &tenant.policy.risk;
         let now = self.now();
         let ip: Option<IpAddr> = client.ip.as_deref().and_then(|s| s.parse().ok());
         let geo = self.geoip();
         let place = ip.and_then(|ip| geo.locate(ip));
         let device = Self::device_hash(browser, user);
+        // Read in a savepoint: if it fails, rolling it back leaves the caller's
+        // transaction usable (PostgreSQL aborts a transaction on any error).
+        let savepoint = db.begin().await?;
         let gathered = async {
+            let db = &savepoint;
             let device_known = store::signins::device_known(db, user, &device).await?;
-            let history = store::signins::recent_events(db, tenant.id, user, HISTORY).await?;
+            let history = store::signins::recent_events(db, tenant.id, user, HISTORY, true).await?;
             let (account_failures, ip_failures) = store::signins::recent_failures(
                 db,
                 tenant.id,
@@ -103,6 +158,10 @@ impl Engine {
             Ok::<_, StoreError>((device_known, history, account_failures, ip_failures))
         }
         .await;
+        match &gathered {
+            Ok(_) => savepoint.commit().await?,
+            Err(_) => savepoint.rollback().await?,
+        }
         let (assessment, device_known) = match gathered {
             Ok((device_known, history, account_failures, ip_failures)) => {
                 let ctx = SignInContext {
@@ -129,11 +188,18 @@ impl Engine {
                 (Assessment::engine_failed(policy), false)
             }
         };
+        let outcome = match assessment.enforced {
+            _ if !enforce => SignInOutcome::Succeeded,
+            Decision::Deny => SignInOutcome::Denied,
+            Decision::StepUp if AuthMethod::aal(methods) < 2 => SignInOutcome::Pending,
+            _ => SignInOutcome::Succeeded,
+        };
         let reasons = serde_json::to_string(&assessment.reasons).unwrap_or_else(|_| "[]".into());
+        let event = Uuid::now_v7();
         store::signins::insert_event(
             db,
             LoginEventRow {
-                id: Uuid::now_v7(),
+                id: event,
                 tenant_id: tenant.id.0,
                 user_id: user.0,
                 at: now,
@@ -158,19 +224,93 @@ impl Engine {
                 decision: decision_str(assessment.decision).into(),
                 enforced: decision_str(assessment.enforced).into(),
                 reasons,
+                outcome: outcome.as_str().into(),
             },
         )
         .await?;
+        if outcome == SignInOutcome::Succeeded {
+            self.sign_in_succeeded_in(db, tenant, browser, client, user, event, None)
+                .await?;
+        }
+        Ok(Assessed { event, outcome })
+    }
+
+    /// A recorded sign-in completed (at once, or after its second factor with the
+    /// `methods` now proven): the event says so, the device is remembered, and a sign-in
+    /// from a new device or country is mailed to the owner with a link to report it.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn sign_in_succeeded_in(
+        &self,
+        db: &impl ConnectionTrait,
+        tenant: &Tenant,
+        browser: &BrowserBinding,
+        client: &ClientInfo,
+        user: UserId,
+        event: Uuid,
+        methods: Option<&[AuthMethod]>,
+    ) -> Result<(), StoreError> {
+        let now = self.now();
+        let methods = methods.map(|m| m.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(","));
+        store::signins::set_outcome(db, event, SignInOutcome::Succeeded.as_str(), methods).await?;
         store::signins::touch_device(
             db,
             tenant.id,
             user,
-            &device,
+            &Self::device_hash(browser, user),
             client.user_agent.as_deref(),
             now,
         )
         .await?;
-        Ok(assessment)
+        let Some(row) = store::signins::find_event(db, tenant.id, event).await? else {
+            return Ok(());
+        };
+        let signals: Vec<super::Signal> = serde_json::from_str(&row.reasons).unwrap_or_default();
+        let noteworthy: Vec<String> = signals
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s,
+                    super::Signal::NewDevice
+                        | super::Signal::NewCountry { .. }
+                        | super::Signal::ImpossibleTravel { .. }
+                )
+            })
+            .map(super::Signal::explain)
+            .collect();
+        if noteworthy.is_empty() {
+            return Ok(());
+        }
+        let Some(owner) = store::accounts::find_candidate_by_id(db, tenant.id, user).await? else {
+            return Ok(());
+        };
+        let token = crate::secrets::random_token();
+        store::codes::insert(
+            db,
+            Uuid::now_v7(),
+            tenant.id,
+            user,
+            PURPOSE_REPORT_SIGN_IN,
+            &sha256_hex(token.as_bytes()),
+            None,
+            &owner.email,
+            now + chrono::Duration::days(REPORT_LINK_DAYS),
+            now,
+            Some(event),
+        )
+        .await?;
+        let place = place_of(&row)
+            .map(|p| format!("near {}", p.label()))
+            .unwrap_or_else(|| "from an unknown place".into());
+        let kind = crate::mail::MailKind::NewSignIn {
+            name: owner.display_name,
+            when: now.format("%B %-d, %Y at %H:%M UTC").to_string(),
+            place,
+            device: crate::user_agent::describe(row.user_agent.as_deref()),
+            reasons: noteworthy,
+            report_link: crate::mail::link(tenant, &format!("/security/report?token={token}")),
+            security_link: crate::mail::link(tenant, "/account/security"),
+        };
+        self.queue_mail(db, tenant, &owner.email, &kind).await
     }
 
     /// The account's recent sign-ins with the engine's verdicts, newest first.
@@ -181,7 +321,7 @@ impl Engine {
         limit: u64,
     ) -> Result<Vec<SignInRecord>, StoreError> {
         Ok(
-            store::signins::recent_events(self.db().conn(), tenant.id, user, limit)
+            store::signins::recent_events(self.db().conn(), tenant.id, user, limit, false)
                 .await?
                 .iter()
                 .map(|row| SignInRecord {
@@ -196,6 +336,7 @@ impl Engine {
                     reasons: serde_json::from_str::<Vec<super::Signal>>(&row.reasons)
                         .map(|signals| signals.iter().map(super::Signal::explain).collect())
                         .unwrap_or_default(),
+                    outcome: SignInOutcome::parse(&row.outcome),
                 })
                 .collect(),
         )

@@ -20,6 +20,8 @@ pub struct LoginCandidate {
     pub display_name: String,
     pub email: String,
     pub email_verified: bool,
+    /// The password was blocked until reset (the owner reported a sign-in).
+    pub password_blocked: bool,
 }
 
 pub async fn find_user_by_email(
@@ -51,10 +53,11 @@ pub async fn find_login_candidate(
     let Some(user) = users::Entity::find_by_id(address.user_id).one(db).await? else {
         return Ok(None);
     };
-    let phc = password_credentials::Entity::find_by_id(address.user_id)
+    let password = password_credentials::Entity::find_by_id(address.user_id)
         .one(db)
-        .await?
-        .map(|p| p.phc);
+        .await?;
+    let password_blocked = password.as_ref().is_some_and(|p| p.blocked_at.is_some());
+    let phc = password.map(|p| p.phc);
     Ok(Some(LoginCandidate {
         user_id: UserId(address.user_id),
         status: AccountStatus::parse(&user.status).ok_or(StoreError::Corrupt {
@@ -64,7 +67,25 @@ pub async fn find_login_candidate(
         display_name: user.display_name,
         email: address.address,
         email_verified: address.verified_at.is_some(),
+        password_blocked,
     }))
+}
+
+/// Blocks `user`'s password until it is reset; false when there is none.
+pub async fn block_password(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let res = password_credentials::Entity::update_many()
+        .col_expr(
+            password_credentials::Column::BlockedAt,
+            sea_orm::sea_query::Expr::value(Some(now)),
+        )
+        .filter(password_credentials::Column::UserId.eq(user.0))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
 }
 
 /// Inserts a user with a primary email, a password identity and the password hash.
@@ -85,6 +106,7 @@ pub async fn insert_password_account(
         phc: Set(phc.to_string()),
         created_at: Set(now),
         changed_at: Set(now),
+        blocked_at: Set(None),
     }
     .insert(db)
     .await?;
@@ -248,12 +270,15 @@ pub async fn set_password(
         phc: Set(phc.to_string()),
         created_at: Set(now),
         changed_at: Set(now),
+        blocked_at: Set(None),
     })
     .on_conflict(
+        // A new password also lifts a block ("this wasn't me").
         OnConflict::column(password_credentials::Column::UserId)
             .update_columns([
                 password_credentials::Column::Phc,
                 password_credentials::Column::ChangedAt,
+                password_credentials::Column::BlockedAt,
             ])
             .to_owned(),
     )

@@ -23,6 +23,7 @@ pub struct CodeRow {
     pub email: String,
     pub expires_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
+    pub reference: Option<Uuid>,
 }
 
 fn to_row(m: one_time_codes::Model) -> CodeRow {
@@ -35,6 +36,7 @@ fn to_row(m: one_time_codes::Model) -> CodeRow {
         email: m.email,
         expires_at: m.expires_at,
         used_at: m.used_at,
+        reference: m.reference_id,
     }
 }
 
@@ -67,6 +69,7 @@ pub async fn insert(
     email: &str,
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
+    reference: Option<Uuid>,
 ) -> Result<(), StoreError> {
     one_time_codes::ActiveModel {
         id: Set(id),
@@ -79,6 +82,7 @@ pub async fn insert(
         expires_at: Set(expires_at),
         used_at: Set(None),
         created_at: Set(now),
+        reference_id: Set(reference),
     }
     .insert(db)
     .await?;

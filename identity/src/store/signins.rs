@@ -57,20 +57,63 @@ pub async fn touch_device(
     Ok(())
 }
 
-/// The account's newest sign-in events, newest first.
+/// The account's newest sign-in events, newest first; with `only_succeeded`, those that
+/// completed (what the risk engine learns from).
 pub async fn recent_events(
     db: &impl ConnectionTrait,
     tenant: TenantId,
     user: UserId,
     limit: u64,
+    only_succeeded: bool,
 ) -> Result<Vec<LoginEventRow>, StoreError> {
-    Ok(login_events::Entity::find()
+    let mut query = login_events::Entity::find()
         .filter(login_events::Column::TenantId.eq(tenant.0))
-        .filter(login_events::Column::UserId.eq(user.0))
+        .filter(login_events::Column::UserId.eq(user.0));
+    if only_succeeded {
+        query = query.filter(login_events::Column::Outcome.eq("succeeded"));
+    }
+    Ok(query
         .order_by_desc(login_events::Column::At)
         .limit(limit)
         .all(db)
         .await?)
+}
+
+pub async fn find_event(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    id: Uuid,
+) -> Result<Option<LoginEventRow>, StoreError> {
+    Ok(login_events::Entity::find_by_id(id)
+        .filter(login_events::Column::TenantId.eq(tenant.0))
+        .one(db)
+        .await?)
+}
+
+/// Sets an event's outcome (and, when given, the methods it was completed with).
+pub async fn set_outcome(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    outcome: &str,
+    methods: Option<String>,
+) -> Result<(), StoreError> {
+    let mut update = login_events::Entity::update_many()
+        .col_expr(login_events::Column::Outcome, Expr::value(outcome))
+        .filter(login_events::Column::Id.eq(id));
+    if let Some(methods) = methods {
+        update = update.col_expr(login_events::Column::Methods, Expr::value(methods));
+    }
+    update.exec(db).await?;
+    Ok(())
+}
+
+/// Forgets every device of the account: each one is new again to the risk engine.
+pub async fn forget_devices(db: &impl ConnectionTrait, user: UserId) -> Result<u64, StoreError> {
+    Ok(devices::Entity::delete_many()
+        .filter(devices::Column::UserId.eq(user.0))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 pub async fn insert_event(db: &impl ConnectionTrait, row: LoginEventRow) -> Result<(), StoreError> {
@@ -91,6 +134,7 @@ pub async fn insert_event(db: &impl ConnectionTrait, row: LoginEventRow) -> Resu
         decision: Set(row.decision),
         enforced: Set(row.enforced),
         reasons: Set(row.reasons),
+        outcome: Set(row.outcome),
     }
     .insert(db)
     .await?;

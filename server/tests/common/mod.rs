@@ -199,6 +199,28 @@ impl TestApp {
         browser.submit_code(&page, &code).await
     }
 
+    /// Follows a sign-in that the risk engine stepped up (a new device) and answers the
+    /// step with the code mailed to `email`; the answer to that submission.
+    pub async fn pass_email_code(&self, browser: &mut Browser, answer: &Page, email: &str) -> Page {
+        let step = answer
+            .location()
+            .expect("the sign-in leads to a second step");
+        let (_, page) = browser.visit(&step).await;
+        assert!(
+            page.body.contains("data-testid=\"second-factor-lead\""),
+            "a second-factor step"
+        );
+        let code = self.latest_code_for(email).await.unwrap();
+        let flow = page.hidden("flow").unwrap();
+        let csrf = page.hidden("csrf_token").unwrap();
+        browser
+            .post_form(
+                "/api/login/second-factor",
+                &[("flow", &flow), ("csrf_token", &csrf), ("code", &code)],
+            )
+            .await
+    }
+
     /// The audit actions recorded in this app's default tenant, oldest first.
     pub async fn audit_actions(&self) -> Vec<String> {
         use sea_orm::{EntityTrait, QueryOrder};
@@ -562,6 +584,14 @@ impl Browser {
             .expect("sign-out token on the account page");
         self.post_form("/api/logout", &[("csrf_token", &csrf)])
             .await
+    }
+
+    /// Another tab of the same browser, signed out: it keeps only the long-lived
+    /// browser cookie, so the risk engine knows the device.
+    pub fn same_device(&self) -> Browser {
+        let mut other = self.clone();
+        other.cookies.retain(|name, _| name == "portico_csrf");
+        other
     }
 
     pub fn session_cookie(&self) -> Option<String> {

@@ -23,6 +23,9 @@ pub struct Model {
     pub enforced: String,
     /// The signals as JSON (`risk::Signal`), each with its explanation.
     pub reasons: String,
+    /// `pending` (waiting for a second factor), `succeeded`, `denied` or `reported`
+    /// (the owner said it wasn't them).
+    pub outcome: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,9 @@ pub struct Model {
     pub expires_at: DateTimeUtc,
     pub used_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// What the secret is about, for purposes that name something (e.g. the sign-in a
+    /// "this wasn't me" link reports).
+    pub reference_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,9 @@ pub struct Model {
     pub phc: String,
     pub created_at: DateTimeUtc,
     pub changed_at: DateTimeUtc,
+    /// Set when the owner reported a sign-in as not theirs: the password no longer
+    /// works until it is reset.
+    pub blocked_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,359 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::SignOut;
+use crate::components::{Footer, LoadError, PasskeyButton, PasskeyIcon};
+use crate::pages::account::Header;
+use crate::security_api::{notice_text, problem_text, security, totp_setup};
+use crate::views::{PasskeyView, SecurityView, SignInView};
+
+const CARD: &str =
+    "mt-6 rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]";
+const SECONDARY: &str = "inline-flex items-center justify-center rounded-brand border border-line bg-surface px-3.5 py-2 text-sm font-semibold text-ink shadow-sm transition hover:bg-canvas focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-brand/20 disabled:cursor-not-allowed disabled:opacity-50";
+const DANGER: &str = "rounded-brand px-3 py-1.5 text-sm font-semibold text-danger transition hover:bg-danger/[0.06] focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-danger/20 disabled:cursor-not-allowed disabled:opacity-50";
+
+/// `/account/security`: the customer's security centre.
+#[component]
+pub fn SecurityPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| security());
+    let query = leptos_router::hooks::use_query_map();
+    // A fixed set of notices, chosen by id: nothing from the URL is shown as text.
+    let notice = move || query.read().get("notice").and_then(|c| notice_text(&c));
+    let problem = move || query.read().get("error").and_then(|c| problem_text(&c));
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <Title text="Security" />
+        <div class="flex min-h-screen flex-col">
+            <Suspense fallback=|| view! { <Header csrf_token=None sign_out=None /> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(view) => view! {
+                            <Header csrf_token=Some(view.csrf_token.clone()) sign_out=Some(sign_out) />
+                            <SecurityBody view notice=notice() problem=problem() />
+                        }.into_any(),
+                        Err(error) => view! {
+                            <Header csrf_token=None sign_out=None />
+                            <main class="mx-auto w-full max-w-3xl flex-1 px-4 py-10"><LoadError error /></main>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <Footer />
+        </div>
+    }
+}
+
+#[component]
+fn SecurityBody(
+    view: SecurityView,
+    notice: Option<&'static str>,
+    problem: Option<&'static str>,
+) -> impl IntoView {
+    let csrf = view.csrf_token.clone();
+    view! {
+        <main class="mx-auto w-full max-w-3xl flex-1 px-4 py-10">
+            <a href="/account" class="inline-flex items-center gap-1 text-sm font-medium text-muted hover:text-ink">
+                <svg aria-hidden="true" viewBox="0 0 20 20" class="h-4 w-4 fill-current"><path d="M12.7 4.3 14 5.6 9.6 10l4.4 4.4-1.3 1.3L7 10z" /></svg>
+                "Your account"
+            </a>
+            <h1 class="mt-3 text-[28px] font-semibold leading-9 tracking-tight">"Security"</h1>
+            <p class="mt-1 text-[15px] text-muted">
+                "How you sign in, and where your account was used. We ask for a second step only when a sign-in looks unusual."
+            </p>
+            {notice.map(|text| view! {
+                <div role="status" data-testid="security-notice" class="mt-6 rounded-brand border border-success/25 bg-success/[0.07] px-4 py-3 text-sm text-ink">{text}</div>
+            })}
+            {problem.map(|text| view! {
+                <div role="alert" data-testid="security-problem" class="mt-6 rounded-brand border border-danger/25 bg-danger/[0.06] px-4 py-3 text-sm text-ink">{text}</div>
+            })}
+            {(!view.recently_signed_in).then(|| view! { <ReauthBanner csrf_token=csrf.clone() /> })}
+            {(!view.new_recovery_codes.is_empty()).then(|| view! { <NewRecoveryCodes codes=view.new_recovery_codes.clone() /> })}
+            <SignIns sign_ins=view.sign_ins.clone() />
+            <TwoStep view=view.clone() />
+            <Passkeys passkeys=view.passkeys.clone() csrf_token=view.csrf_token.clone() locked=!view.recently_signed_in />
+        </main>
+    }
+}
+
+/// Changing factors needs a sign-in from the last 15 minutes: offer to sign in again.
+#[component]
+fn ReauthBanner(csrf_token: String) -> impl IntoView {
+    view! {
+        <div data-testid="reauth-banner" class="mt-6 flex flex-wrap items-center justify-between gap-3 rounded-brand border border-line bg-canvas px-4 py-3">
+            <p class="text-sm text-ink">"To change how you sign in, confirm it's you by signing in again."</p>
+            <form method="post" action="/api/logout">
+                <input type="hidden" name="csrf_token" value=csrf_token />
+                <input type="hidden" name="return_to" value="/account/security" />
+                <button type="submit" class=SECONDARY>"Sign in again"</button>
+            </form>
+        </div>
+    }
+}
+
+#[component]
+fn NewRecoveryCodes(codes: Vec<String>) -> impl IntoView {
+    view! {
+        <section aria-labelledby="new-codes-heading" data-testid="new-recovery-codes" class="mt-6 rounded-brand border-2 border-brand/40 bg-surface px-6 py-5 shadow-sm">
+            <h2 id="new-codes-heading" class="text-base font-semibold">"Save your recovery codes"</h2>
+            <p class="mt-1 text-sm leading-6 text-muted">
+                "If you lose your phone or passkeys, each of these codes lets you sign in once. Print them or keep them in a password manager — "
+                <strong class="font-semibold text-ink">"we won't show them again."</strong>
+            </p>
+            <ol class="mt-4 grid grid-cols-1 gap-2 sm:grid-cols-2">
+                {codes.into_iter().map(|c| view! {
+                    <li data-testid="recovery-code" class="rounded-brand border border-line bg-canvas px-3 py-2 text-center font-mono text-[15px] tracking-wider text-ink select-all">{c}</li>
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+#[component]
+fn SignIns(sign_ins: Vec<SignInView>) -> impl IntoView {
+    let empty = sign_ins.is_empty();
+    view! {
+        <section id="sign-ins" aria-labelledby="sign-ins-heading" class=CARD>
+            <div class="border-b border-line px-6 py-4">
+                <h2 id="sign-ins-heading" class="text-base font-semibold">"Recent sign-ins"</h2>
+                <p class="mt-0.5 text-sm text-muted">"If you don't recognise one, change your password and review your passkeys below."</p>
+            </div>
+            {if empty {
+                view! { <p class="px-6 py-5 text-sm text-muted">"No sign-ins yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="divide-y divide-line" data-testid="sign-in-list">
+                        {sign_ins.into_iter().map(|s| view! { <SignInRow sign_in=s /> }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn SignInRow(sign_in: SignInView) -> impl IntoView {
+    let (label, tone) = match sign_in.result.as_str() {
+        "second_factor" => ("Verified with a second step", "bg-brand/10 text-brand"),
+        "denied" => ("Blocked", "bg-danger/10 text-danger"),
+        "pending" => ("Not completed", "bg-warning/15 text-ink"),
+        "reported" => ("Reported as not you", "bg-danger/10 text-danger"),
+        _ => ("Signed in", "bg-success/10 text-success"),
+    };
+    let reasons = sign_in.reasons.clone();
+    view! {
+        <li class="px-6 py-4" data-testid="sign-in-row" data-result=sign_in.result.clone()>
+            <div class="flex items-start justify-between gap-4">
+                <div class="min-w-0 flex-1">
+                    <p class="text-[15px] font-medium text-ink">
+                        {sign_in.device.clone()} <span class="text-muted">" · "</span> {sign_in.place.clone()}
+                    </p>
+                    <p class="text-sm text-muted">
+                        {sign_in.at.clone()} " · " {sign_in.method.clone()}
+                        {(!sign_in.ip.is_empty()).then(|| format!(" · {}", sign_in.ip))}
+                    </p>
+                </div>
+                <span class=format!("shrink-0 rounded-full px-2.5 py-0.5 text-xs font-semibold {tone}")>{label}</span>
+            </div>
+            {(!reasons.is_empty()).then(|| view! {
+                <ul class="mt-2 flex flex-wrap gap-1.5" aria-label="Why this sign-in stood out">
+                    {reasons.into_iter().map(|r| view! {
+                        <li data-testid="sign-in-reason" class="rounded-full border border-line bg-canvas px-2 py-0.5 text-xs text-muted">{r}</li>
+                    }).collect_view()}
+                    <li class="px-1 py-0.5 text-xs text-muted">{format!("risk {} / 100", sign_in.score)}</li>
+                </ul>
+            })}
+        </li>
+    }
+}
+
+#[component]
+fn TwoStep(view: SecurityView) -> impl IntoView {
+    let locked = !view.recently_signed_in;
+    let csrf = view.csrf_token.clone();
+    let csrf2 = view.csrf_token.clone();
+    let left = view.recovery_codes_left;
+    view! {
+        <section id="authenticator" aria-labelledby="two-step-heading" class=CARD>
+            <div class="border-b border-line px-6 py-4">
+                <h2 id="two-step-heading" class="text-base font-semibold">"Two-step verification"</h2>
+                <p class="mt-0.5 max-w-xl text-sm text-muted">
+                    "When a sign-in looks unusual — a new device, a new country — we ask for one of these. Without any, we email you a code."
+                </p>
+            </div>
+            <div class="flex flex-wrap items-center gap-4 px-6 py-4">
+                <span class="inline-flex h-9 w-9 shrink-0 items-center justify-center rounded-full bg-brand/10 text-brand">
+                    <svg aria-hidden="true" viewBox="0 0 24 24" class="h-[18px] w-[18px]" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round">
+                        <rect x="6" y="2.5" width="12" height="19" rx="2.5" /><path d="M10.5 18.5h3" />
+                    </svg>
+                </span>
+                <div class="min-w-0 flex-1">
+                    <p class="text-[15px] font-medium text-ink">"Authenticator app"</p>
+                    <p class="text-sm text-muted" data-testid="totp-status">
+                        {if view.totp { "On — codes from an app such as Google Authenticator, 1Password or Authy." } else { "Off" }}
+                    </p>
+                </div>
+                {if view.totp {
+                    view! {
+                        <form method="post" action="/api/account/security/totp/remove">
+                            <input type="hidden" name="csrf_token" value=csrf />
+                            <button type="submit" data-testid="totp-remove" disabled=locked class=DANGER>"Remove"</button>
+                        </form>
+                    }.into_any()
+                } else {
+                    view! {
+                        <form method="post" action="/api/account/security/totp/start">
+                            <input type="hidden" name="csrf_token" value=csrf />
+                            <button type="submit" data-testid="totp-start" disabled=locked class=SECONDARY>"Set up"</button>
+                        </form>
+                    }.into_any()
+                }}
+            </div>
+            <div id="recovery-codes" class="flex flex-wrap items-center gap-4 border-t border-line px-6 py-4">
+                <span class="inline-flex h-9 w-9 shrink-0 items-center justify-center rounded-full bg-brand/10 text-brand">
+                    <svg aria-hidden="true" viewBox="0 0 24 24" class="h-[18px] w-[18px]" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round">
+                        <path d="M4 7h16M4 12h16M4 17h10" />
+                    </svg>
+                </span>
+                <div class="min-w-0 flex-1">
+                    <p class="text-[15px] font-medium text-ink">"Recovery codes"</p>
+                    <p class="text-sm text-muted" data-testid="recovery-codes-left">
+                        {if left == 0 { "None yet — create some so a lost phone can't lock you out.".to_string() } else { format!("{left} of 10 unused") }}
+                    </p>
+                </div>
+                <form method="post" action="/api/account/security/recovery-codes">
+                    <input type="hidden" name="csrf_token" value=csrf2 />
+                    <button type="submit" data-testid="recovery-codes-create" disabled=locked class=SECONDARY>
+                        {if left == 0 { "Create codes" } else { "Create new codes" }}
+                    </button>
+                </form>
+            </div>
+        </section>
+    }
+}
+
+/// `/account/security/totp`: add an authenticator app — scan, then confirm a code.
+#[component]
+pub fn TotpSetupPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| totp_setup());
+    let query = leptos_router::hooks::use_query_map();
+    let problem = move || query.read().get("error").and_then(|c| problem_text(&c));
+    view! {
+        <Title text="Set up an authenticator app" />
+        <crate::components::AuthLayout>
+            <Suspense fallback=crate::components::Loading>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(setup) => view! {
+                            <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">"Set up your authenticator app"</h1>
+                            <p class="mt-1.5 mb-6 text-[15px] leading-6 text-muted">
+                                "Scan this code with an app such as Google Authenticator, 1Password or Authy, then enter the 6-digit code it shows."
+                            </p>
+                            {problem().map(|text| view! {
+                                <div role="alert" data-testid="totp-problem" class="mb-5 rounded-brand border border-danger/25 bg-danger/[0.06] px-3.5 py-3 text-sm text-danger">{text}</div>
+                            })}
+                            <div class="mx-auto w-[212px] rounded-brand border border-line bg-white p-1.5 [&>svg]:block [&>svg]:h-auto [&>svg]:w-full" data-testid="totp-qr" inner_html=setup.qr_svg.clone()></div>
+                            <details class="mt-4 text-center">
+                                <summary class="cursor-pointer text-sm font-semibold text-brand hover:underline">"Can't scan? Enter the key instead"</summary>
+                                <p class="mt-2 rounded-brand border border-line bg-canvas px-3 py-2 font-mono text-[15px] tracking-wider text-ink select-all" data-testid="totp-secret">{setup.secret.clone()}</p>
+                            </details>
+                            <form method="post" action="/api/account/security/totp/confirm" class="mt-6" data-testid="totp-confirm-form">
+                                <input type="hidden" name="csrf_token" value=setup.csrf_token.clone() />
+                                <crate::components::Field
+                                    name="code"
+                                    label="Code from the app"
+                                    kind="text"
+                                    autocomplete="one-time-code"
+                                    inputmode="numeric"
+                                    autofocus=true
+                                    maxlength=6
+                                    required=true
+                                    input_class="text-center text-2xl font-semibold tracking-[0.45em] tabular-nums"
+                                />
+                                <button type="submit" class="inline-flex w-full items-center justify-center rounded-brand bg-brand px-4 py-2.5 text-[15px] font-semibold text-on-brand shadow-sm transition hover:brightness-110 focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-brand/30">
+                                    "Turn on"
+                                </button>
+                            </form>
+                            <p class="mt-6 text-center text-sm">
+                                <a href="/account/security" class="font-medium text-muted hover:text-ink hover:underline">"Cancel"</a>
+                            </p>
+                        }.into_any(),
+                        Err(error) => view! { <LoadError error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </crate::components::AuthLayout>
+    }
+}
+
+/// The customer's passkeys: add, rename, remove.
+#[component]
+fn Passkeys(passkeys: Vec<PasskeyView>, csrf_token: String, locked: bool) -> impl IntoView {
+    let empty = passkeys.is_empty();
+    let add_csrf = csrf_token.clone();
+    view! {
+        <section id="passkeys" aria-labelledby="passkeys-heading" class="mt-6 rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
+            <div class="flex flex-wrap items-start justify-between gap-4 border-b border-line px-6 py-4">
+                <div>
+                    <h2 id="passkeys-heading" class="text-base font-semibold">"Passkeys"</h2>
+                    <p class="mt-0.5 max-w-md text-sm text-muted">"Sign in with your fingerprint, face or screen lock instead of a password. Passkeys can't be phished or leaked."</p>
+                </div>
+                <div class="w-full sm:w-auto sm:min-w-[12rem]">
+                    <PasskeyButton action="add" label="Add a passkey" csrf=add_csrf />
+                </div>
+            </div>
+            {if empty {
+                view! {
+                    <p class="px-6 py-5 text-sm text-muted" data-testid="passkeys-empty">"No passkeys yet."</p>
+                }.into_any()
+            } else {
+                view! {
+                    <ul class="divide-y divide-line" data-testid="passkey-list">
+                        {passkeys.into_iter().map(|p| view! { <PasskeyRow passkey=p csrf_token=csrf_token.clone() locked /> }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn PasskeyRow(passkey: PasskeyView, csrf_token: String, locked: bool) -> impl IntoView {
+    let used = passkey
+        .last_used
+        .clone()
+        .map(|d| format!("Last used {d}"))
+        .unwrap_or_else(|| "Not used yet".into());
+    let input_id = format!("passkey-name-{}", passkey.id);
+    view! {
+        <li class="px-6 py-4" data-testid="passkey-row" data-passkey-id=passkey.id.clone()>
+            <div class="flex flex-wrap items-center gap-3">
+                <span class="inline-flex h-9 w-9 shrink-0 items-center justify-center rounded-full bg-brand/10 text-brand"><PasskeyIcon /></span>
+                <div class="min-w-0 flex-1">
+                    <p class="truncate text-[15px] font-medium text-ink" data-testid="passkey-name">{passkey.name.clone()}</p>
+                    <p class="text-sm text-muted">
+                        {format!("Added {} · {}", passkey.created, used)}
+                        {passkey.synced.then(|| view! { <span class="ml-2 rounded-full bg-line/60 px-2 py-0.5 text-xs font-medium text-muted">"Synced"</span> })}
+                    </p>
+                </div>
+                <form method="post" action="/api/account/passkeys/delete">
+                    <input type="hidden" name="csrf_token" value=csrf_token.clone() />
+                    <input type="hidden" name="id" value=passkey.id.clone() />
+                    <button type="submit" data-testid="passkey-delete" disabled=locked class="rounded-brand px-3 py-1.5 text-sm font-semibold text-danger transition hover:bg-danger/[0.06] focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-danger/20">"Remove"</button>
+                </form>
+            </div>
+            <details class="mt-2 pl-12">
+                <summary class="cursor-pointer text-sm font-semibold text-brand hover:underline">"Rename"</summary>
+                <form method="post" action="/api/account/passkeys/rename" class="mt-2 flex flex-wrap items-end gap-2">
+                    <input type="hidden" name="csrf_token" value=csrf_token />
+                    <input type="hidden" name="id" value=passkey.id.clone() />
+                    <div class="min-w-[12rem] flex-1">
+                        <label for=input_id.clone() class="sr-only">"New name"</label>
+                        <input id=input_id name="name" type="text" required maxlength="64" value=passkey.name data-testid="passkey-rename-input" class="block w-full rounded-brand border border-line bg-surface px-3 py-2 text-[15px] text-ink shadow-sm focus:border-brand focus:outline-none focus:ring-4 focus:ring-brand/15" />
+                    </div>
+                    <button type="submit" data-testid="passkey-rename-save" class="rounded-brand border border-line bg-surface px-3.5 py-2 text-sm font-semibold text-ink shadow-sm hover:bg-canvas">"Save"</button>
+                </form>
+            </details>
+        </li>
+    }
+}

@@ -1,0 +1,549 @@
+//! Server functions for the second-factor step and the customer's security centre:
+//! recent sign-ins, the authenticator app, recovery codes, and the "this wasn't me"
+//! lockdown. Every signed-in form is a plain form (it works without JavaScript) that
+//! echoes the session's CSRF token and is answered with a redirect carrying a notice
+//! or problem code, never text from the URL.
+
+use leptos::prelude::*;
+
+use crate::AppError;
+use crate::views::{
+    FormOutcome, PasskeyCeremony, PasskeyNext, ReportView, SecurityView, TotpSetupView,
+};
+
+/// Where the security centre lives.
+pub const SECURITY_PAGE: &str = "/account/security";
+
+#[cfg(feature = "ssr")]
+const REVEAL_KEY: &str = "portico.reveal";
+
+/// The notice a security-centre redirect names, as text.
+pub fn notice_text(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "totp_added" => {
+            "Authenticator app added. It will be asked for when a sign-in looks unusual."
+        }
+        "totp_removed" => "Authenticator app removed.",
+        "recovery_codes" => "New recovery codes created. The old ones no longer work.",
+        "passkey_added" => "Passkey added. You can now sign in with it.",
+        "passkey_renamed" => "Passkey renamed.",
+        "passkey_deleted" => "Passkey removed.",
+        _ => return None,
+    })
+}
+
+/// The problem a security-centre redirect names, as text.
+pub fn problem_text(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "reauth" => {
+            "For your security, sign in again (within the last 15 minutes) before changing how you sign in."
+        }
+        "no_master_key" => {
+            "Authenticator apps can't be used until the server's master key is configured."
+        }
+        "nothing_pending" => "That setup took too long. Start adding the authenticator app again.",
+        "wrong_code" => {
+            "That code didn't work. Check the time on your phone and enter the newest code."
+        }
+        "throttled" => "Too many tries. Please wait a minute, then try again.",
+        "not_enrolled" => "There is no authenticator app to remove.",
+        "csrf" => "That request didn't come from this page. Please try again.",
+        other => return crate::passkey_api::problem_text(other),
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn factor_problem_code(p: portico_identity::credentials::factors::FactorProblem) -> &'static str {
+    use portico_identity::credentials::factors::FactorProblem;
+    match p {
+        FactorProblem::NoMasterKey => "no_master_key",
+        FactorProblem::NothingPending => "nothing_pending",
+        FactorProblem::WrongCode => "wrong_code",
+        FactorProblem::Throttled => "throttled",
+        FactorProblem::ReauthRequired => "reauth",
+        FactorProblem::NotEnrolled => "not_enrolled",
+    }
+}
+
+/// The signed-in customer, or a redirect to sign in and come back to `page`.
+#[cfg(feature = "ssr")]
+async fn signed_in(
+    req: &crate::ssr::Req,
+    page: &str,
+) -> Result<portico_identity::sessions::AuthState, AppError> {
+    match req.auth().await? {
+        Some(auth) => Ok(auth),
+        None => {
+            req.redirect(&format!(
+                "/login?return_to={}",
+                crate::flow_page::urlencode(page)
+            ));
+            Err(AppError::Unauthorized)
+        }
+    }
+}
+
+/// The signed-in customer of a form post whose CSRF token matches the session's.
+#[cfg(feature = "ssr")]
+async fn signed_in_form(
+    req: &crate::ssr::Req,
+    csrf_token: &str,
+    page: &str,
+) -> Result<Option<portico_identity::sessions::AuthState>, AppError> {
+    let auth = signed_in(req, page).await?;
+    if !crate::ssr::Req::check_session_csrf(&auth, csrf_token) {
+        req.redirect(&format!("{page}?error=csrf"));
+        return Ok(None);
+    }
+    Ok(Some(auth))
+}
+
+/// Keeps new recovery codes, sealed, for the one page view that shows them.
+#[cfg(feature = "ssr")]
+async fn reveal_once(
+    req: &crate::ssr::Req,
+    auth: &portico_identity::sessions::AuthState,
+    codes: &[String],
+) -> Result<(), AppError> {
+    if let Some(sealed) = req
+        .engine
+        .seal_for_display(codes, &auth.user_id.to_string())
+    {
+        req.session()?
+            .insert(REVEAL_KEY, sealed)
+            .await
+            .map_err(|e| req.internal(&e))?;
+    }
+    Ok(())
+}
+
+/// The second-factor step of a sign-in: a code from the authenticator app, a recovery
+/// code, a mailed code, or asking for a new mailed code.
+#[server(prefix = "/api", endpoint = "login/second-factor")]
+pub async fn submit_second_factor(
+    #[server(default)] flow: String,
+    #[server(default)] csrf_token: String,
+    #[server(default)] intent: String,
+    #[server(default)] code: String,
+) -> Result<FormOutcome, AppError> {
+    use portico_identity::flows::second_factor::{SecondFactorIntent, SecondFactorSubmission};
+    let req = crate::ssr::Req::get()?;
+    let intent = match intent.as_str() {
+        "totp" => SecondFactorIntent::Totp(&code),
+        "recovery_code" => SecondFactorIntent::RecoveryCode(&code),
+        "send_email_code" => SecondFactorIntent::SendEmailCode,
+        _ => SecondFactorIntent::EmailCode(&code),
+    };
+    let outcome = req
+        .engine
+        .submit_second_factor(
+            &req.tenant.tenant,
+            &req.browser(),
+            &req.client(),
+            SecondFactorSubmission {
+                flow_id: &flow,
+                csrf_token: &csrf_token,
+                intent,
+            },
+        )
+        .await
+        .map_err(|e| req.flow_error(e))?;
+    req.conclude(outcome, "/login").await
+}
+
+/// Options for answering the second-factor step with a passkey.
+#[server(prefix = "/api", endpoint = "passkey/second-factor/options")]
+pub async fn passkey_second_factor_options(
+    #[server(default)] flow: String,
+    #[server(default)] csrf_token: String,
+) -> Result<PasskeyCeremony, AppError> {
+    let req = crate::ssr::Req::get()?;
+    let start = req
+        .engine
+        .start_second_factor_passkey(
+            &req.tenant.tenant,
+            &crate::passkey_api::host(&req),
+            &req.browser(),
+            &flow,
+            &csrf_token,
+        )
+        .await
+        .map_err(|e| req.flow_error(e))?;
+    crate::passkey_api::ceremony_view(start, "/login")
+}
+
+/// Answers the second-factor step with a passkey.
+#[server(prefix = "/api", endpoint = "passkey/second-factor")]
+pub async fn passkey_second_factor(
+    #[server(default)] flow: String,
+    #[server(default)] csrf_token: String,
+    #[server(default)] ceremony: String,
+    #[server(default)] credential: String,
+) -> Result<PasskeyNext, AppError> {
+    let req = crate::ssr::Req::get()?;
+    let outcome = req
+        .engine
+        .finish_second_factor_passkey(
+            &req.tenant.tenant,
+            &req.browser(),
+            &req.client(),
+            &flow,
+            &csrf_token,
+            &ceremony,
+            &credential,
+        )
+        .await
+        .map_err(|e| req.flow_error(e))?;
+    crate::passkey_api::next_step(&req, outcome, "/login").await
+}
+
+/// The security centre's data.
+#[server(prefix = "/api", endpoint = "account/security")]
+pub async fn security() -> Result<SecurityView, AppError> {
+    let req = crate::ssr::Req::get()?;
+    let auth = signed_in(&req, SECURITY_PAGE).await?;
+    let tenant = &req.tenant.tenant;
+    let engine = &req.engine;
+    let Some(summary) = engine
+        .account_summary(auth.tenant_id, auth.user_id)
+        .await
+        .map_err(|e| req.store_error(e))?
+    else {
+        req.sign_out().await?;
+        req.redirect("/login");
+        return Err(AppError::Unauthorized);
+    };
+    let session = req.session()?;
+    let new_recovery_codes = match session
+        .remove::<String>(REVEAL_KEY)
+        .await
+        .map_err(|e| req.internal(&e))?
+    {
+        Some(sealed) => engine
+            .open_for_display(&sealed, &auth.user_id.to_string())
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let sign_ins = engine
+        .recent_sign_ins(tenant, auth.user_id, 20)
+        .await
+        .map_err(|e| req.store_error(e))?
+        .into_iter()
+        .map(sign_in_view)
+        .collect();
+    Ok(SecurityView {
+        display_name: summary.display_name,
+        email: summary.email,
+        has_password: summary.has_password,
+        totp: engine
+            .has_totp(tenant, auth.user_id)
+            .await
+            .map_err(|e| req.store_error(e))?,
+        recovery_codes_left: engine
+            .recovery_codes_left(auth.user_id)
+            .await
+            .map_err(|e| req.store_error(e))?,
+        new_recovery_codes,
+        passkeys: crate::api::passkey_views(&req, auth.user_id).await?,
+        sign_ins,
+        recently_signed_in: engine.signed_in_recently(auth.authenticated_at),
+        csrf_token: auth.csrf_token,
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn sign_in_view(r: portico_identity::risk::signins::SignInRecord) -> crate::views::SignInView {
+    use portico_identity::risk::Decision;
+    use portico_identity::risk::signins::SignInOutcome;
+    let second_factor = r.methods.split(',').count() > 1 && r.methods != "hwk,user";
+    let result = match r.outcome {
+        SignInOutcome::Reported => "reported",
+        SignInOutcome::Denied => "denied",
+        SignInOutcome::Pending => "pending",
+        SignInOutcome::Succeeded if second_factor && r.enforced == Decision::StepUp => {
+            "second_factor"
+        }
+        SignInOutcome::Succeeded => "allowed",
+    };
+    let method = match r.methods.as_str() {
+        "pwd" => "Password".to_string(),
+        "hwk,user" => "Passkey".to_string(),
+        m => {
+            let names: Vec<&str> = m
+                .split(',')
+                .filter(|x| *x != "user")
+                .map(|x| match x {
+                    "pwd" => "password",
+                    "hwk" => "passkey",
+                    "otp" => "authenticator app",
+                    "email" => "email code",
+                    "recovery_code" => "recovery code",
+                    _ => "other",
+                })
+                .collect();
+            let mut text = names.join(" + ");
+            if let Some(first) = text.get(..1) {
+                text = first.to_uppercase() + &text[1..];
+            }
+            text
+        }
+    };
+    crate::views::SignInView {
+        at: r.at.format("%b %-d, %Y, %H:%M UTC").to_string(),
+        place: r
+            .place
+            .map(|p| p.label())
+            .unwrap_or_else(|| "Unknown location".into()),
+        ip: r.ip.unwrap_or_default(),
+        device: portico_identity::user_agent::describe(r.user_agent.as_deref()),
+        method,
+        result: result.into(),
+        score: r.score,
+        reasons: r.reasons,
+    }
+}
+
+/// Starts adding an authenticator app (a form on the security centre).
+#[server(prefix = "/api", endpoint = "account/security/totp/start")]
+pub async fn start_totp(#[server(default)] csrf_token: String) -> Result<(), AppError> {
+    let req = crate::ssr::Req::get()?;
+    let Some(auth) = signed_in_form(&req, &csrf_token, SECURITY_PAGE).await? else {
+        return Ok(());
+    };
+    let label = req
+        .engine
+        .account_summary(auth.tenant_id, auth.user_id)
+        .await
+        .map_err(|e| req.store_error(e))?
+        .map(|s| s.email)
+        .unwrap_or_default();
+    match req
+        .engine
+        .start_totp_enrolment(
+            &req.tenant.tenant,
+            auth.user_id,
+            &label,
+            auth.authenticated_at,
+        )
+        .await
+        .map_err(|e| req.store_error(e))?
+    {
+        Ok(_) => req.redirect("/account/security/totp"),
+        Err(p) => req.redirect(&format!(
+            "{SECURITY_PAGE}?error={}#authenticator",
+            factor_problem_code(p)
+        )),
+    }
+    Ok(())
+}
+
+/// The authenticator app being added: its QR code and key.
+#[server(prefix = "/api", endpoint = "account/security/totp")]
+pub async fn totp_setup() -> Result<TotpSetupView, AppError> {
+    let req = crate::ssr::Req::get()?;
+    let auth = signed_in(&req, SECURITY_PAGE).await?;
+    let label = req
+        .engine
+        .account_summary(auth.tenant_id, auth.user_id)
+        .await
+        .map_err(|e| req.store_error(e))?
+        .map(|s| s.email)
+        .unwrap_or_default();
+    let Some(pending) = req
+        .engine
+        .pending_totp(&req.tenant.tenant, auth.user_id, &label)
+        .await
+        .map_err(|e| req.store_error(e))?
+    else {
+        req.redirect(&format!(
+            "{SECURITY_PAGE}?error=nothing_pending#authenticator"
+        ));
+        return Err(AppError::Unauthorized);
+    };
+    Ok(TotpSetupView {
+        qr_svg: qr_svg(&pending.otpauth_url),
+        secret: pending
+            .secret_base32
+            .as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join(" "),
+        csrf_token: auth.csrf_token,
+    })
+}
+
+/// A QR code as an SVG, drawn on the server (no script, no third party).
+#[cfg(feature = "ssr")]
+fn qr_svg(text: &str) -> String {
+    use qrcode::render::svg;
+    match qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M) {
+        Ok(code) => code
+            .render::<svg::Color>()
+            .min_dimensions(200, 200)
+            .quiet_zone(true)
+            .dark_color(svg::Color("#111827"))
+            .light_color(svg::Color("#ffffff"))
+            .build(),
+        Err(_) => String::new(),
+    }
+}
+
+/// Confirms the authenticator app with its first code.
+#[server(prefix = "/api", endpoint = "account/security/totp/confirm")]
+pub async fn confirm_totp(
+    #[server(default)] csrf_token: String,
+    #[server(default)] code: String,
+) -> Result<(), AppError> {
+    let req = crate::ssr::Req::get()?;
+    let Some(auth) = signed_in_form(&req, &csrf_token, "/account/security/totp").await? else {
+        return Ok(());
+    };
+    match req
+        .engine
+        .confirm_totp(&req.tenant.tenant, &req.client(), auth.user_id, &code)
+        .await
+        .map_err(|e| req.store_error(e))?
+    {
+        Ok(codes) => {
+            if let Some(codes) = codes {
+                reveal_once(&req, &auth, &codes).await?;
+            }
+            req.redirect(&format!("{SECURITY_PAGE}?notice=totp_added#authenticator"));
+        }
+        Err(p @ portico_identity::credentials::factors::FactorProblem::NothingPending) => req
+            .redirect(&format!(
+                "{SECURITY_PAGE}?error={}#authenticator",
+                factor_problem_code(p)
+            )),
+        Err(p) => req.redirect(&format!(
+            "/account/security/totp?error={}",
+            factor_problem_code(p)
+        )),
+    }
+    Ok(())
+}
+
+/// Removes the authenticator app.
+#[server(prefix = "/api", endpoint = "account/security/totp/remove")]
+pub async fn remove_totp(#[server(default)] csrf_token: String) -> Result<(), AppError> {
+    let req = crate::ssr::Req::get()?;
+    let Some(auth) = signed_in_form(&req, &csrf_token, SECURITY_PAGE).await? else {
+        return Ok(());
+    };
+    match req
+        .engine
+        .remove_totp(
+            &req.tenant.tenant,
+            &req.client(),
+            auth.user_id,
+            auth.authenticated_at,
+        )
+        .await
+        .map_err(|e| req.store_error(e))?
+    {
+        Ok(()) => req.redirect(&format!(
+            "{SECURITY_PAGE}?notice=totp_removed#authenticator"
+        )),
+        Err(p) => req.redirect(&format!(
+            "{SECURITY_PAGE}?error={}#authenticator",
+            factor_problem_code(p)
+        )),
+    }
+    Ok(())
+}
+
+/// Replaces the recovery codes; the new ones are shown once.
+#[server(prefix = "/api", endpoint = "account/security/recovery-codes")]
+pub async fn regenerate_recovery_codes(
+    #[server(default)] csrf_token: String,
+) -> Result<(), AppError> {
+    let req = crate::ssr::Req::get()?;
+    let Some(auth) = signed_in_form(&req, &csrf_token, SECURITY_PAGE).await? else {
+        return Ok(());
+    };
+    match req
+        .engine
+        .regenerate_recovery_codes(
+            &req.tenant.tenant,
+            &req.client(),
+            auth.user_id,
+            auth.authenticated_at,
+        )
+        .await
+        .map_err(|e| req.store_error(e))?
+    {
+        Ok(codes) => {
+            reveal_once(&req, &auth, &codes).await?;
+            req.redirect(&format!(
+                "{SECURITY_PAGE}?notice=recovery_codes#recovery-codes"
+            ));
+        }
+        Err(p) => req.redirect(&format!(
+            "{SECURITY_PAGE}?error={}#recovery-codes",
+            factor_problem_code(p)
+        )),
+    }
+    Ok(())
+}
+
+/// What a "this wasn't me" link is about (looking does not act).
+#[server(prefix = "/api", endpoint = "security/report/check")]
+pub async fn report_check(
+    #[server(default)] token: String,
+    #[server(default)] secured: bool,
+) -> Result<ReportView, AppError> {
+    use portico_identity::security::ReportCheck;
+    let req = crate::ssr::Req::get()?;
+    // The token is a secret: keep it out of the Referer of anything this page loads.
+    req.response.insert_header(
+        http::header::REFERRER_POLICY,
+        http::HeaderValue::from_static("no-referrer"),
+    );
+    let empty = |state: &str| ReportView {
+        state: state.into(),
+        when: String::new(),
+        place: String::new(),
+        device: String::new(),
+    };
+    if secured {
+        return Ok(empty("secured"));
+    }
+    Ok(
+        match req
+            .engine
+            .check_report_link(&req.tenant.tenant, &token)
+            .await
+            .map_err(|e| req.store_error(e))?
+        {
+            ReportCheck::Open(s) => ReportView {
+                state: "open".into(),
+                when: s.at.format("%B %-d, %Y at %H:%M UTC").to_string(),
+                place: s.place.unwrap_or_else(|| "an unknown place".into()),
+                device: s.device,
+            },
+            ReportCheck::AlreadyReported => empty("already"),
+            ReportCheck::Invalid => empty("invalid"),
+        },
+    )
+}
+
+/// "This wasn't me": locks the account down.
+#[server(prefix = "/api", endpoint = "security/report")]
+pub async fn report_sign_in(#[server(default)] token: String) -> Result<(), AppError> {
+    let req = crate::ssr::Req::get()?;
+    let secured = req
+        .engine
+        .report_sign_in(&req.tenant.tenant, &req.client(), &token)
+        .await
+        .map_err(|e| req.store_error(e))?;
+    match secured {
+        Some(_) => {
+            // Whoever is signed in here is signed out too.
+            req.sign_out().await?;
+            req.redirect("/security/report?secured=true");
+        }
+        None => req.redirect("/security/report"),
+    }
+    Ok(())
+}
