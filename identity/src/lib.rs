@@ -5,6 +5,7 @@
 //! method on it, written in the module that owns the domain noun.
 
 pub mod accounts;
+pub mod apps;
 pub mod audit;
 pub mod branding;
 pub mod credentials;

@@ -163,6 +163,15 @@ impl Engine {
         Ok(())
     }
 
+    /// A tenant by its slug, or the default tenant when no slug is given (for the
+    /// command line and admin tools).
+    pub async fn tenant_by_slug(&self, slug: Option<&str>) -> Result<Option<Tenant>, StoreError> {
+        match slug {
+            Some(slug) => store::tenants::find_by_slug(self.db().conn(), slug).await,
+            None => store::tenants::find_default(self.db().conn()).await,
+        }
+    }
+
     /// Creates the default tenant with a published default theme if there is none, and
     /// keeps its base URL and hosts in line with the configuration. Idempotent.
     pub async fn ensure_default_tenant(

@@ -14,6 +14,7 @@ mod m20261129_000007_create_passkeys;
 mod m20261129_000008_create_mfa_factors;
 mod m20261129_000009_create_login_events;
 mod m20261129_000010_add_sign_in_outcomes;
+mod m20261129_000011_create_applications;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_create_mfa_factors::Migration),
             Box::new(m20261129_000009_create_login_events::Migration),
             Box::new(m20261129_000010_add_sign_in_outcomes::Migration),
+            Box::new(m20261129_000011_create_applications::Migration),
         ]
     }
 }

@@ -32,6 +32,79 @@ enum Command {
     CheckConfig,
     /// Print a fresh master key for `secrets.master_key`.
     GenerateKey,
+    /// Register and manage the applications that sign customers in (OIDC clients).
+    #[command(subcommand)]
+    Apps(AppsCommand),
+}
+
+#[derive(Subcommand)]
+enum AppsCommand {
+    /// Register an application; prints its client id and, for web and machine apps,
+    /// its client secret (shown once).
+    Create(Box<CreateApp>),
+    /// List the tenant's applications.
+    List {
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop an application from signing anyone in or getting tokens.
+    Disable {
+        client_id: String,
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Allow a disabled application again.
+    Enable {
+        client_id: String,
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Make a new client secret; the old ones keep working for the overlap.
+    RotateSecret {
+        client_id: String,
+        /// How long the current secrets keep working, e.g. 24h, 30m, 0s.
+        #[arg(long, default_value = "24h")]
+        overlap: String,
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+}
+
+#[derive(clap::Args)]
+struct CreateApp {
+    /// The tenant's slug (default: the default tenant).
+    #[arg(long)]
+    tenant: Option<String>,
+    #[arg(long)]
+    name: String,
+    /// web, spa, native, machine or device.
+    #[arg(long)]
+    kind: String,
+    /// Where customers return after signing in (exact match; repeat for more).
+    #[arg(long = "redirect-uri")]
+    redirect_uris: Vec<String>,
+    /// Where customers may return after signing out (repeatable).
+    #[arg(long = "post-logout-redirect-uri")]
+    post_logout_redirect_uris: Vec<String>,
+    /// Grant types (repeatable; default: the kind's usual ones).
+    #[arg(long = "grant")]
+    grants: Vec<String>,
+    /// Scopes (repeatable; default: openid profile email offline_access).
+    #[arg(long = "scope")]
+    scopes: Vec<String>,
+    /// The company's own app: no consent screen.
+    #[arg(long)]
+    first_party: bool,
+    #[arg(long)]
+    access_token_seconds: Option<u32>,
+    #[arg(long)]
+    refresh_token_seconds: Option<u32>,
+    /// RS256 (default), ES256 or EdDSA.
+    #[arg(long)]
+    id_token_alg: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -73,6 +146,7 @@ fn main() -> ExitCode {
                 Ok(())
             }
             Command::GenerateKey => Ok(()),
+            Command::Apps(command) => apps(config, command).await,
         }
     });
     match result {
@@ -82,6 +156,174 @@ fn main() -> ExitCode {
             eprintln!("portico: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+async fn apps(config: Config, command: AppsCommand) -> Result<(), String> {
+    use portico_identity::apps::{AppKind, AppStatus, GrantType, NewApp, SigningAlg};
+    use portico_identity::audit::ClientInfo;
+    let state = build_state(config).await.map_err(|e| e.to_string())?;
+    let engine = &state.engine;
+    let cli = ClientInfo {
+        ip: None,
+        user_agent: Some("portico-cli".into()),
+    };
+    let tenant_of = |slug: Option<String>| async move {
+        engine
+            .tenant_by_slug(slug.as_deref())
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("no tenant {:?} (--tenant)", slug.unwrap_or_default()))
+    };
+    match command {
+        AppsCommand::Create(args) => {
+            let tenant = tenant_of(args.tenant.clone()).await?;
+            let mut grants = Vec::new();
+            for g in &args.grants {
+                grants.push(GrantType::parse(g).ok_or_else(|| {
+                    format!(
+                        "--grant: {g:?} is not one of authorization_code, refresh_token, client_credentials, device_code"
+                    )
+                })?);
+            }
+            let id_token_alg = match &args.id_token_alg {
+                Some(a) => Some(SigningAlg::parse(a).ok_or_else(|| {
+                    format!("--id-token-alg: {a:?} is not RS256, ES256 or EdDSA")
+                })?),
+                None => None,
+            };
+            let new = NewApp {
+                name: args.name.clone(),
+                kind: AppKind::parse(&args.kind),
+                redirect_uris: args.redirect_uris.clone(),
+                post_logout_redirect_uris: args.post_logout_redirect_uris.clone(),
+                grant_types: (!grants.is_empty()).then_some(grants),
+                scopes: (!args.scopes.is_empty()).then(|| args.scopes.clone()),
+                first_party: args.first_party,
+                access_token_seconds: args.access_token_seconds,
+                refresh_token_seconds: args.refresh_token_seconds,
+                id_token_alg,
+            };
+            match engine
+                .register_app(&tenant, &cli, &new)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                Ok(registered) => {
+                    let app = &registered.app;
+                    println!("client_id:     {}", app.client_id);
+                    if let Some(secret) = &registered.client_secret {
+                        println!("client_secret: {secret}");
+                        println!(
+                            "(the secret is shown only now; store it in your app's secret store)"
+                        );
+                    }
+                    println!("name:          {}", app.name);
+                    println!("kind:          {}", app.kind.as_str());
+                    println!(
+                        "grants:        {}",
+                        app.grant_types
+                            .iter()
+                            .map(|g| g.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    );
+                    println!("scopes:        {}", app.scopes.join(" "));
+                    for uri in &app.redirect_uris {
+                        println!("redirect_uri:  {uri}");
+                    }
+                    Ok(())
+                }
+                Err(problems) => Err(problems
+                    .iter()
+                    .map(|p| format!("--{}: {}", p.field.replace('_', "-"), p.message))
+                    .collect::<Vec<_>>()
+                    .join("\n")),
+            }
+        }
+        AppsCommand::List { tenant, json } => {
+            let tenant = tenant_of(tenant).await?;
+            let apps = engine.apps(&tenant).await.map_err(|e| e.to_string())?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&apps).map_err(|e| e.to_string())?
+                );
+            } else {
+                for app in &apps {
+                    println!(
+                        "{}  {:<8} {:<8} {}",
+                        app.client_id,
+                        app.kind.as_str(),
+                        app.status.as_str(),
+                        app.name
+                    );
+                }
+            }
+            Ok(())
+        }
+        AppsCommand::Disable { client_id, tenant } => {
+            set_status(
+                engine,
+                &cli,
+                tenant_of(tenant).await?,
+                &client_id,
+                AppStatus::Disabled,
+            )
+            .await
+        }
+        AppsCommand::Enable { client_id, tenant } => {
+            set_status(
+                engine,
+                &cli,
+                tenant_of(tenant).await?,
+                &client_id,
+                AppStatus::Active,
+            )
+            .await
+        }
+        AppsCommand::RotateSecret {
+            client_id,
+            overlap,
+            tenant,
+        } => {
+            let tenant = tenant_of(tenant).await?;
+            let overlap =
+                humantime::parse_duration(&overlap).map_err(|e| format!("--overlap: {e}"))?;
+            let overlap =
+                chrono::Duration::from_std(overlap).map_err(|e| format!("--overlap: {e}"))?;
+            match engine
+                .rotate_app_secret(&tenant, &cli, &client_id, overlap)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                Some(secret) => {
+                    println!("client_secret: {secret}");
+                    println!("(the previous secrets keep working for the overlap)");
+                    Ok(())
+                }
+                None => Err(format!("no web or machine app with client id {client_id}")),
+            }
+        }
+    }
+}
+
+async fn set_status(
+    engine: &portico_identity::Engine,
+    cli: &portico_identity::audit::ClientInfo,
+    tenant: portico_identity::tenants::Tenant,
+    client_id: &str,
+    status: portico_identity::apps::AppStatus,
+) -> Result<(), String> {
+    if engine
+        .set_app_status(&tenant, cli, client_id, status)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        println!("{client_id}: {}", status.as_str());
+        Ok(())
+    } else {
+        Err(format!("no app with client id {client_id}"))
     }
 }
 

@@ -145,3 +145,132 @@ fn a_config_file_is_read_and_an_explicit_missing_one_is_an_error() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("nope.toml"));
 }
+
+/// Runs `portico` with `args` in `dir`; the output, whatever the exit status.
+fn run(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    portico().args(args).current_dir(dir).output().unwrap()
+}
+
+fn field(out: &std::process::Output, name: &str) -> String {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(&format!("{name}:"))
+                .map(|v| v.trim().to_string())
+        })
+        .unwrap_or_else(|| panic!("no {name} in {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn apps_are_registered_listed_disabled_and_rotated_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let web = run_ok(
+        dir.path(),
+        &[
+            "apps",
+            "create",
+            "--name",
+            "Northwind Shop",
+            "--kind",
+            "web",
+            "--redirect-uri",
+            "https://shop.example.com/callback",
+            "--post-logout-redirect-uri",
+            "https://shop.example.com/",
+        ],
+        &[],
+    );
+    let client_id = field(&web, "client_id");
+    let secret = field(&web, "client_secret");
+    assert_eq!(client_id.len(), 32);
+    assert!(secret.starts_with("pcs_") && secret.len() > 40);
+    assert_eq!(field(&web, "grants"), "authorization_code refresh_token");
+
+    // A public app gets no secret.
+    let spa = run_ok(
+        dir.path(),
+        &[
+            "apps",
+            "create",
+            "--name",
+            "Northwind SPA",
+            "--kind",
+            "spa",
+            "--redirect-uri",
+            "http://localhost:5173/callback",
+        ],
+        &[],
+    );
+    assert!(!String::from_utf8_lossy(&spa.stdout).contains("client_secret"));
+
+    // Bad input: every problem named by its flag, nothing written.
+    let bad = run(
+        dir.path(),
+        &[
+            "apps",
+            "create",
+            "--name",
+            "Wild",
+            "--kind",
+            "web",
+            "--redirect-uri",
+            "https://*.example.com/cb",
+            "--redirect-uri",
+            "http://shop.example.com/cb",
+        ],
+    );
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("--redirect-uris") && err.contains("wildcard"),
+        "{err}"
+    );
+    assert!(err.contains("uses http"), "{err}");
+    let bad = run(
+        dir.path(),
+        &[
+            "apps", "create", "--name", "M", "--kind", "machine", "--grant", "implicit",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--grant"));
+
+    let list = run_ok(dir.path(), &["apps", "list", "--json"], &[]);
+    let apps: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(
+        apps.as_array().unwrap().len(),
+        2,
+        "the refused ones were not written"
+    );
+    assert_eq!(apps[0]["client_id"], client_id.as_str());
+    assert_eq!(
+        apps[0]["redirect_uris"][0],
+        "https://shop.example.com/callback"
+    );
+    assert!(
+        !String::from_utf8_lossy(&list.stdout).contains(&secret),
+        "secrets are never listed"
+    );
+
+    let out = run_ok(dir.path(), &["apps", "disable", &client_id], &[]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("disabled"));
+    let list = run_ok(dir.path(), &["apps", "list"], &[]);
+    assert!(String::from_utf8_lossy(&list.stdout).contains("disabled"));
+    run_ok(dir.path(), &["apps", "enable", &client_id], &[]);
+
+    let rotated = run_ok(
+        dir.path(),
+        &["apps", "rotate-secret", &client_id, "--overlap", "1h"],
+        &[],
+    );
+    assert_ne!(field(&rotated, "client_secret"), secret);
+    assert!(
+        !run(dir.path(), &["apps", "rotate-secret", "nope"])
+            .status
+            .success()
+    );
+    assert!(
+        !run(dir.path(), &["apps", "list", "--tenant", "nope"])
+            .status
+            .success()
+    );
+}

@@ -5,6 +5,7 @@
 //! transaction.
 
 pub mod accounts;
+pub mod apps;
 pub mod audit;
 pub mod codes;
 pub mod entities;

@@ -47,6 +47,17 @@ pub async fn find_by_id(
         .map(to_tenant))
 }
 
+pub async fn find_by_slug(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> Result<Option<Tenant>, StoreError> {
+    Ok(tenants::Entity::find()
+        .filter(tenants::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .map(to_tenant))
+}
+
 pub async fn find_default(db: &impl ConnectionTrait) -> Result<Option<Tenant>, StoreError> {
     Ok(tenants::Entity::find()
         .filter(tenants::Column::IsDefault.eq(true))

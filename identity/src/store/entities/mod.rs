@@ -1,5 +1,8 @@
 //! sea-orm entities, one per table. Only `store` and the modules' store functions use them.
 
+pub mod app_redirect_uris;
+pub mod app_secrets;
+pub mod applications;
 pub mod audit_events;
 pub mod devices;
 pub mod flows;
