@@ -11,6 +11,7 @@ pub mod branding;
 pub mod credentials;
 pub mod flows;
 pub mod ids;
+pub mod keys;
 pub mod mail;
 pub mod outbox;
 pub mod ports;
@@ -72,6 +73,7 @@ struct Inner {
     throttle: Arc<dyn throttle::ThrottleStore>,
     pwned: Option<Arc<dyn ports::PwnedPasswords>>,
     relying_parties: credentials::passkeys::RelyingParties,
+    keys: keys::KeyCache,
     sealing_key: Option<secrets::SealingKey>,
     geoip: Arc<dyn risk::GeoIp>,
 }
@@ -90,6 +92,7 @@ impl Engine {
                 throttle,
                 pwned: None,
                 relying_parties: Default::default(),
+                keys: Default::default(),
                 sealing_key: None,
                 geoip: Arc::new(risk::NoGeoIp),
             }),

@@ -15,6 +15,7 @@ mod m20261129_000008_create_mfa_factors;
 mod m20261129_000009_create_login_events;
 mod m20261129_000010_add_sign_in_outcomes;
 mod m20261129_000011_create_applications;
+mod m20261129_000012_create_signing_keys;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_create_login_events::Migration),
             Box::new(m20261129_000010_add_sign_in_outcomes::Migration),
             Box::new(m20261129_000011_create_applications::Migration),
+            Box::new(m20261129_000012_create_signing_keys::Migration),
         ]
     }
 }

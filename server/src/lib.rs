@@ -218,7 +218,7 @@ pub async fn build_state_with_clock(
     };
     let mut hosts = config.tenant.hosts.clone();
     hosts.push(config.base_host());
-    engine
+    let tenant = engine
         .ensure_default_tenant(&DefaultTenantSpec {
             slug: config.tenant.slug.clone(),
             display_name: config.tenant.display_name.clone(),
@@ -227,6 +227,15 @@ pub async fn build_state_with_clock(
         })
         .await
         .map_err(StartError::Tenant)?;
+    // Token-signing keys exist from the first start (they need the master key).
+    match engine.ensure_signing_keys(&tenant).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(keys = n, "signing keys generated"),
+        Err(portico_identity::keys::KeyError::NoMasterKey) => {
+            tracing::warn!("no secrets.master_key: token signing (OpenID Connect) is off")
+        }
+        Err(e) => return Err(StartError::Setup(format!("signing keys: {e}"))),
+    }
     let leptos_options = LeptosOptions::builder()
         .output_name("portico")
         .site_root(config.server.site_root.to_string_lossy().to_string())
@@ -328,9 +337,18 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz));
 
+    // The OpenID provider's public endpoints: no session, the tenant from the host.
+    let oidc = Router::new()
+        .route("/.well-known/jwks.json", get(jwks))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::resolve_tenant,
+        ));
+
     Router::new()
         .merge(pages)
         .merge(health)
+        .merge(oidc)
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -362,6 +380,33 @@ fn app_ctx_cookie_name(state: &AppState) -> &'static str {
         secure: state.config.is_https(),
     }
     .session_cookie_name()
+}
+
+/// The tenant's JSON Web Key Set: the public keys its tokens are signed with (upcoming,
+/// active and recently replaced). Public, cacheable for five minutes, any origin.
+async fn jwks(
+    State(state): State<AppState>,
+    axum::Extension(tenant): axum::Extension<portico_app::ssr::RequestTenant>,
+) -> Response {
+    match state.engine.jwks(&tenant.0.tenant).await {
+        Ok(set) => (
+            [
+                (http::header::CACHE_CONTROL, "public, max-age=300"),
+                (http::header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+                (http::header::CONTENT_TYPE, "application/jwk-set+json"),
+            ],
+            set.to_string(),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "JWKS unavailable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({ "error": "temporarily_unavailable" })),
+            )
+                .into_response()
+        }
+    }
 }
 
 async fn healthz() -> impl IntoResponse {

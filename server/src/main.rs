@@ -35,6 +35,27 @@ enum Command {
     /// Register and manage the applications that sign customers in (OIDC clients).
     #[command(subcommand)]
     Apps(AppsCommand),
+    /// The tenant's token-signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// List the keys: kid, algorithm, activation time and state.
+    List {
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Add a new key per algorithm, published now and signing from 24 hours on (or
+    /// at once with --now, e.g. after a compromise); the old keys stay published for
+    /// two days after that.
+    Rotate {
+        #[arg(long)]
+        tenant: Option<String>,
+        #[arg(long)]
+        now: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -147,6 +168,7 @@ fn main() -> ExitCode {
             }
             Command::GenerateKey => Ok(()),
             Command::Apps(command) => apps(config, command).await,
+            Command::Keys(command) => keys(config, command).await,
         }
     });
     match result {
@@ -308,6 +330,39 @@ async fn apps(config: Config, command: AppsCommand) -> Result<(), String> {
     }
 }
 
+async fn keys(config: Config, command: KeysCommand) -> Result<(), String> {
+    let state = build_state(config).await.map_err(|e| e.to_string())?;
+    let engine = &state.engine;
+    let slug = match &command {
+        KeysCommand::List { tenant } | KeysCommand::Rotate { tenant, .. } => tenant.clone(),
+    };
+    let tenant = engine
+        .tenant_by_slug(slug.as_deref())
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no tenant {:?} (--tenant)", slug.unwrap_or_default()))?;
+    if let KeysCommand::Rotate { now, .. } = command {
+        for kid in engine
+            .rotate_signing_keys(&tenant, now)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            println!("added {kid}");
+        }
+    }
+    for (kid, alg, activate_at, state) in engine
+        .signing_keys(&tenant)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        println!(
+            "{kid}  {alg:<6} {state:<8} from {}",
+            activate_at.format("%Y-%m-%d %H:%M UTC")
+        );
+    }
+    Ok(())
+}
+
 async fn set_status(
     engine: &portico_identity::Engine,
     cli: &portico_identity::audit::ClientInfo,
@@ -365,6 +420,13 @@ async fn serve(config: Config) -> Result<(), String> {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
             tick.tick().await;
+            // Scheduled key rotation (and keys for tenants that have none).
+            if let Ok(Some(tenant)) = engine.tenant_by_slug(None).await
+                && let Err(e) = engine.ensure_signing_keys(&tenant).await
+                && !matches!(e, portico_identity::keys::KeyError::NoMasterKey)
+            {
+                tracing::warn!(error = %e, "signing key rotation failed");
+            }
             match engine.purge_expired().await {
                 Ok((sessions, flows)) if sessions + flows > 0 => {
                     tracing::info!(sessions, flows, "purged expired sessions and flows")

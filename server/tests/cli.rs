@@ -274,3 +274,19 @@ fn apps_are_registered_listed_disabled_and_rotated_from_the_command_line() {
             .success()
     );
 }
+
+#[test]
+fn signing_keys_exist_from_the_first_start_and_rotate_on_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = run_ok(dir.path(), &["keys", "list"], &[]);
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert_eq!(text.matches("active").count(), 3, "{text}");
+    for alg in ["RS256", "ES256", "EdDSA"] {
+        assert!(text.contains(alg), "{text}");
+    }
+    let rotated = run_ok(dir.path(), &["keys", "rotate"], &[]);
+    let text = String::from_utf8_lossy(&rotated.stdout);
+    assert_eq!(text.matches("added ").count(), 3, "{text}");
+    assert_eq!(text.matches(" next ").count(), 3, "published ahead: {text}");
+    assert_eq!(text.matches("active").count(), 3, "{text}");
+}

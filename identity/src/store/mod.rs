@@ -11,6 +11,7 @@ pub mod codes;
 pub mod entities;
 pub mod factors;
 pub mod flows;
+pub mod keys;
 pub mod outbox;
 pub mod passkeys;
 pub mod sessions;

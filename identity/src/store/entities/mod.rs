@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod password_credentials;
 pub mod recovery_codes;
 pub mod sessions;
+pub mod signing_keys;
 pub mod tenant_hosts;
 pub mod tenants;
 pub mod theme_versions;
