@@ -15,6 +15,7 @@
 //! release binaries, then runs this).
 
 mod passkeys;
+mod tokens;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -141,7 +142,7 @@ impl Drop for Server {
 }
 
 async fn start_server(bin: &std::path::Path, db_url: &str, dir: &std::path::Path) -> Server {
-    start_server_at(bin, db_url, dir, ADDRESS, &format!("http://{ADDRESS}")).await
+    start_server_at(bin, db_url, dir, ADDRESS, &format!("http://{ADDRESS}"), &[]).await
 }
 
 async fn start_server_at(
@@ -150,8 +151,10 @@ async fn start_server_at(
     dir: &std::path::Path,
     address: &str,
     base_url: &str,
+    env: &[(&str, &str)],
 ) -> Server {
     let child = Command::new(bin)
+        .envs(env.iter().copied())
         .arg("serve")
         .current_dir(dir)
         .env("PORTICO__SERVER__ADDRESS", address)
@@ -458,6 +461,16 @@ async fn main() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     if matches!(args.scenario.as_str(), "all" | "password") {
         password_scenario(&args, cores).await;
+    }
+    if matches!(args.scenario.as_str(), "all" | "tokens") {
+        tokens::run(
+            &args.server_bin,
+            &args.out,
+            args.seconds,
+            cores,
+            &machine(cores),
+        )
+        .await;
     }
     if matches!(args.scenario.as_str(), "all" | "passkeys") {
         passkeys::run(

@@ -76,7 +76,8 @@ async fn sign_ins(
 ) -> Run {
     eprintln!("passkeys ({database}): preparing {concurrency} accounts with passkeys…");
     let (db_url, keys) = prepare(url, concurrency).await;
-    let _server: Server = crate::start_server_at(server_bin, &db_url, dir, ADDRESS, ORIGIN).await;
+    let _server: Server =
+        crate::start_server_at(server_bin, &db_url, dir, ADDRESS, ORIGIN, &[]).await;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(256)
         .build()

@@ -63,6 +63,7 @@ async function setAutofill(page: Page, on: boolean) {
 const rows = (page: Page) => page.getByTestId('passkey-row');
 
 test('passkey only: sign up, sign in by button and by autofill, add, rename, remove', async ({ page, context }, info) => {
+  test.setTimeout(90_000);
   await autofillSwitch(context);
   const { cdp, id } = await withAuthenticator(page);
   const email = freshEmail('passkey');
@@ -145,6 +146,7 @@ test('passkey only: sign up, sign in by button and by autofill, add, rename, rem
 });
 
 test('a password account adds a passkey, signs in with it, and it answers the second step', async ({ page, context }, info) => {
+  test.setTimeout(90_000);
   await autofillSwitch(context);
   const { cdp, id } = await withAuthenticator(page);
   const email = freshEmail('pwdpasskey');

@@ -539,6 +539,7 @@ impl Engine {
         )
         .await?;
         tx.commit().await?;
+        self.inner.app_cache.clear();
         Ok(true)
     }
 
@@ -570,6 +571,7 @@ impl Engine {
         )
         .await?;
         tx.commit().await?;
+        self.inner.app_cache.clear();
         Ok(Some(secret))
     }
 

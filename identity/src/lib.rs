@@ -22,6 +22,7 @@ pub mod sessions;
 pub mod store;
 pub mod tenants;
 pub mod throttle;
+pub mod tokens;
 pub mod user_agent;
 pub mod verification;
 
@@ -74,6 +75,7 @@ struct Inner {
     pwned: Option<Arc<dyn ports::PwnedPasswords>>,
     relying_parties: credentials::passkeys::RelyingParties,
     keys: keys::KeyCache,
+    app_cache: tokens::AppCache,
     sealing_key: Option<secrets::SealingKey>,
     geoip: Arc<dyn risk::GeoIp>,
 }
@@ -93,6 +95,7 @@ impl Engine {
                 pwned: None,
                 relying_parties: Default::default(),
                 keys: Default::default(),
+                app_cache: Default::default(),
                 sealing_key: None,
                 geoip: Arc::new(risk::NoGeoIp),
             }),

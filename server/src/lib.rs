@@ -5,6 +5,7 @@ pub mod config;
 pub mod error;
 pub mod mail;
 pub mod middleware;
+pub mod oauth;
 pub mod pwned;
 pub mod session_store;
 pub mod telemetry;
@@ -340,6 +341,7 @@ pub fn router(state: AppState) -> Router {
     // The OpenID provider's public endpoints: no session, the tenant from the host.
     let oidc = Router::new()
         .route("/.well-known/jwks.json", get(jwks))
+        .route("/oauth2/token", post(oauth::token))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::resolve_tenant,

@@ -113,7 +113,9 @@ pub fn same_site_request(headers: &HeaderMap, scheme: &str) -> bool {
 
 /// Refuses cross-site state-changing requests with 403 before anything runs.
 pub async fn cross_site_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if !is_safe(req.method()) {
+    // The OAuth endpoints use no cookies (clients authenticate themselves), and apps
+    // call them from other origins by design.
+    if !is_safe(req.method()) && !req.uri().path().starts_with("/oauth2/") {
         let scheme = if state.config.is_https() {
             "https"
         } else {

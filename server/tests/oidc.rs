@@ -110,3 +110,218 @@ async fn keys_are_published_rotated_and_retired(backend: Backend) {
 }
 
 on_both_databases!(keys_are_published_rotated_and_retired);
+
+/// A backend service gets an access token with the `oauth2` crate (client_secret_basic)
+/// and a resource server verifies it with `jsonwebtoken` against the JWKS.
+async fn client_credentials_with_real_client_libraries(backend: Backend) {
+    use oauth2::basic::BasicClient;
+    use oauth2::{ClientId, ClientSecret, Scope, TokenResponse, TokenUrl};
+
+    let app = TestApp::start(backend).await;
+    let engine = &app.state.engine;
+    let tenant = engine.resolve_tenant(common::HOST).await.unwrap();
+    let t = &tenant.tenant;
+    let registered = engine
+        .register_app(
+            t,
+            &portico_identity::audit::ClientInfo::default(),
+            &portico_identity::apps::NewApp {
+                name: "Billing".into(),
+                kind: Some(portico_identity::apps::AppKind::Machine),
+                scopes: Some(vec!["orders:read".into(), "orders:write".into()]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let id = registered.app.client_id.clone();
+    let secret = registered.client_secret.clone().unwrap();
+    let base = app.serve_tcp().await;
+    let http = reqwest::ClientBuilder::new()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let client = BasicClient::new(ClientId::new(id.clone()))
+        .set_client_secret(ClientSecret::new(secret.clone()))
+        .set_token_uri(TokenUrl::new(format!("{base}/oauth2/token")).unwrap());
+    let token = client
+        .exchange_client_credentials()
+        .add_scope(Scope::new("orders:read".into()))
+        .request_async(&http)
+        .await
+        .expect("client credentials grant");
+    assert_eq!(
+        token
+            .scopes()
+            .map(|s| s.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+        Some(vec!["orders:read".to_string()])
+    );
+    let ttl = token.expires_in().unwrap().as_secs();
+    assert_eq!(ttl, 900);
+
+    // The resource server's side: verify with the JWKS, as any JWT library would.
+    let jwt = token.access_token().secret();
+    let header = jsonwebtoken::decode_header(jwt).unwrap();
+    assert_eq!(header.alg, jsonwebtoken::Algorithm::ES256);
+    assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+    let set: jsonwebtoken::jwk::JwkSet = serde_json::from_str(
+        &http
+            .get(format!("{base}/.well-known/jwks.json"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let jwk = set
+        .find(header.kid.as_deref().unwrap())
+        .expect("kid in the JWKS");
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    validation.set_audience(&[t.base_url.trim_end_matches('/')]);
+    validation.set_issuer(&[t.base_url.trim_end_matches('/')]);
+    let claims = jsonwebtoken::decode::<Value>(jwt, &key, &validation)
+        .expect("the access token verifies")
+        .claims;
+    assert_eq!(claims["sub"], id.as_str());
+    assert_eq!(claims["client_id"], id.as_str());
+    assert_eq!(claims["scope"], "orders:read");
+    assert!(claims["jti"].as_str().is_some_and(|j| j.len() >= 32));
+
+    // client_secret_post works too; the answers are never cached.
+    let post = |fields: Vec<(&'static str, String)>| {
+        let http = http.clone();
+        let url = format!("{base}/oauth2/token");
+        async move { http.post(url).form(&fields).send().await.unwrap() }
+    };
+    let res = post(vec![
+        ("grant_type", "client_credentials".into()),
+        ("client_id", id.clone()),
+        ("client_secret", secret.clone()),
+    ])
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let body: Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["scope"], "orders:read orders:write");
+
+    // The errors of RFC 6749 §5.2.
+    type Case = (Vec<(&'static str, String)>, u16, &'static str);
+    let cases: Vec<Case> = vec![
+        (
+            vec![
+                ("grant_type", "client_credentials".into()),
+                ("client_id", id.clone()),
+                ("client_secret", "pcs_wrong".into()),
+            ],
+            401,
+            "invalid_client",
+        ),
+        (
+            vec![("grant_type", "client_credentials".into())],
+            401,
+            "invalid_client",
+        ),
+        (
+            vec![
+                ("grant_type", "password".into()),
+                ("client_id", id.clone()),
+                ("client_secret", secret.clone()),
+            ],
+            400,
+            "unsupported_grant_type",
+        ),
+        (
+            vec![
+                ("grant_type", "client_credentials".into()),
+                ("client_id", id.clone()),
+                ("client_secret", secret.clone()),
+                ("scope", "admin".into()),
+            ],
+            400,
+            "invalid_scope",
+        ),
+        (
+            vec![("client_id", id.clone()), ("client_secret", secret.clone())],
+            400,
+            "invalid_request",
+        ),
+        (
+            vec![
+                ("grant_type", "client_credentials".into()),
+                ("grant_type", "client_credentials".into()),
+                ("client_id", id.clone()),
+                ("client_secret", secret.clone()),
+            ],
+            400,
+            "invalid_request",
+        ),
+    ];
+    for (fields, status, code) in cases {
+        let res = post(fields.clone()).await;
+        assert_eq!(res.status().as_u16(), status, "{fields:?}");
+        let body: Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+        assert_eq!(body["error"], code, "{fields:?}");
+    }
+
+    // A disabled client gets nothing, at once.
+    engine
+        .set_app_status(
+            t,
+            &portico_identity::audit::ClientInfo::default(),
+            &id,
+            portico_identity::apps::AppStatus::Disabled,
+        )
+        .await
+        .unwrap();
+    assert!(
+        client
+            .exchange_client_credentials()
+            .request_async(&http)
+            .await
+            .is_err()
+    );
+
+    // Guessing secrets is throttled, right secret or not.
+    engine
+        .set_app_status(
+            t,
+            &portico_identity::audit::ClientInfo::default(),
+            &id,
+            portico_identity::apps::AppStatus::Active,
+        )
+        .await
+        .unwrap();
+    let mut throttled = false;
+    for i in 0..30 {
+        let res = post(vec![
+            ("grant_type", "client_credentials".into()),
+            ("client_id", id.clone()),
+            ("client_secret", format!("pcs_guess_{i}")),
+        ])
+        .await;
+        if res.status() == 429 {
+            throttled = true;
+            break;
+        }
+    }
+    assert!(throttled, "secret guessing is throttled");
+    let res = post(vec![
+        ("grant_type", "client_credentials".into()),
+        ("client_id", id.clone()),
+        ("client_secret", secret.clone()),
+    ])
+    .await;
+    assert_eq!(
+        res.status(),
+        429,
+        "a throttled source is refused before its secret is compared"
+    );
+    app.cleanup().await;
+}
+
+on_both_databases!(client_credentials_with_real_client_libraries);

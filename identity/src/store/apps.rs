@@ -189,6 +189,20 @@ pub async fn expire_secrets(
     Ok(())
 }
 
+/// Every secret hash of `app` with its expiry (for the token endpoint's cache).
+pub async fn secret_hashes(
+    db: &impl ConnectionTrait,
+    app: Uuid,
+) -> Result<Vec<(String, Option<DateTime<Utc>>)>, StoreError> {
+    Ok(app_secrets::Entity::find()
+        .filter(app_secrets::Column::AppId.eq(app))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.secret_hash, s.expires_at))
+        .collect())
+}
+
 /// The hashes of `app`'s secrets that still work at `now`.
 pub async fn live_secret_hashes(
     db: &impl ConnectionTrait,

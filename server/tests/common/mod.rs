@@ -153,6 +153,22 @@ impl TestApp {
         }
     }
 
+    /// Serves the app on a real TCP port on 127.0.0.1 (for client libraries that speak
+    /// HTTP themselves); its base URL.
+    #[allow(dead_code)]
+    pub async fn serve_tcp(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let service = self
+            .router
+            .clone()
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, service).await;
+        });
+        format!("http://{addr}")
+    }
+
     /// The newest mail queued to `to`, in this app's default tenant.
     pub async fn latest_mail_to(&self, to: &str) -> Option<portico_identity::outbox::OutboxMail> {
         let tenant = self.state.engine.resolve_tenant(HOST).await.unwrap();

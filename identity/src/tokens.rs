@@ -1,0 +1,304 @@
+//! The token endpoint's engine side (RFC 6749 §3.2, §5). So far: the client
+//! credentials grant (§4.4) — a backend service authenticates with its client secret
+//! and gets an access token about itself.
+//!
+//! Access tokens are JWTs in the RFC 9068 profile (`typ: at+jwt`; iss, sub, aud, exp,
+//! iat, jti, client_id, scope), signed with ES256: a resource server verifies them
+//! against the JWKS without calling back. (ID tokens use each app's own algorithm.)
+//!
+//! The hot path reads applications and their secret hashes from a short-lived cache
+//! (a change made through this engine clears it at once; other instances see it within
+//! [`APP_CACHE_SECONDS`]), and secret checks that fail are throttled per client, per
+//! client and address, and per address through the one throttle — a source that is
+//! throttled is refused before its secret is even compared.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::apps::{AppStatus, Application, GrantType, SigningAlg};
+use crate::audit::ClientInfo;
+use crate::keys::KeyError;
+use crate::secrets::{constant_time_eq, random_token, sha256_hex};
+use crate::store::{self, StoreError};
+use crate::tenants::Tenant;
+use crate::throttle::{self, Admission};
+use crate::{Engine, TenantId};
+
+/// How long an instance may serve an application from memory.
+pub const APP_CACHE_SECONDS: i64 = 5;
+
+/// An OAuth error response (RFC 6749 §5.2).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OAuthError {
+    #[error("invalid_request: {0}")]
+    InvalidRequest(String),
+    /// Unknown client, wrong secret, disabled app, or no authentication at all.
+    #[error("invalid_client")]
+    InvalidClient,
+    #[error("unauthorized_client: {0}")]
+    UnauthorizedClient(String),
+    #[error("unsupported_grant_type")]
+    UnsupportedGrantType,
+    #[error("invalid_scope: {0}")]
+    InvalidScope(String),
+    /// Too many failed attempts from this source: try again later.
+    #[error("slow_down")]
+    Throttled { retry_after_secs: i64 },
+    #[error("temporarily_unavailable")]
+    Unavailable,
+}
+
+impl OAuthError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            OAuthError::InvalidRequest(_) => "invalid_request",
+            OAuthError::InvalidClient => "invalid_client",
+            OAuthError::UnauthorizedClient(_) => "unauthorized_client",
+            OAuthError::UnsupportedGrantType => "unsupported_grant_type",
+            OAuthError::InvalidScope(_) => "invalid_scope",
+            OAuthError::Throttled { .. } => "invalid_client",
+            OAuthError::Unavailable => "temporarily_unavailable",
+        }
+    }
+
+    /// A description for developers; never anything secret.
+    pub fn description(&self) -> String {
+        match self {
+            OAuthError::InvalidRequest(d)
+            | OAuthError::UnauthorizedClient(d)
+            | OAuthError::InvalidScope(d) => d.clone(),
+            OAuthError::InvalidClient => "client authentication failed".into(),
+            OAuthError::UnsupportedGrantType => {
+                "grant_type must be one this server supports".into()
+            }
+            OAuthError::Throttled { retry_after_secs } => {
+                format!("too many failed attempts; retry in {retry_after_secs} s")
+            }
+            OAuthError::Unavailable => "try again shortly".into(),
+        }
+    }
+}
+
+impl From<StoreError> for OAuthError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "token endpoint: store error");
+        OAuthError::Unavailable
+    }
+}
+
+impl From<KeyError> for OAuthError {
+    fn from(e: KeyError) -> Self {
+        tracing::error!(error = %e, "token endpoint: signing failed");
+        OAuthError::Unavailable
+    }
+}
+
+/// How the client authenticated at the token endpoint.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientCredentials<'a> {
+    pub client_id: &'a str,
+    pub client_secret: &'a str,
+}
+
+/// A successful token response (RFC 6749 §5.1).
+#[derive(Clone, Debug, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+struct CachedApp {
+    app: Arc<Application>,
+    secret_hashes: Vec<(String, Option<DateTime<Utc>>)>,
+    loaded_at: DateTime<Utc>,
+}
+
+/// Applications and their secrets, briefly, for the token endpoint's hot path.
+#[derive(Default)]
+pub(crate) struct AppCache {
+    apps: Mutex<HashMap<(TenantId, String), Arc<CachedApp>>>,
+    /// Sources whose failed attempts got them throttled, until when.
+    blocked: Mutex<HashMap<String, DateTime<Utc>>>,
+}
+
+impl AppCache {
+    pub(crate) fn clear(&self) {
+        self.apps.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
+
+impl Engine {
+    async fn cached_app(
+        &self,
+        tenant: &Tenant,
+        client_id: &str,
+    ) -> Result<Option<Arc<CachedApp>>, StoreError> {
+        let now = self.now();
+        let key = (tenant.id, client_id.to_string());
+        if let Some(hit) = self
+            .inner
+            .app_cache
+            .apps
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .filter(|c| now - c.loaded_at < Duration::seconds(APP_CACHE_SECONDS))
+            .cloned()
+        {
+            return Ok(Some(hit));
+        }
+        let db = self.db().conn();
+        let Some(app) = store::apps::find_by_client_id(db, tenant.id, client_id).await? else {
+            return Ok(None);
+        };
+        let secret_hashes = store::apps::secret_hashes(db, app.id).await?;
+        let cached = Arc::new(CachedApp {
+            app: Arc::new(app),
+            secret_hashes,
+            loaded_at: now,
+        });
+        let mut apps = self
+            .inner
+            .app_cache
+            .apps
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if apps.len() > 100_000 {
+            apps.clear();
+        }
+        apps.insert(key, cached.clone());
+        Ok(Some(cached))
+    }
+
+    /// Authenticates a confidential client for the token endpoint: throttled on
+    /// failures, constant-time on the secret.
+    async fn authenticate_client(
+        &self,
+        tenant: &Tenant,
+        client: &ClientInfo,
+        creds: ClientCredentials<'_>,
+    ) -> Result<Arc<Application>, OAuthError> {
+        let now = self.now();
+        let source = format!(
+            "{}\u{1f}{}\u{1f}{}",
+            tenant.id,
+            creds.client_id,
+            client.ip.as_deref().unwrap_or("")
+        );
+        if let Some(until) = self
+            .inner
+            .app_cache
+            .blocked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&source)
+            .copied()
+            .filter(|until| *until > now)
+        {
+            return Err(OAuthError::Throttled {
+                retry_after_secs: (until - now).num_seconds().max(1),
+            });
+        }
+        let given = sha256_hex(creds.client_secret.as_bytes());
+        let cached = self.cached_app(tenant, creds.client_id).await?;
+        let ok = cached.as_ref().is_some_and(|c| {
+            c.app.status == AppStatus::Active
+                && c.app.kind.confidential()
+                && c.secret_hashes.iter().any(|(hash, expires)| {
+                    expires.is_none_or(|e| e > now)
+                        && constant_time_eq(hash.as_bytes(), given.as_bytes())
+                })
+        });
+        if let (true, Some(c)) = (ok, cached) {
+            return Ok(c.app.clone());
+        }
+        // A failure counts against the client, the client from this address, and the
+        // address.
+        let policy = &tenant.policy.throttle;
+        let keys = throttle::keys_for(
+            policy,
+            tenant.id,
+            "client_secret",
+            creds.client_id,
+            client.ip.as_deref(),
+        );
+        if let Admission::Throttled { retry_after } = self.admit_attempt(policy, &keys).await? {
+            self.inner
+                .app_cache
+                .blocked
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(source, now + retry_after);
+        }
+        Err(OAuthError::InvalidClient)
+    }
+
+    /// The client credentials grant: an access token for the authenticated app itself.
+    /// `scope` must be a subset of the app's scopes (all of them when absent);
+    /// `resource` (RFC 8707) becomes the audience, else the tenant's issuer.
+    pub async fn client_credentials_grant(
+        &self,
+        tenant: &Tenant,
+        client: &ClientInfo,
+        creds: ClientCredentials<'_>,
+        scope: Option<&str>,
+        resource: Option<&str>,
+    ) -> Result<TokenResponse, OAuthError> {
+        let app = self.authenticate_client(tenant, client, creds).await?;
+        if !app.grant_types.contains(&GrantType::ClientCredentials) {
+            return Err(OAuthError::UnauthorizedClient(
+                "this client may not use the client_credentials grant".into(),
+            ));
+        }
+        let scopes: Vec<&str> = match scope {
+            Some(s) => {
+                let asked: Vec<&str> = s.split(' ').filter(|x| !x.is_empty()).collect();
+                if let Some(bad) = asked.iter().find(|a| !app.scopes.iter().any(|s| s == *a)) {
+                    return Err(OAuthError::InvalidScope(format!(
+                        "scope {bad:?} is not granted to this client"
+                    )));
+                }
+                asked
+            }
+            None => app.scopes.iter().map(String::as_str).collect(),
+        };
+        if let Some(r) = resource
+            && (url::Url::parse(r).is_err() || r.contains('#'))
+        {
+            return Err(OAuthError::InvalidRequest(
+                "resource must be an absolute URI without a fragment".into(),
+            ));
+        }
+        let now = self.now();
+        let issuer = tenant.base_url.trim_end_matches('/');
+        let scope_text = scopes.join(" ");
+        let mut claims = json!({
+            "iss": issuer,
+            "sub": app.client_id,
+            "aud": resource.unwrap_or(issuer),
+            "client_id": app.client_id,
+            "iat": now.timestamp(),
+            "exp": now.timestamp() + i64::from(app.access_token_seconds),
+            "jti": random_token(),
+        });
+        if !scope_text.is_empty() {
+            claims["scope"] = json!(scope_text);
+        }
+        let access_token = self
+            .sign_jwt(tenant, SigningAlg::ES256, "at+jwt", &claims)
+            .await?;
+        Ok(TokenResponse {
+            access_token,
+            token_type: "Bearer",
+            expires_in: app.access_token_seconds,
+            scope: (!scope_text.is_empty()).then_some(scope_text),
+        })
+    }
+}
