@@ -20,8 +20,6 @@ use tokio::sync::Mutex;
 use crate::{Latency, latency};
 
 const ADDRESS: &str = "127.0.0.1:3313";
-/// A fixed master key for the run, so the server can open the keys prepared here.
-const MASTER_KEY: &str = "YmVuY2gtbWFzdGVyLWtleS10aGlydHktdHdvLWJ5dGVz";
 
 #[derive(Serialize)]
 struct TokenReport {
@@ -38,17 +36,20 @@ struct TokenReport {
     notes: Vec<&'static str>,
 }
 
-fn config(dir: &Path) -> portico_server::Config {
+/// The run's configuration; `master_key` is shared with the server so it can open the
+/// keys prepared here.
+fn config(dir: &Path, master_key: &str) -> portico_server::Config {
     let mut config = portico_server::Config::default();
     config.database.url = format!("sqlite://{}/tokens.db", dir.display());
     config.server.base_url = format!("http://{ADDRESS}");
-    config.secrets.master_key = MASTER_KEY.into();
+    config.secrets.master_key = master_key.into();
     config
 }
 
 pub async fn run(server_bin: &Path, out: &Path, seconds: u64, cores: usize, machine: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let state = portico_server::build_state(config(dir.path()))
+    let master_key = portico_identity::secrets::SealingKey::generate_text();
+    let state = portico_server::build_state(config(dir.path(), &master_key))
         .await
         .expect("state");
     let engine = state.engine.clone();
@@ -102,7 +103,7 @@ pub async fn run(server_bin: &Path, out: &Path, seconds: u64, cores: usize, mach
         dir.path(),
         ADDRESS,
         &format!("http://{ADDRESS}"),
-        &[("PORTICO__SECRETS__MASTER_KEY", MASTER_KEY)],
+        &[("PORTICO__SECRETS__MASTER_KEY", master_key.as_str())],
     )
     .await;
     let concurrency = 64;

@@ -230,12 +230,20 @@ impl Engine {
             client.ip.as_deref(),
         );
         if let Admission::Throttled { retry_after } = self.admit_attempt(policy, &keys).await? {
-            self.inner
+            let mut blocked = self
+                .inner
                 .app_cache
                 .blocked
                 .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(source, now + retry_after);
+                .unwrap_or_else(|e| e.into_inner());
+            // Bounded: expired blocks go first, and a flood cannot grow it forever.
+            if blocked.len() > 10_000 {
+                blocked.retain(|_, until| *until > now);
+                if blocked.len() > 10_000 {
+                    blocked.clear();
+                }
+            }
+            blocked.insert(source, now + retry_after);
         }
         Err(OAuthError::InvalidClient)
     }

@@ -124,7 +124,13 @@ pub async fn open_database(config: &Config) -> Result<Db, StartError> {
 fn master_key(config: &Config) -> Result<Option<portico_identity::secrets::SealingKey>, String> {
     use portico_identity::secrets::SealingKey;
     if !config.secrets.master_key.is_empty() {
-        return Ok(SealingKey::parse(config.secrets.master_key.expose()));
+        // A key that is set but unusable is a mistake to stop at, not to ignore.
+        return SealingKey::parse(config.secrets.master_key.expose())
+            .map(Some)
+            .ok_or_else(|| {
+                "secrets.master_key: must be 32 random bytes in base64url (make one with `portico generate-key`)"
+                    .to_string()
+            });
     }
     if !config.dev_mode() {
         return Ok(None);

@@ -733,7 +733,39 @@ async fn registering_a_taken_address_with_a_passkey_looks_like_success(backend: 
     app.cleanup().await;
 }
 
+/// More customers signing in at once than the pool has connections: every sign-in
+/// completes (no transaction may wait for a second pool connection).
+async fn concurrent_sign_ins_do_not_exhaust_the_pool(backend: Backend) {
+    let app = TestApp::start_with(backend, |c| c.database.max_connections = 2).await;
+    let mut customers = Vec::new();
+    for i in 0..4 {
+        let mut browser = on_localhost(&app);
+        let mut key = SoftAuthenticator::new();
+        passkey_sign_up(
+            &app,
+            &mut browser,
+            &mut key,
+            &format!("pool{i}@example.com"),
+        )
+        .await;
+        browser.sign_out().await;
+        customers.push((browser, key));
+    }
+    let tasks: Vec<_> = customers
+        .into_iter()
+        .map(|(mut browser, mut key)| {
+            tokio::spawn(async move { passkey_sign_in(&mut browser, &mut key).await })
+        })
+        .collect();
+    // A pool/lock deadlock ends in busy or acquire timeouts: failed sign-ins.
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), "/account");
+    }
+    app.cleanup().await;
+}
+
 on_both_databases!(
+    concurrent_sign_ins_do_not_exhaust_the_pool,
     a_passkey_only_account_signs_up_and_in,
     a_challenge_is_answered_once,
     a_ceremony_belongs_to_its_browser_and_expires,

@@ -400,11 +400,12 @@ impl Engine {
         let Ok(id) = raw_id.parse::<Uuid>() else {
             return Ok(None);
         };
-        // Read outside the caller's transaction, then delete inside it: the delete is
-        // that transaction's first statement (SQLite takes its write lock at once), and
-        // only the caller whose delete removed the row may use it.
-        let Some(row) = store::passkeys::find_ceremony(self.db().conn(), tenant.id, id).await?
-        else {
+        // Read and delete in the caller's transaction (or connection); only the caller
+        // whose delete removed the row may use it. Never a second pool connection while
+        // a transaction is open: under load every connection can be held by a
+        // transaction waiting for the write lock, and the holder would wait for a
+        // connection that never comes (the pool and the lock deadlock until timeouts).
+        let Some(row) = store::passkeys::find_ceremony(db, tenant.id, id).await? else {
             return Ok(None);
         };
         if !store::passkeys::delete_ceremony(db, id).await? {
