@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Backend, STRONG_PASSWORD, TestApp};
+use common::{Backend, STRONG_PASSWORD, TestApp, now_secs, totp_seed};
 use portico_identity::UserId;
 use portico_identity::accounts::Email;
 use portico_identity::audit::ClientInfo;
@@ -34,27 +34,6 @@ fn client(ip: &str) -> ClientInfo {
         ip: Some(ip.into()),
         user_agent: None,
     }
-}
-
-/// The seed behind a base32 secret, as an authenticator app would decode it.
-fn seed(base32: &str) -> Vec<u8> {
-    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let mut bits = 0u64;
-    let mut n = 0;
-    let mut out = Vec::new();
-    for c in base32.trim_end_matches('=').chars() {
-        bits = (bits << 5) | ALPHABET.find(c).unwrap() as u64;
-        n += 5;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-        }
-    }
-    out
-}
-
-fn now_secs(app: &TestApp) -> u64 {
-    app.state.engine.now().timestamp() as u64
 }
 
 async fn an_authenticator_app_is_enrolled_and_each_code_works_once(backend: Backend) {
@@ -87,7 +66,7 @@ async fn an_authenticator_app_is_enrolled_and_each_code_works_once(backend: Back
         "pending until confirmed"
     );
 
-    let seed = seed(&enrolment.secret_base32);
+    let seed = totp_seed(&enrolment.secret_base32);
     assert_eq!(
         engine.confirm_totp(t, &who, user, "000000x").await.unwrap(),
         Err(FactorProblem::WrongCode)
@@ -167,7 +146,7 @@ async fn guessing_codes_is_throttled_across_restarts(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    let seed = seed(&enrolment.secret_base32);
+    let seed = totp_seed(&enrolment.secret_base32);
     engine
         .confirm_totp(t, &who, user, &code_at(&seed, now_secs(&app)))
         .await

@@ -5,11 +5,11 @@
 
 mod common;
 
-use common::{Backend, Browser, Page, STRONG_PASSWORD, TestApp};
-use portico_identity::UserId;
-use portico_identity::accounts::Email;
+use common::{
+    Backend, Browser, Page, STRONG_PASSWORD, TestApp, browser_at, now_secs, sign_ins, totp_seed,
+};
 use portico_identity::credentials::factors::code_at;
-use portico_identity::risk::signins::{SignInOutcome, SignInRecord};
+use portico_identity::risk::signins::SignInOutcome;
 use portico_identity::risk::{Decision, MfaMode};
 
 const HOME: &str = "89.160.20.112:40000";
@@ -17,34 +17,6 @@ const HOME: &str = "89.160.20.112:40000";
 const LONDON: &str = "81.2.69.142:40000";
 /// Boxford, GB: a plain residential address abroad.
 const BOXFORD: &str = "2.125.160.216:40000";
-
-fn browser_at(app: &TestApp, peer: &str) -> Browser {
-    let mut b = app.browser();
-    b.peer = Some(peer.parse().unwrap());
-    b
-}
-
-async fn user(app: &TestApp, email: &str) -> UserId {
-    let engine = &app.state.engine;
-    let tenant = engine.resolve_tenant(common::HOST).await.unwrap();
-    portico_identity::store::accounts::find_user_by_email(
-        engine.db().conn(),
-        tenant.tenant.id,
-        &Email::parse(email).unwrap(),
-    )
-    .await
-    .unwrap()
-    .unwrap()
-}
-
-async fn sign_ins(app: &TestApp, email: &str) -> Vec<SignInRecord> {
-    let tenant = app.state.engine.resolve_tenant(common::HOST).await.unwrap();
-    app.state
-        .engine
-        .recent_sign_ins(&tenant.tenant, user(app, email).await, 20)
-        .await
-        .unwrap()
-}
 
 async fn set_policy(app: &TestApp, change: impl FnOnce(&mut portico_identity::risk::RiskPolicy)) {
     let engine = &app.state.engine;
@@ -111,23 +83,6 @@ fn all_testid_texts(page: &Page, id: &str) -> Vec<String> {
         .collect()
 }
 
-/// The seed behind a base32 key, as an authenticator app decodes it.
-fn seed(base32: &str) -> Vec<u8> {
-    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let mut bits = 0u64;
-    let mut n = 0;
-    let mut out = Vec::new();
-    for c in base32.chars().filter(|c| !c.is_whitespace() && *c != '=') {
-        bits = (bits << 5) | ALPHABET.find(c).unwrap() as u64;
-        n += 5;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-        }
-    }
-    out
-}
-
 /// The templates of every mail queued to `to`, newest first.
 async fn mail_templates(app: &TestApp, to: &str) -> Vec<String> {
     let tenant = app.state.engine.resolve_tenant(common::HOST).await.unwrap();
@@ -140,10 +95,6 @@ async fn mail_templates(app: &TestApp, to: &str) -> Vec<String> {
         .filter(|m| m.to == to)
         .map(|m| m.template.to_string())
         .collect()
-}
-
-fn now_secs(app: &TestApp) -> u64 {
-    app.state.engine.now().timestamp() as u64
 }
 
 /// Adds an authenticator app through the security centre; its seed and the recovery
@@ -161,7 +112,7 @@ async fn enrol_totp(app: &TestApp, browser: &mut Browser) -> (Vec<u8>, Vec<Strin
     let (_, setup) = browser.visit("/account/security/totp").await;
     assert!(setup.body.contains("<svg"), "the QR code is an inline SVG");
     let key = testid_text(&setup, "totp-secret").expect("the key as text");
-    let seed = seed(&key);
+    let seed = totp_seed(&key);
     let csrf = setup.hidden("csrf_token").unwrap();
     let wrong = browser
         .post_form(

@@ -5,43 +5,12 @@
 
 mod common;
 
-use common::{Backend, Browser, STRONG_PASSWORD, TestApp};
-use portico_identity::UserId;
-use portico_identity::accounts::Email;
+use common::{Backend, Browser, STRONG_PASSWORD, TestApp, browser_at, sign_ins};
 use portico_identity::risk::Decision;
-use portico_identity::risk::signins::SignInRecord;
 
 const LONDON: &str = "81.2.69.142:40000";
 const CHANGCHUN: &str = "175.16.199.1:40000";
 const LINKOPING: &str = "89.160.20.112:40000";
-
-fn browser_at(app: &TestApp, peer: &str) -> Browser {
-    let mut b = app.browser();
-    b.peer = Some(peer.parse().unwrap());
-    b
-}
-
-async fn user(app: &TestApp, email: &str) -> UserId {
-    let engine = &app.state.engine;
-    let tenant = engine.resolve_tenant(common::HOST).await.unwrap();
-    portico_identity::store::accounts::find_user_by_email(
-        engine.db().conn(),
-        tenant.tenant.id,
-        &Email::parse(email).unwrap(),
-    )
-    .await
-    .unwrap()
-    .unwrap()
-}
-
-async fn sign_ins(app: &TestApp, email: &str) -> Vec<SignInRecord> {
-    let tenant = app.state.engine.resolve_tenant(common::HOST).await.unwrap();
-    app.state
-        .engine
-        .recent_sign_ins(&tenant.tenant, user(app, email).await, 10)
-        .await
-        .unwrap()
-}
 
 async fn sign_in(browser: &mut Browser, email: &str) -> Option<String> {
     browser.login(email, STRONG_PASSWORD).await.location()

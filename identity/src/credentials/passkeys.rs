@@ -1165,7 +1165,7 @@ impl Engine {
         let Ok(id) = id.parse::<Uuid>() else {
             return Ok(Err(PasskeyProblem::NotFound));
         };
-        if self.now() - authenticated_at > RECENT_SIGN_IN {
+        if !self.signed_in_recently(authenticated_at) {
             return Ok(Err(PasskeyProblem::ReauthRequired));
         }
         let tx = self.db().begin().await?;

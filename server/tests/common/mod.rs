@@ -337,6 +337,63 @@ impl Page {
     }
 }
 
+/// A browser whose TCP peer is `peer` (an address the GeoIP test data knows).
+pub fn browser_at(app: &TestApp, peer: &str) -> Browser {
+    let mut b = app.browser();
+    b.peer = Some(peer.parse().unwrap());
+    b
+}
+
+/// The account behind `email` in the default tenant.
+pub async fn user(app: &TestApp, email: &str) -> portico_identity::UserId {
+    let engine = &app.state.engine;
+    let tenant = engine.resolve_tenant(HOST).await.unwrap();
+    portico_identity::store::accounts::find_user_by_email(
+        engine.db().conn(),
+        tenant.tenant.id,
+        &portico_identity::accounts::Email::parse(email).unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+}
+
+/// The account's recent sign-ins as the risk engine recorded them, newest first.
+pub async fn sign_ins(
+    app: &TestApp,
+    email: &str,
+) -> Vec<portico_identity::risk::signins::SignInRecord> {
+    let tenant = app.state.engine.resolve_tenant(HOST).await.unwrap();
+    app.state
+        .engine
+        .recent_sign_ins(&tenant.tenant, user(app, email).await, 20)
+        .await
+        .unwrap()
+}
+
+/// The seed behind a base32 key (spaces and padding ignored), as an authenticator app
+/// decodes it.
+pub fn totp_seed(base32: &str) -> Vec<u8> {
+    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut bits = 0u64;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in base32.chars().filter(|c| !c.is_whitespace() && *c != '=') {
+        bits = (bits << 5) | ALPHABET.find(c).unwrap() as u64;
+        n += 5;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+        }
+    }
+    out
+}
+
+/// The app clock's Unix time, for computing TOTP codes.
+pub fn now_secs(app: &TestApp) -> u64 {
+    app.state.engine.now().timestamp() as u64
+}
+
 /// The first standalone 6-digit number in a text.
 pub fn first_code(text: &str) -> Option<String> {
     regex::Regex::new(r"\b(\d{6})\b")
