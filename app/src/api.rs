@@ -20,10 +20,14 @@ pub async fn brand() -> Result<BrandView, AppError> {
 pub async fn login_flow(
     #[server(default)] flow: Option<String>,
     #[server(default)] return_to: Option<String>,
+    #[server(default)] login_hint: Option<String>,
+    #[server(default)] prompt: Option<String>,
 ) -> Result<FlowView, AppError> {
     use portico_identity::flows::{FlowKind, sanitize_return_to};
     let req = crate::ssr::Req::get()?;
-    if req.auth().await?.is_some() {
+    // `prompt=login`: an app asked for a fresh sign-in, so a signed-in customer signs
+    // in again instead of passing straight through.
+    if prompt.as_deref() != Some("login") && req.auth().await?.is_some() {
         let target = return_to
             .as_deref()
             .and_then(sanitize_return_to)
@@ -31,7 +35,20 @@ pub async fn login_flow(
         req.redirect(&target);
         return Err(AppError::Unauthorized);
     }
-    load_flow(&req, FlowKind::Login, "/login", flow, return_to).await
+    let flow_view = load_flow(
+        &req,
+        FlowKind::Login,
+        "/login",
+        flow.clone(),
+        return_to,
+        login_hint,
+    )
+    .await?;
+    // The redirect to the flow's own URL keeps the app's demand for a fresh sign-in.
+    if prompt.as_deref() == Some("login") && flow.as_deref() != Some(flow_view.id.as_str()) {
+        req.redirect(&format!("/login?flow={}&prompt=login", flow_view.id));
+    }
+    Ok(flow_view)
 }
 
 /// The registration flow for this page (see [`login_flow`]).
@@ -42,7 +59,15 @@ pub async fn registration_flow(
 ) -> Result<FlowView, AppError> {
     use portico_identity::flows::FlowKind;
     let req = crate::ssr::Req::get()?;
-    load_flow(&req, FlowKind::Registration, "/register", flow, return_to).await
+    load_flow(
+        &req,
+        FlowKind::Registration,
+        "/register",
+        flow,
+        return_to,
+        None,
+    )
+    .await
 }
 
 #[cfg(feature = "ssr")]
@@ -52,6 +77,7 @@ async fn load_flow(
     page: &str,
     flow: Option<String>,
     return_to: Option<String>,
+    login_hint: Option<String>,
 ) -> Result<FlowView, AppError> {
     let browser = req.browser();
     let loaded = req
@@ -62,6 +88,7 @@ async fn load_flow(
             flow.as_deref(),
             &browser,
             return_to.as_deref(),
+            login_hint.as_deref(),
         )
         .await
         .map_err(|e| req.store_error(e))?;
@@ -174,6 +201,7 @@ pub async fn account() -> Result<AccountView, AppError> {
             .has_totp(&req.tenant.tenant, auth.user_id)
             .await
             .map_err(|e| req.store_error(e))?,
+        connected_apps: crate::oauth_api::connected_app_views(&req, auth.user_id).await?,
         csrf_token: auth.csrf_token,
     })
 }
@@ -363,7 +391,7 @@ pub async fn recovery_flow(
 ) -> Result<FlowView, AppError> {
     use portico_identity::flows::FlowKind;
     let req = crate::ssr::Req::get()?;
-    load_flow(&req, FlowKind::Recovery, "/recovery", flow, return_to).await
+    load_flow(&req, FlowKind::Recovery, "/recovery", flow, return_to, None).await
 }
 
 /// Asks for a password reset link.

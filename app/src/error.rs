@@ -18,6 +18,9 @@ pub enum AppError {
     Internal { reference: String },
     #[error("The request could not be processed: {0}")]
     Request(String),
+    /// A sign-in request of an app that expired, was answered, or is not this browser's.
+    #[error("This request has expired or was already answered. Go back to the app and try again.")]
+    NotFound,
 }
 
 impl FromServerFnError for AppError {

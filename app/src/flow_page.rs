@@ -10,13 +10,25 @@ use crate::AppError;
 use crate::components::{Alert, LoadError, Loading};
 use crate::views::{FlowView, FormOutcome, MessageView};
 
-/// Loads the page's flow with `load(flow, extra)` from the URL — `extra` being the
-/// query parameter named by `param` (`return_to` unless said otherwise) — and renders
+/// What a flow page reads from its URL.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FlowQuery {
+    pub flow: Option<String>,
+    /// The query parameter named by the screen's `param` (`return_to` unless said
+    /// otherwise).
+    pub extra: Option<String>,
+    /// An app's `login_hint`, passed on by the authorization endpoint.
+    pub login_hint: Option<String>,
+    /// `login` when an app asked for a fresh sign-in.
+    pub prompt: Option<String>,
+}
+
+/// Loads the page's flow with `load(query)` from the URL and renders
 /// `form` for it. After a hydrated submit, `outcome` may hold a newer copy of the same flow
 /// (with the messages to show), which then replaces the loaded one.
 #[component]
 pub fn FlowScreen<Fut, F, V>(
-    load: fn(Option<String>, Option<String>) -> Fut,
+    load: fn(FlowQuery) -> Fut,
     #[prop(into)] outcome: Signal<Option<Result<FormOutcome, AppError>>>,
     form: F,
     #[prop(default = "return_to")] param: &'static str,
@@ -30,9 +42,14 @@ where
     let flow = Resource::new(
         move || {
             let q = query.read();
-            (q.get("flow"), q.get(param))
+            FlowQuery {
+                flow: q.get("flow"),
+                extra: q.get(param),
+                login_hint: q.get("login_hint"),
+                prompt: q.get("prompt"),
+            }
         },
-        move |(flow, extra)| load(flow, extra),
+        load,
     );
     view! {
         <Suspense fallback=Loading>

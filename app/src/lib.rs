@@ -11,8 +11,11 @@ pub mod components;
 pub mod error;
 pub mod flow_page;
 pub mod messages;
+pub mod oauth_api;
 pub mod pages;
 pub mod passkey_api;
+#[cfg(feature = "ssr")]
+pub mod plain_pages;
 pub mod security_api;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -101,6 +104,7 @@ pub fn App() -> impl IntoView {
                     view=pages::security::TotpSetupPage
                     ssr=SsrMode::Async
                 />
+                <Route path=path!("/consent") view=pages::consent::ConsentPage ssr=SsrMode::Async />
                 <Route
                     path=path!("/security/report")
                     view=pages::report::ReportPage

@@ -364,33 +364,59 @@ fn session_err(err: tower_sessions::session::Error) -> AppError {
     }
 }
 
-/// The page a browser gets when sign-ins are at capacity (HTTP 429): the tenant's
-/// brand, the wait, and a way back. Plain HTML, so it costs nothing to serve.
-pub fn busy_page(brand: &str, theme_css: &str, nonce: &str, seconds: u64) -> String {
-    let escape = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
+/// Escapes text for HTML (element content and attribute values).
+pub fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// A small page in the tenant's brand, plain HTML (no hydration): for answers that
+/// are not part of the app's pages — capacity, problems with an app's sign-in
+/// request, sign-out confirmations. `body_html` is trusted markup; everything else is
+/// escaped here.
+pub fn notice_page(
+    brand: &str,
+    theme_css: &str,
+    nonce: &str,
+    title: &str,
+    body_html: &str,
+) -> String {
     let initial = brand
         .chars()
         .find(|c| c.is_alphanumeric())
         .map(|c| c.to_uppercase().to_string())
         .unwrap_or_else(|| "P".into());
     format!(
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>One moment · {brand}</title><link rel="stylesheet" href="/pkg/portico.css"><style nonce="{nonce}">{theme_css}</style></head>
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · {brand}</title><link rel="stylesheet" href="/pkg/portico.css"><link rel="icon" href="/favicon.svg" type="image/svg+xml"><style nonce="{nonce}">{theme_css}</style></head>
 <body class="bg-canvas text-ink font-brand antialiased"><main class="flex min-h-screen items-center justify-center px-4"><div class="w-full max-w-[26rem] text-center">
 <span aria-hidden="true" class="mx-auto mb-6 inline-flex h-11 w-11 items-center justify-center rounded-brand bg-brand text-lg font-semibold text-on-brand">{initial}</span>
-<div class="rounded-brand border border-line bg-surface px-6 py-8 sm:px-9"><h1 class="text-[26px] font-semibold leading-8 tracking-tight">One moment, please</h1>
-<p class="mt-2 text-[15px] leading-6 text-muted" role="status">We're handling a lot of sign-ins right now. Please wait <strong class="font-semibold text-ink">{wait}</strong>, then sign in again.</p>
-<a href="/login" class="mt-7 inline-flex w-full items-center justify-center rounded-brand bg-brand px-4 py-2.5 text-[15px] font-semibold text-on-brand hover:brightness-110">Back to sign in</a></div></div></main></body></html>"#,
-        brand = escape(brand),
-        nonce = escape(nonce),
-        wait = if seconds == 1 {
-            "a second".to_string()
-        } else {
-            format!("{seconds} seconds")
-        },
+<div class="rounded-brand border border-line bg-surface px-6 py-8 sm:px-9"><h1 class="text-[26px] font-semibold leading-8 tracking-tight">{title}</h1>
+{body_html}</div></div></main></body></html>"#,
+        brand = escape_html(brand),
+        title = escape_html(title),
+        nonce = escape_html(nonce),
+    )
+}
+
+/// The page a browser gets when sign-ins are at capacity (HTTP 429): the tenant's
+/// brand, the wait, and a way back. Plain HTML, so it costs nothing to serve.
+pub fn busy_page(brand: &str, theme_css: &str, nonce: &str, seconds: u64) -> String {
+    let wait = if seconds == 1 {
+        "a second".to_string()
+    } else {
+        format!("{seconds} seconds")
+    };
+    notice_page(
+        brand,
+        theme_css,
+        nonce,
+        "One moment, please",
+        &format!(
+            r#"<p class="mt-2 text-[15px] leading-6 text-muted" role="status">We're handling a lot of sign-ins right now. Please wait <strong class="font-semibold text-ink">{wait}</strong>, then sign in again.</p>
+<a href="/login" class="mt-7 inline-flex w-full items-center justify-center rounded-brand bg-brand px-4 py-2.5 text-[15px] font-semibold text-on-brand hover:brightness-110">Back to sign in</a>"#
+        ),
     )
 }

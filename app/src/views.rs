@@ -81,7 +81,31 @@ pub struct AccountView {
     pub passkeys: Vec<PasskeyView>,
     /// An authenticator app is set up.
     pub totp: bool,
+    /// Third-party apps the customer shares data with.
+    pub connected_apps: Vec<ConnectedAppView>,
     /// Echoed by the sign-out form.
+    pub csrf_token: String,
+}
+
+/// An app the customer agreed to share data with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectedAppView {
+    pub app_id: String,
+    pub name: String,
+    /// What the app may see, in words.
+    pub access: Vec<String>,
+    pub granted: String,
+    pub last_used: String,
+}
+
+/// What the consent page asks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentView {
+    pub app_name: String,
+    pub redirect_host: String,
+    /// What the app asks to see, in words.
+    pub access: Vec<String>,
+    pub account_email: String,
     pub csrf_token: String,
 }
 

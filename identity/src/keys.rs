@@ -409,6 +409,19 @@ impl Engine {
         Ok(format!("{signing_input}.{}", b64(&signature)))
     }
 
+    /// Verifies a compact JWS that this tenant signed (with any key it still
+    /// publishes) and returns its header and claims. Only the signature is checked
+    /// here; the caller checks `typ`, issuer, audience and times. `alg` must be the
+    /// key's own algorithm (no `none`, no algorithm confusion).
+    pub async fn verify_own_jwt(
+        &self,
+        tenant: &Tenant,
+        token: &str,
+    ) -> Result<Option<(Value, Value)>, KeyError> {
+        let ring = self.key_ring(tenant).await?;
+        Ok(verify_with_jwks(&ring.jwks, token))
+    }
+
     /// The tenant's keys for operators: kid, algorithm, activation, and state.
     pub async fn signing_keys(
         &self,
@@ -435,6 +448,60 @@ impl Engine {
         }
         Ok(out)
     }
+}
+
+/// Checks a compact JWS against the keys of a JWKS; header and claims if it verifies.
+fn verify_with_jwks(jwks: &Value, token: &str) -> Option<(Value, Value)> {
+    use aws_lc_rs::signature::{
+        ECDSA_P256_SHA256_FIXED, ED25519, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents,
+        UnparsedPublicKey,
+    };
+    if token.len() > 16 * 1024 {
+        return None;
+    }
+    let (input, sig) = token.rsplit_once('.')?;
+    let (header_b64, claims_b64) = input.split_once('.')?;
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header_b64).ok()?).ok()?;
+    let kid = header.get("kid")?.as_str()?;
+    let alg = header.get("alg")?.as_str()?;
+    let jwk = jwks
+        .get("keys")?
+        .as_array()?
+        .iter()
+        .find(|k| k.get("kid").and_then(Value::as_str) == Some(kid))?;
+    if jwk.get("alg").and_then(Value::as_str) != Some(alg) {
+        return None;
+    }
+    let sig = URL_SAFE_NO_PAD.decode(sig).ok()?;
+    let part = |k: &str| {
+        jwk.get(k)
+            .and_then(Value::as_str)
+            .and_then(|v| URL_SAFE_NO_PAD.decode(v).ok())
+    };
+    let ok = match SigningAlg::parse(alg)? {
+        SigningAlg::RS256 => RsaPublicKeyComponents {
+            n: part("n")?,
+            e: part("e")?,
+        }
+        .verify(&RSA_PKCS1_2048_8192_SHA256, input.as_bytes(), &sig)
+        .is_ok(),
+        SigningAlg::ES256 => {
+            let mut point = vec![4];
+            point.extend(part("x")?);
+            point.extend(part("y")?);
+            UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, point)
+                .verify(input.as_bytes(), &sig)
+                .is_ok()
+        }
+        SigningAlg::EdDSA => UnparsedPublicKey::new(&ED25519, part("x")?)
+            .verify(input.as_bytes(), &sig)
+            .is_ok(),
+    };
+    if !ok {
+        return None;
+    }
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims_b64).ok()?).ok()?;
+    claims.is_object().then_some((header, claims))
 }
 
 #[cfg(test)]
@@ -495,6 +562,50 @@ mod tests {
             assert!(verify(&jws, &jwk), "{alg:?}");
             let tampered = format!("{input}x.{}", jws.rsplit('.').next().unwrap());
             assert!(!verify(&tampered, &jwk), "{alg:?} tampered");
+        }
+    }
+
+    #[test]
+    fn own_tokens_verify_and_forgeries_do_not() {
+        for alg in ALGS {
+            let (pkcs8, material) = generate(alg).unwrap();
+            let key = LoadedKey {
+                kid: format!("k-{}", alg.as_str()),
+                alg,
+                material: load(alg, &pkcs8).unwrap(),
+            };
+            let jwks = json!({ "keys": [public_jwk(&key.kid, alg, &material).unwrap()] });
+            let header = json!({ "alg": alg.as_str(), "typ": "JWT", "kid": key.kid });
+            let input = format!(
+                "{}.{}",
+                b64(header.to_string().as_bytes()),
+                b64(br#"{"sub":"1"}"#)
+            );
+            let jws = format!("{input}.{}", b64(&key.sign(input.as_bytes()).unwrap()));
+            let (_, claims) = verify_with_jwks(&jwks, &jws).expect("verifies");
+            assert_eq!(claims["sub"], "1");
+            // Another payload under the same signature, `alg: none`, another kid: no.
+            let sig = jws.rsplit('.').next().unwrap();
+            let forged = format!(
+                "{}.{}.{sig}",
+                b64(header.to_string().as_bytes()),
+                b64(br#"{"sub":"2"}"#)
+            );
+            assert!(verify_with_jwks(&jwks, &forged).is_none());
+            let none = json!({ "alg": "none", "kid": key.kid });
+            let unsigned = format!(
+                "{}.{}.",
+                b64(none.to_string().as_bytes()),
+                b64(br#"{"sub":"1"}"#)
+            );
+            assert!(verify_with_jwks(&jwks, &unsigned).is_none());
+            let other = json!({ "alg": alg.as_str(), "kid": "other" });
+            let wrong_kid = format!(
+                "{}.{}.{sig}",
+                b64(other.to_string().as_bytes()),
+                b64(br#"{"sub":"1"}"#)
+            );
+            assert!(verify_with_jwks(&jwks, &wrong_kid).is_none());
         }
     }
 

@@ -7,9 +7,11 @@
 pub mod accounts;
 pub mod apps;
 pub mod audit;
+pub mod authorize;
 pub mod branding;
 pub mod credentials;
 pub mod flows;
+pub mod grants;
 pub mod ids;
 pub mod keys;
 pub mod mail;

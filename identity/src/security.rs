@@ -111,6 +111,8 @@ impl Engine {
         let sessions_ended = store::sessions::delete_for_user(&tx, tenant.id, user).await?;
         store::accounts::block_password(&tx, user, now).await?;
         store::signins::forget_devices(&tx, user).await?;
+        // Apps signed in as this customer lose their tokens too.
+        store::oauth::revoke_user_grants(&tx, tenant.id, user, None, now).await?;
         let mut audit = AuditEvent::new(tenant.id, "account.secured", client)
             .actor(user)
             .subject(user);

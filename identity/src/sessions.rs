@@ -27,6 +27,9 @@ pub struct AuthState {
     pub aal: u8,
     /// Token that the signed-in pages' forms (e.g. sign-out) must echo.
     pub csrf_token: String,
+    /// The session's public id: the `sid` of ID tokens issued in it (never the cookie).
+    #[serde(default = "random_token")]
+    pub sid: String,
 }
 
 impl AuthState {
@@ -39,6 +42,7 @@ impl AuthState {
             methods: signed_in.methods.clone(),
             aal: signed_in.aal,
             csrf_token: random_token(),
+            sid: random_token(),
         }
     }
 }
@@ -202,6 +206,7 @@ impl Engine {
             store::flows::delete_expired(self.db().conn(), now - chrono::Duration::hours(1))
                 .await?;
         store::passkeys::delete_expired_ceremonies(self.db().conn(), now).await?;
+        store::oauth::purge(self.db().conn(), now).await?;
         self.throttle()
             .purge(now, chrono::Duration::days(1))
             .await?;
@@ -223,6 +228,7 @@ mod tests {
             methods: vec![AuthMethod::Pwd],
             aal: 1,
             csrf_token: "t".into(),
+            sid: "s".into(),
         };
         let mut data = serde_json::Map::new();
         data.insert(AUTH_KEY.into(), serde_json::to_value(&auth).unwrap());

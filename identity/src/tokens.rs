@@ -43,6 +43,22 @@ pub enum OAuthError {
     UnauthorizedClient(String),
     #[error("unsupported_grant_type")]
     UnsupportedGrantType,
+    /// The code, refresh token or device code is unknown, spent, expired, revoked, or
+    /// not this client's.
+    #[error("invalid_grant: {0}")]
+    InvalidGrant(String),
+    /// Device flow: the customer has not answered yet.
+    #[error("authorization_pending")]
+    AuthorizationPending,
+    /// Device flow: polling faster than the interval.
+    #[error("slow_down")]
+    SlowDown,
+    /// Device flow: the customer declined.
+    #[error("access_denied")]
+    AccessDenied,
+    /// Device flow: the code expired.
+    #[error("expired_token")]
+    ExpiredToken,
     #[error("invalid_scope: {0}")]
     InvalidScope(String),
     /// Too many failed attempts from this source: try again later.
@@ -59,6 +75,11 @@ impl OAuthError {
             OAuthError::InvalidClient => "invalid_client",
             OAuthError::UnauthorizedClient(_) => "unauthorized_client",
             OAuthError::UnsupportedGrantType => "unsupported_grant_type",
+            OAuthError::InvalidGrant(_) => "invalid_grant",
+            OAuthError::AuthorizationPending => "authorization_pending",
+            OAuthError::SlowDown => "slow_down",
+            OAuthError::AccessDenied => "access_denied",
+            OAuthError::ExpiredToken => "expired_token",
             OAuthError::InvalidScope(_) => "invalid_scope",
             OAuthError::Throttled { .. } => "invalid_client",
             OAuthError::Unavailable => "temporarily_unavailable",
@@ -70,7 +91,12 @@ impl OAuthError {
         match self {
             OAuthError::InvalidRequest(d)
             | OAuthError::UnauthorizedClient(d)
-            | OAuthError::InvalidScope(d) => d.clone(),
+            | OAuthError::InvalidScope(d)
+            | OAuthError::InvalidGrant(d) => d.clone(),
+            OAuthError::AuthorizationPending => "the customer has not answered yet".into(),
+            OAuthError::SlowDown => "poll less often".into(),
+            OAuthError::AccessDenied => "the customer declined".into(),
+            OAuthError::ExpiredToken => "the device code expired; start again".into(),
             OAuthError::InvalidClient => "client authentication failed".into(),
             OAuthError::UnsupportedGrantType => {
                 "grant_type must be one this server supports".into()
@@ -97,11 +123,12 @@ impl From<KeyError> for OAuthError {
     }
 }
 
-/// How the client authenticated at the token endpoint.
+/// How the client authenticated at the token endpoint: with its secret, or — a
+/// public client (SPA, native, device) — by naming itself (`none`).
 #[derive(Clone, Copy, Debug)]
 pub struct ClientCredentials<'a> {
     pub client_id: &'a str,
-    pub client_secret: &'a str,
+    pub client_secret: Option<&'a str>,
 }
 
 /// A successful token response (RFC 6749 §5.1).
@@ -112,6 +139,10 @@ pub struct TokenResponse {
     pub expires_in: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
 }
 
 struct CachedApp {
@@ -177,9 +208,10 @@ impl Engine {
         Ok(Some(cached))
     }
 
-    /// Authenticates a confidential client for the token endpoint: throttled on
-    /// failures, constant-time on the secret.
-    async fn authenticate_client(
+    /// Authenticates a client at the token endpoint: a public client by its id
+    /// alone (it has no secret to show), a confidential one by its secret — throttled
+    /// on failures, constant-time.
+    pub(crate) async fn authenticate_client(
         &self,
         tenant: &Tenant,
         client: &ClientInfo,
@@ -206,7 +238,15 @@ impl Engine {
                 retry_after_secs: (until - now).num_seconds().max(1),
             });
         }
-        let given = sha256_hex(creds.client_secret.as_bytes());
+        let Some(secret) = creds.client_secret else {
+            return match self.cached_app(tenant, creds.client_id).await? {
+                Some(c) if c.app.status == AppStatus::Active && !c.app.kind.confidential() => {
+                    Ok(c.app.clone())
+                }
+                _ => Err(OAuthError::InvalidClient),
+            };
+        };
+        let given = sha256_hex(secret.as_bytes());
         let cached = self.cached_app(tenant, creds.client_id).await?;
         let ok = cached.as_ref().is_some_and(|c| {
             c.app.status == AppStatus::Active
@@ -307,6 +347,8 @@ impl Engine {
             token_type: "Bearer",
             expires_in: app.access_token_seconds,
             scope: (!scope_text.is_empty()).then_some(scope_text),
+            id_token: None,
+            refresh_token: None,
         })
     }
 }

@@ -16,6 +16,7 @@ mod m20261129_000009_create_login_events;
 mod m20261129_000010_add_sign_in_outcomes;
 mod m20261129_000011_create_applications;
 mod m20261129_000012_create_signing_keys;
+mod m20261129_000013_create_oauth_grants;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_add_sign_in_outcomes::Migration),
             Box::new(m20261129_000011_create_applications::Migration),
             Box::new(m20261129_000012_create_signing_keys::Migration),
+            Box::new(m20261129_000013_create_oauth_grants::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! The `portico` server: configuration, wiring, the routes that are not pages, and the
 //! middleware around everything.
 
+pub mod authorize;
 pub mod config;
 pub mod error;
 pub mod mail;
@@ -321,6 +322,18 @@ pub fn router(state: AppState) -> Router {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
+        .route(
+            "/oauth2/authorize",
+            get(authorize::authorize).post(authorize::authorize),
+        )
+        .route(
+            "/oauth2/authorize/continue",
+            get(authorize::authorize_continue),
+        )
+        .route(
+            "/oauth2/logout",
+            get(authorize::logout).post(authorize::logout),
+        )
         .route("/dev/mail/{id}/html", get(dev_mail_html))
         .route("/assets/passkeys.js", get(passkeys_js))
         .route("/favicon.svg", get(favicon))
@@ -345,9 +358,23 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz));
 
     // The OpenID provider's public endpoints: no session, the tenant from the host.
+    // No cookies either, so any origin may call them (single-page apps do).
+    let cors = tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([http::Method::GET, http::Method::POST])
+        .allow_headers([http::header::AUTHORIZATION, http::header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(600));
     let oidc = Router::new()
         .route("/.well-known/jwks.json", get(jwks))
+        .route("/.well-known/openid-configuration", get(oauth::discovery))
         .route("/oauth2/token", post(oauth::token))
+        .route("/oauth2/revoke", post(oauth::revoke))
+        .route("/oauth2/introspect", post(oauth::introspect))
+        .route(
+            "/oauth2/userinfo",
+            get(oauth::userinfo).post(oauth::userinfo),
+        )
+        .layer(cors)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::resolve_tenant,

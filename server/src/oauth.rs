@@ -1,5 +1,6 @@
-//! The OAuth 2.0 / OpenID Connect HTTP endpoints that are not pages: the token
-//! endpoint (RFC 6749 §3.2) so far. Requests and answers follow the RFCs to the letter —
+//! The OAuth 2.0 / OpenID Connect HTTP endpoints that are not pages: discovery, the
+//! token endpoint (RFC 6749 §3.2), revocation (RFC 7009), introspection (RFC 7662)
+//! and UserInfo. Requests and answers follow the RFCs to the letter —
 //! form-encoded parameters, each at most once; client authentication by HTTP Basic
 //! (`client_secret_basic`) or in the body (`client_secret_post`), never both; JSON
 //! answers that are never cached.
@@ -10,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use portico_app::ssr::{ClientAddr, RequestTenant};
 use portico_identity::audit::ClientInfo;
+use portico_identity::grants::{BearerError, CodeExchange};
 use portico_identity::tokens::{ClientCredentials, OAuthError};
 
 use crate::AppState;
@@ -81,11 +83,38 @@ fn basic_credentials(headers: &HeaderMap) -> Option<Result<(String, String), OAu
     Some(parse().ok_or_else(|| invalid("the Authorization header is not valid Basic credentials")))
 }
 
-/// `POST /oauth2/token`.
-pub async fn token(State(state): State<AppState>, req: Request) -> Response {
+/// A parsed request to one of the client-authenticated endpoints (token,
+/// revocation, introspection): the form, each parameter at most once, and the client's
+/// credentials from the Basic header or the body — one method, never two.
+struct ClientRequest {
+    client: ClientInfo,
+    params: Vec<(String, String)>,
+    client_id: String,
+    client_secret: Option<String>,
+    used_basic: bool,
+}
+
+impl ClientRequest {
+    fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn creds(&self) -> ClientCredentials<'_> {
+        ClientCredentials {
+            client_id: &self.client_id,
+            client_secret: self.client_secret.as_deref(),
+        }
+    }
+}
+
+async fn read_client_request(req: Request) -> Result<(RequestTenant, ClientRequest), Response> {
     let (parts, body) = req.into_parts();
     let Some(tenant) = parts.extensions.get::<RequestTenant>().cloned() else {
-        return error(&OAuthError::Unavailable, false);
+        return Err(error(&OAuthError::Unavailable, false));
     };
     let client = ClientInfo {
         ip: parts
@@ -106,66 +135,114 @@ pub async fn token(State(state): State<AppState>, req: Request) -> Response {
     let basic = basic_credentials(&parts.headers);
     let used_basic = basic.is_some();
     if !form_type {
-        return error(
+        return Err(error(
             &invalid("send the parameters as application/x-www-form-urlencoded"),
             used_basic,
-        );
+        ));
     }
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return error(&invalid("the request body could not be read"), used_basic);
+        return Err(error(
+            &invalid("the request body could not be read"),
+            used_basic,
+        ));
     };
     let mut params: Vec<(String, String)> = Vec::new();
     for (k, v) in url::form_urlencoded::parse(&bytes) {
         if params.iter().any(|(seen, _)| *seen == k) {
-            return error(&invalid(&format!("parameter {k} is repeated")), used_basic);
+            return Err(error(
+                &invalid(&format!("parameter {k} is repeated")),
+                used_basic,
+            ));
         }
         params.push((k.into_owned(), v.into_owned()));
     }
-    let param = |name: &str| {
+    let body_param = |name: &str| {
         params
             .iter()
             .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.clone())
             .filter(|v| !v.is_empty())
     };
-    let (client_id, client_secret) = match (basic, param("client_secret")) {
+    let (client_id, client_secret) = match (basic, body_param("client_secret")) {
         (Some(_), Some(_)) => {
-            return error(
+            return Err(error(
                 &invalid("use one client authentication method, not two"),
                 true,
-            );
+            ));
         }
-        (Some(Err(e)), None) => return error(&e, true),
+        (Some(Err(e)), None) => return Err(error(&e, true)),
         (Some(Ok((id, secret))), None) => {
-            if param("client_id").is_some_and(|c| c != id) {
-                return error(
+            if body_param("client_id").is_some_and(|c| c != id) {
+                return Err(error(
                     &invalid("client_id does not match the Authorization header"),
                     true,
-                );
+                ));
             }
-            (id, secret)
+            (id, Some(secret))
         }
-        (None, Some(secret)) => match param("client_id") {
-            Some(id) => (id.to_string(), secret.to_string()),
-            None => return error(&invalid("client_id is missing"), false),
+        (None, secret) => match body_param("client_id") {
+            Some(id) => (id, secret),
+            None if secret.is_some() => {
+                return Err(error(&invalid("client_id is missing"), false));
+            }
+            None => return Err(error(&OAuthError::InvalidClient, false)),
         },
-        (None, None) => return error(&OAuthError::InvalidClient, false),
     };
-    let creds = ClientCredentials {
-        client_id: &client_id,
-        client_secret: &client_secret,
+    Ok((
+        tenant,
+        ClientRequest {
+            client,
+            params,
+            client_id,
+            client_secret,
+            used_basic,
+        },
+    ))
+}
+
+/// `POST /oauth2/token`.
+pub async fn token(State(state): State<AppState>, req: Request) -> Response {
+    let (tenant, r) = match read_client_request(req).await {
+        Ok(x) => x,
+        Err(res) => return res,
     };
-    let result = match param("grant_type") {
+    let tenant = &tenant.0.tenant;
+    let engine = &state.engine;
+    let result = match r.param("grant_type") {
         None => Err(invalid("grant_type is missing")),
         Some("client_credentials") => {
-            state
-                .engine
+            engine
                 .client_credentials_grant(
-                    &tenant.0.tenant,
-                    &client,
-                    creds,
-                    param("scope"),
-                    param("resource"),
+                    tenant,
+                    &r.client,
+                    r.creds(),
+                    r.param("scope"),
+                    r.param("resource"),
+                )
+                .await
+        }
+        Some("authorization_code") => {
+            engine
+                .authorization_code_grant(
+                    tenant,
+                    &r.client,
+                    r.creds(),
+                    CodeExchange {
+                        code: r.param("code"),
+                        redirect_uri: r.param("redirect_uri"),
+                        code_verifier: r.param("code_verifier"),
+                    },
+                )
+                .await
+        }
+        Some("refresh_token") => {
+            engine
+                .refresh_token_grant(
+                    tenant,
+                    &r.client,
+                    r.creds(),
+                    r.param("refresh_token"),
+                    r.param("scope"),
                 )
                 .await
         }
@@ -177,6 +254,146 @@ pub async fn token(State(state): State<AppState>, req: Request) -> Response {
             serde_json::to_value(&tokens).unwrap_or_default(),
             &[],
         ),
-        Err(e) => error(&e, used_basic),
+        Err(e) => error(&e, r.used_basic),
     }
+}
+
+/// `POST /oauth2/revoke` (RFC 7009): 200 whether or not the token was live.
+pub async fn revoke(State(state): State<AppState>, req: Request) -> Response {
+    let (tenant, r) = match read_client_request(req).await {
+        Ok(x) => x,
+        Err(res) => return res,
+    };
+    match state
+        .engine
+        .revoke_token(&tenant.0.tenant, &r.client, r.creds(), r.param("token"))
+        .await
+    {
+        Ok(()) => answer(StatusCode::OK, serde_json::json!({}), &[]),
+        Err(e) => error(&e, r.used_basic),
+    }
+}
+
+/// `POST /oauth2/introspect` (RFC 7662), for confidential clients.
+pub async fn introspect(State(state): State<AppState>, req: Request) -> Response {
+    let (tenant, r) = match read_client_request(req).await {
+        Ok(x) => x,
+        Err(res) => return res,
+    };
+    match state
+        .engine
+        .introspect(&tenant.0.tenant, &r.client, r.creds(), r.param("token"))
+        .await
+    {
+        Ok(body) => answer(StatusCode::OK, body, &[]),
+        Err(e) => error(&e, r.used_basic),
+    }
+}
+
+/// `GET|POST /oauth2/userinfo` with a bearer access token (header, or form body).
+pub async fn userinfo(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let Some(tenant) = parts.extensions.get::<RequestTenant>().cloned() else {
+        return error(&OAuthError::Unavailable, false);
+    };
+    let from_header = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(|t| t.trim().to_string());
+    let token = match from_header {
+        Some(t) => Some(t),
+        None if parts.method == axum::http::Method::POST => {
+            let bytes = axum::body::to_bytes(body, 16 * 1024)
+                .await
+                .unwrap_or_default();
+            url::form_urlencoded::parse(&bytes)
+                .find(|(k, _)| k == "access_token")
+                .map(|(_, v)| v.into_owned())
+        }
+        None => None,
+    };
+    let bearer_error = |status: StatusCode, code: &str, description: &str| {
+        let challenge = format!(
+            "Bearer realm=\"portico\", error=\"{code}\", error_description=\"{description}\""
+        );
+        answer(
+            status,
+            serde_json::json!({ "error": code, "error_description": description }),
+            &[(header::WWW_AUTHENTICATE, challenge)],
+        )
+    };
+    let Some(token) = token else {
+        return answer(
+            StatusCode::UNAUTHORIZED,
+            serde_json::json!({ "error": "invalid_request", "error_description": "send the access token as a Bearer token" }),
+            &[(
+                header::WWW_AUTHENTICATE,
+                "Bearer realm=\"portico\"".to_string(),
+            )],
+        );
+    };
+    match state.engine.userinfo(&tenant.0.tenant, &token).await {
+        Ok(claims) => answer(StatusCode::OK, claims, &[]),
+        Err(BearerError::InvalidToken) => bearer_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "the access token is not valid",
+        ),
+        Err(BearerError::InsufficientScope) => bearer_error(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            "the access token lacks the openid scope",
+        ),
+        Err(BearerError::Store(e)) => {
+            tracing::error!(error = %e, "userinfo failed");
+            error(&OAuthError::Unavailable, false)
+        }
+    }
+}
+
+/// `GET /.well-known/openid-configuration`: the tenant's provider metadata.
+pub async fn discovery(axum::Extension(tenant): axum::Extension<RequestTenant>) -> Response {
+    let iss = portico_identity::authorize::issuer(&tenant.0.tenant);
+    let body = serde_json::json!({
+        "issuer": iss,
+        "authorization_endpoint": format!("{iss}/oauth2/authorize"),
+        "token_endpoint": format!("{iss}/oauth2/token"),
+        "userinfo_endpoint": format!("{iss}/oauth2/userinfo"),
+        "jwks_uri": format!("{iss}/.well-known/jwks.json"),
+        "revocation_endpoint": format!("{iss}/oauth2/revoke"),
+        "introspection_endpoint": format!("{iss}/oauth2/introspect"),
+        "end_session_endpoint": format!("{iss}/oauth2/logout"),
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query", "form_post"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": ["S256"],
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid", "azp", "at_hash", "name", "email", "email_verified", "updated_at"],
+        "acr_values_supported": ["aal1", "aal2"],
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "authorization_response_iss_parameter_supported": true,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "claims_parameter_supported": false,
+        "frontchannel_logout_supported": false,
+        "backchannel_logout_supported": false,
+    });
+    (
+        [
+            (header::CACHE_CONTROL, "public, max-age=300"),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        ],
+        axum::Json(body),
+    )
+        .into_response()
 }

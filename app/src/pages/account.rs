@@ -15,6 +15,9 @@ pub fn AccountPage() -> impl IntoView {
         Some("password_changed") => {
             Some("Your password was changed. Your other devices were signed out.")
         }
+        Some("app_disconnected") => {
+            Some("The app was disconnected. It can no longer see your account.")
+        }
         _ => None,
     };
     let problem = move || {
@@ -164,7 +167,48 @@ fn AccountBody(
                 </div>
             </section>
 
+            <ConnectedApps apps=view.connected_apps.clone() csrf_token=view.csrf_token.clone() />
         </main>
+    }
+}
+
+/// Third-party apps the customer agreed to share data with, each revocable.
+#[component]
+fn ConnectedApps(apps: Vec<crate::views::ConnectedAppView>, csrf_token: String) -> impl IntoView {
+    view! {
+        <section id="connected-apps" aria-labelledby="apps-heading" data-testid="connected-apps" class="mt-6 rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
+            <div class="border-b border-line px-6 py-4">
+                <h2 id="apps-heading" class="text-base font-semibold">"Connected apps"</h2>
+                <p class="mt-0.5 text-sm text-muted">"Apps you allowed to see part of your account."</p>
+            </div>
+            {if apps.is_empty() {
+                view! { <p class="px-6 py-5 text-[15px] text-muted">"No apps are connected to your account."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="divide-y divide-line">
+                        {apps.into_iter().map(|app| {
+                            let csrf_token = csrf_token.clone();
+                            view! {
+                                <li class="flex flex-col gap-3 px-6 py-4 sm:flex-row sm:items-start sm:justify-between" data-testid="connected-app">
+                                    <div class="min-w-0">
+                                        <p class="text-[15px] font-semibold text-ink">{app.name.clone()}</p>
+                                        <p class="mt-0.5 text-sm text-muted">{format!("Connected {} · last used {}", app.granted, app.last_used)}</p>
+                                        <p class="mt-1 text-sm text-muted">{app.access.join(" · ")}</p>
+                                    </div>
+                                    <form method="post" action="/api/account/apps/revoke" class="shrink-0">
+                                        <input type="hidden" name="app_id" value=app.app_id.clone() />
+                                        <input type="hidden" name="csrf_token" value=csrf_token />
+                                        <button type="submit" data-testid="disconnect-app" class="rounded-brand border border-line bg-surface px-3.5 py-2 text-sm font-semibold text-danger shadow-sm transition hover:bg-danger/[0.06]">
+                                            "Disconnect"
+                                        </button>
+                                    </form>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
     }
 }
 

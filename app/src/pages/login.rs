@@ -3,7 +3,7 @@ use leptos_meta::Title;
 
 use crate::api::{SubmitLogin, SubmitVerification, login_flow};
 use crate::components::{AuthLayout, Field, OrDivider, PasskeyButton, SubmitButton};
-use crate::flow_page::{FlowFields, FlowNotices, FlowScreen, SwitchLink, VerifyStep};
+use crate::flow_page::{FlowFields, FlowNotices, FlowQuery, FlowScreen, SwitchLink, VerifyStep};
 use crate::security_api::SubmitSecondFactor;
 use crate::views::FlowView;
 
@@ -25,7 +25,7 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Sign in" />
         <AuthLayout>
             <FlowScreen
-                load=login_flow
+                load=|q: FlowQuery| login_flow(q.flow, q.extra, q.login_hint, q.prompt)
                 outcome
                 form=move |flow: FlowView| {
                     if flow.step == "verify_email" {

@@ -1,4 +1,5 @@
 pub mod account;
+pub mod consent;
 pub mod dev_mail;
 pub mod login;
 pub mod not_found;

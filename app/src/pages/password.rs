@@ -3,7 +3,7 @@ use leptos_meta::Title;
 
 use crate::api::{SubmitPasswordChange, password_change_flow};
 use crate::components::{AuthLayout, Field, SubmitButton};
-use crate::flow_page::{FlowFields, FlowNotices, FlowScreen, NewPasswordField};
+use crate::flow_page::{FlowFields, FlowNotices, FlowQuery, FlowScreen, NewPasswordField};
 use crate::views::FlowView;
 
 /// `/account/password?flow=<id>`: a signed-in customer changes their password.
@@ -15,7 +15,7 @@ pub fn PasswordChangePage() -> impl IntoView {
         <Title text="Change your password" />
         <AuthLayout>
             <FlowScreen
-                load=password_change_flow
+                load=|q: FlowQuery| password_change_flow(q.flow, q.extra)
                 outcome
                 form=move |flow| view! { <PasswordChangeForm flow submit /> }
             />

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 
 use crate::api::{SubmitRecovery, recovery_flow};
 use crate::components::{AuthLayout, Field, SECONDARY_BUTTON, SubmitButton};
-use crate::flow_page::{FlowFields, FlowNotices, FlowScreen};
+use crate::flow_page::{FlowFields, FlowNotices, FlowQuery, FlowScreen};
 use crate::views::FlowView;
 
 /// `/recovery?flow=<id>`: ask for a password reset link.
@@ -14,7 +14,7 @@ pub fn RecoveryPage() -> impl IntoView {
     view! {
         <Title text="Reset your password" />
         <AuthLayout>
-            <FlowScreen load=recovery_flow outcome form=move |flow| view! { <RecoveryForm flow submit /> } />
+            <FlowScreen load=|q: FlowQuery| recovery_flow(q.flow, q.extra) outcome form=move |flow| view! { <RecoveryForm flow submit /> } />
         </AuthLayout>
     }
 }

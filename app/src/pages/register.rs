@@ -3,7 +3,7 @@ use leptos_meta::Title;
 
 use crate::api::{SubmitRegistration, SubmitVerification, registration_flow};
 use crate::components::{AuthLayout, Field, OrDivider, PasskeyButton, SubmitButton};
-use crate::flow_page::{FlowFields, FlowNotices, FlowScreen, SwitchLink, VerifyStep};
+use crate::flow_page::{FlowFields, FlowNotices, FlowQuery, FlowScreen, SwitchLink, VerifyStep};
 use crate::views::FlowView;
 
 /// `/register?flow=<id>`: create an account with email and password.
@@ -17,7 +17,7 @@ pub fn RegisterPage() -> impl IntoView {
         <Title text="Create your account" />
         <AuthLayout>
             <FlowScreen
-                load=registration_flow
+                load=|q: FlowQuery| registration_flow(q.flow, q.extra)
                 outcome
                 form=move |flow: FlowView| {
                     if flow.step == "verify_email" {

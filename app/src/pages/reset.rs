@@ -4,10 +4,11 @@ use leptos_meta::Title;
 use crate::AppError;
 use crate::api::{SubmitReset, reset_flow};
 use crate::components::{AuthLayout, SubmitButton};
-use crate::flow_page::{FlowFields, FlowNotices, FlowScreen, NewPasswordField};
+use crate::flow_page::{FlowFields, FlowNotices, FlowQuery, FlowScreen, NewPasswordField};
 use crate::views::FlowView;
 
-async fn load(flow: Option<String>, token: Option<String>) -> Result<FlowView, AppError> {
+async fn load(q: FlowQuery) -> Result<FlowView, AppError> {
+    let (flow, token) = (q.flow, q.extra);
     reset_flow(token, flow, None).await
 }
 

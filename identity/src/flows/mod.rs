@@ -276,6 +276,27 @@ impl Engine {
         return_to: Option<&str>,
         notice: Option<Message>,
     ) -> Result<Flow, StoreError> {
+        self.start_flow_with(
+            tenant,
+            kind,
+            browser,
+            return_to,
+            notice,
+            FlowContext::default(),
+        )
+        .await
+    }
+
+    /// Starts a flow with some of its context known (a login hint's address).
+    async fn start_flow_with(
+        &self,
+        tenant: &Tenant,
+        kind: FlowKind,
+        browser: &BrowserBinding,
+        return_to: Option<&str>,
+        notice: Option<Message>,
+        context: FlowContext,
+    ) -> Result<Flow, StoreError> {
         let now = self.now();
         let lifetime = chrono::Duration::from_std(self.settings().flow_lifetime)
             .unwrap_or(chrono::Duration::hours(1));
@@ -288,7 +309,7 @@ impl Engine {
             browser_binding: browser.as_str().to_string(),
             csrf_token: random_token(),
             messages: notice.into_iter().collect(),
-            context: FlowContext::default(),
+            context,
             expires_at: now + lifetime,
             created_at: now,
         };
@@ -306,10 +327,18 @@ impl Engine {
         flow_id: Option<&str>,
         browser: &BrowserBinding,
         return_to: Option<&str>,
+        login_hint: Option<&str>,
     ) -> Result<Flow, StoreError> {
+        // An app's `login_hint` fills in the address, if it is one.
+        let context = FlowContext {
+            email: login_hint
+                .and_then(|h| crate::accounts::Email::parse(h).ok())
+                .map(|e| e.as_str().to_string()),
+            ..FlowContext::default()
+        };
         let Some(raw) = flow_id.filter(|s| !s.is_empty()) else {
             return self
-                .start_flow(tenant, kind, browser, return_to, None)
+                .start_flow_with(tenant, kind, browser, return_to, None, context)
                 .await;
         };
         match self.open_flow(tenant, kind, raw, browser).await? {

@@ -346,7 +346,14 @@ impl Engine {
         flow_id: Option<&str>,
     ) -> Result<super::Flow, StoreError> {
         let mut flow = self
-            .flow_for_page(tenant, FlowKind::PasswordChange, flow_id, browser, None)
+            .flow_for_page(
+                tenant,
+                FlowKind::PasswordChange,
+                flow_id,
+                browser,
+                None,
+                None,
+            )
             .await?;
         if flow.context.pending_user != Some(user) {
             // A flow from another account (or a new one) never carries over.

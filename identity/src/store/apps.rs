@@ -136,6 +136,21 @@ pub async fn find_by_client_id(
     }
 }
 
+pub async fn find_by_id(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    id: uuid::Uuid,
+) -> Result<Option<Application>, StoreError> {
+    match applications::Entity::find_by_id(id)
+        .filter(applications::Column::TenantId.eq(tenant.0))
+        .one(db)
+        .await?
+    {
+        Some(row) => Ok(Some(load(db, row).await?)),
+        None => Ok(None),
+    }
+}
+
 pub async fn set_status(
     db: &impl ConnectionTrait,
     app: Uuid,

@@ -12,6 +12,7 @@ pub mod entities;
 pub mod factors;
 pub mod flows;
 pub mod keys;
+pub mod oauth;
 pub mod outbox;
 pub mod passkeys;
 pub mod sessions;

@@ -153,6 +153,40 @@ impl TestApp {
         }
     }
 
+    /// An app whose public address (and so its issuer) is a real TCP port on
+    /// 127.0.0.1, served there, for client libraries that insist the issuer is the
+    /// address they talk to. Returns the app and its base URL; `browser_at_issuer`
+    /// browses it in-process under that host.
+    #[allow(dead_code)]
+    pub async fn start_served(backend: Backend) -> (Self, String) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let base = format!("http://{addr}");
+        let app = Self::start_with(backend, |c| {
+            c.server.base_url = base.clone();
+            c.tenant.hosts.push(HOST.to_string());
+        })
+        .await;
+        let service = app
+            .router
+            .clone()
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, service).await;
+        });
+        (app, base)
+    }
+
+    /// A browser that visits the app under the host of `base` (see `start_served`).
+    #[allow(dead_code)]
+    pub fn browser_at_issuer(&self, base: &str) -> Browser {
+        let host = base.trim_start_matches("http://").to_string();
+        let mut b = self.browser();
+        b.origin = Some(format!("http://{host}"));
+        b.host = host;
+        b
+    }
+
     /// Serves the app on a real TCP port on 127.0.0.1 (for client libraries that speak
     /// HTTP themselves); its base URL.
     #[allow(dead_code)]
