@@ -10,7 +10,11 @@ import path from 'node:path';
 const root = path.resolve(__dirname, '..');
 const bin = process.env.PORTICO_BIN ?? path.join(root, 'target/release/portico');
 const siteRoot = process.env.PORTICO_SITE_ROOT ?? path.join(root, 'target/site');
-const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-e2e-'));
+// Workers load this file again: they reuse the runner's directory and databases (the
+// environment is inherited), and tests find them there to run the `portico` CLI.
+const workDir = (process.env.PORTICO_E2E_WORKDIR ??= fs.mkdtempSync(
+  path.join(os.tmpdir(), 'portico-e2e-'),
+));
 
 function server(port: number, databaseUrl: string) {
   return {
@@ -32,16 +36,20 @@ function server(port: number, databaseUrl: string) {
   };
 }
 
-const servers = [server(3100, `sqlite://${workDir}/e2e.db`)];
+process.env.PORTICO_E2E_DB_sqlite ??= `sqlite://${workDir}/e2e.db`;
+const servers = [server(3100, process.env.PORTICO_E2E_DB_sqlite)];
 const projects = [{ name: 'sqlite', use: { baseURL: 'http://localhost:3100' } }];
 
 const pgAdmin = process.env.PORTICO_TEST_POSTGRES_URL;
 if (pgAdmin) {
-  const name = `portico_e2e_${Date.now()}_${process.pid}`;
-  execFileSync('psql', [pgAdmin, '-q', '-c', `CREATE DATABASE ${name}`]);
-  const url = new URL(pgAdmin);
-  url.pathname = `/${name}`;
-  servers.push(server(3101, url.toString()));
+  if (!process.env.PORTICO_E2E_DB_postgres) {
+    const name = `portico_e2e_${Date.now()}_${process.pid}`;
+    execFileSync('psql', [pgAdmin, '-q', '-c', `CREATE DATABASE ${name}`]);
+    const url = new URL(pgAdmin);
+    url.pathname = `/${name}`;
+    process.env.PORTICO_E2E_DB_postgres = url.toString();
+  }
+  servers.push(server(3101, process.env.PORTICO_E2E_DB_postgres));
   projects.push({ name: 'postgres', use: { baseURL: 'http://localhost:3101' } });
 }
 

@@ -28,6 +28,78 @@ use leptos_router::{SsrMode, path};
 
 pub use error::AppError;
 
+/// Where a server function's redirect goes in a hydrated page. The router navigates
+/// client-side within the app's own pages; anything else — the OpenID provider's
+/// endpoints (`/oauth2/…`, back to an app), the demo app, another origin — is a full
+/// page load, since the router does not know those paths.
+mod navigation {
+    use leptos::prelude::*;
+
+    /// Whether `loc` is one of this app's client-side routes.
+    #[cfg_attr(not(any(feature = "hydrate", test)), allow(dead_code))]
+    pub fn is_app_path(loc: &str) -> bool {
+        loc.starts_with('/')
+            && !loc.starts_with("//")
+            && !["/oauth2/", "/demo", "/api/", "/dev/mail/"]
+                .iter()
+                .any(|p| loc.starts_with(p))
+    }
+
+    #[cfg(feature = "hydrate")]
+    type Navigate = std::rc::Rc<dyn Fn(&str)>;
+
+    #[cfg(feature = "hydrate")]
+    thread_local! {
+        static NAVIGATE: std::cell::RefCell<Option<Navigate>> =
+            const { std::cell::RefCell::new(None) };
+    }
+
+    /// Installs the hook before the router installs its own (the first one wins).
+    pub fn install_redirect_hook() {
+        #[cfg(feature = "hydrate")]
+        let _ = server_fn::redirect::set_redirect_hook(|loc: &str| {
+            let navigate = NAVIGATE.with(|n| n.borrow().clone());
+            match navigate {
+                Some(navigate) if is_app_path(loc) => {
+                    let loc = loc.to_string();
+                    // A tick later, so the action's value is set before the page moves.
+                    request_animation_frame(move || navigate(&loc));
+                }
+                _ => {
+                    let _ = window().location().set_href(loc);
+                }
+            }
+        });
+    }
+
+    /// Lends the router's navigation to the hook (renders nothing).
+    #[component]
+    pub fn RouterBridge() -> impl IntoView {
+        #[cfg(feature = "hydrate")]
+        {
+            let navigate = leptos_router::hooks::use_navigate();
+            NAVIGATE.with(|n| {
+                *n.borrow_mut() = Some(std::rc::Rc::new(move |loc: &str| {
+                    navigate(loc, Default::default())
+                }))
+            });
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn provider_paths_leave_the_app() {
+            assert!(super::is_app_path("/account"));
+            assert!(super::is_app_path("/login?flow=1"));
+            assert!(!super::is_app_path("/oauth2/authorize/continue?request=1"));
+            assert!(!super::is_app_path("/demo"));
+            assert!(!super::is_app_path("https://app.example/cb"));
+            assert!(!super::is_app_path("//evil.example"));
+        }
+    }
+}
+
 /// The HTML document around the app (server only).
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -60,6 +132,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// The application: routes to every page.
 #[component]
 pub fn App() -> impl IntoView {
+    navigation::install_redirect_hook();
     provide_meta_context();
     // Marks the document once the browser has taken over (tests and styles can key on it).
     Effect::new(|_| {
@@ -72,6 +145,7 @@ pub fn App() -> impl IntoView {
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
         <Title formatter=|title: String| format!("{title} · Portico") />
         <Router>
+            <navigation::RouterBridge />
             <Routes fallback=pages::not_found::NotFound>
                 <Route path=path!("/") view=|| view! { <Redirect path="/account" /> } />
                 <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />

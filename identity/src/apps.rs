@@ -423,6 +423,9 @@ fn check(new: &NewApp) -> Result<Checked, Vec<AppProblem>> {
     }
 }
 
+/// The client id of the demo app (see [`Engine::ensure_demo_app`]).
+pub const DEMO_CLIENT_ID: &str = "portico-demo";
+
 /// A new client id: 128 random bits in lower-case hex.
 fn new_client_id() -> String {
     random_bytes::<16>()
@@ -453,6 +456,50 @@ impl Engine {
         client: &ClientInfo,
         new: &NewApp,
     ) -> Result<Result<Registered, Vec<AppProblem>>, StoreError> {
+        self.register_app_as(tenant, client, new, new_client_id())
+            .await
+    }
+
+    /// The demo app of a development setup: a single-page app (public, PKCE) with the
+    /// client id [`DEMO_CLIENT_ID`], served by Portico itself at `{base_url}/demo`, so a
+    /// full sign-in round trip works out of the box. Created once; false if it existed.
+    pub async fn ensure_demo_app(&self, tenant: &Tenant) -> Result<bool, StoreError> {
+        if self
+            .app_by_client_id(tenant, DEMO_CLIENT_ID)
+            .await?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        let page = format!("{}/demo", tenant.base_url.trim_end_matches('/'));
+        let new = NewApp {
+            name: "Portico demo app".into(),
+            kind: Some(AppKind::Spa),
+            redirect_uris: vec![page.clone()],
+            post_logout_redirect_uris: vec![page],
+            first_party: true,
+            ..NewApp::default()
+        };
+        match self
+            .register_app_as(tenant, &ClientInfo::default(), &new, DEMO_CLIENT_ID.into())
+            .await?
+        {
+            Ok(_) => Ok(true),
+            Err(problems) => {
+                // Only a base URL that is no valid redirect (plain http off loopback).
+                tracing::warn!(?problems, "the demo app could not be registered");
+                Ok(false)
+            }
+        }
+    }
+
+    async fn register_app_as(
+        &self,
+        tenant: &Tenant,
+        client: &ClientInfo,
+        new: &NewApp,
+        client_id: String,
+    ) -> Result<Result<Registered, Vec<AppProblem>>, StoreError> {
         let checked = match check(new) {
             Ok(c) => c,
             Err(problems) => return Ok(Err(problems)),
@@ -461,7 +508,7 @@ impl Engine {
         let app = Application {
             id: Uuid::now_v7(),
             tenant_id: tenant.id,
-            client_id: new_client_id(),
+            client_id,
             name: checked.name,
             kind: checked.kind,
             status: AppStatus::Active,

@@ -178,9 +178,15 @@ fn encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// Delivers an authorization answer to the app.
-fn respond(ctx: &Ctx, answer: &AuthorizationResponse) -> Response {
+/// Delivers an authorization answer to the app. `after_form`: the browser may come
+/// from one of Portico's form posts, whose CSP (`form-action 'self'`) would block a
+/// redirect to the app, so a page sends it on instead.
+fn respond(ctx: &Ctx, answer: &AuthorizationResponse, after_form: bool) -> Response {
     match answer.mode {
+        ResponseMode::Query if after_form => ctx.html(
+            StatusCode::OK,
+            plain_pages::continue_to(&ctx.look(), &answer.location()),
+        ),
         ResponseMode::Query => ctx.redirect(&answer.location()),
         ResponseMode::FormPost => {
             let params: Vec<(&str, &str)> = answer
@@ -209,9 +215,9 @@ fn respond(ctx: &Ctx, answer: &AuthorizationResponse) -> Response {
     }
 }
 
-fn step(ctx: &Ctx, result: Result<AuthorizeStep, AuthorizeError>) -> Response {
+fn step(ctx: &Ctx, result: Result<AuthorizeStep, AuthorizeError>, after_form: bool) -> Response {
     match result {
-        Ok(AuthorizeStep::Respond(answer)) => respond(ctx, &answer),
+        Ok(AuthorizeStep::Respond(answer)) => respond(ctx, &answer, after_form),
         Ok(AuthorizeStep::SignIn {
             continue_to,
             login_hint,
@@ -264,7 +270,7 @@ pub async fn authorize(State(state): State<AppState>, req: Request) -> Response 
             &ctx.params,
         )
         .await;
-    step(&ctx, result)
+    step(&ctx, result, false)
 }
 
 /// `GET /oauth2/authorize/continue?request=<id>`: back from the sign-in or consent.
@@ -285,7 +291,7 @@ pub async fn authorize_continue(State(state): State<AppState>, req: Request) -> 
             &request,
         )
         .await;
-    step(&ctx, result)
+    step(&ctx, result, true)
 }
 
 /// `GET|POST /oauth2/logout`: RP-initiated logout (OpenID Connect RP-Initiated
@@ -368,7 +374,13 @@ pub async fn logout(State(state): State<AppState>, req: Request) -> Response {
             }
         }
     };
+    // A confirmed sign-out comes from our own form: go on with a page (see `respond`).
+    let from_form = ctx.param("confirm").is_some();
     let finish = |ctx: &Ctx| match &back {
+        Some(target) if from_form => ctx.html(
+            StatusCode::OK,
+            plain_pages::continue_to(&ctx.look(), target),
+        ),
         Some(target) => ctx.redirect(target),
         None => ctx.html(StatusCode::OK, plain_pages::signed_out(&ctx.look())),
     };

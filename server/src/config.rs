@@ -187,6 +187,9 @@ pub struct DefaultTenantConfig {
     pub display_name: String,
     /// Extra host names (with port where not 80/443) that this tenant serves.
     pub hosts: Vec<String>,
+    /// Register the demo app (client `portico-demo`, served at /demo). Unset: in dev
+    /// mode only.
+    pub demo_app: Option<bool>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -263,6 +266,7 @@ impl Default for DefaultTenantConfig {
             slug: "demo".into(),
             display_name: "Portico Demo".into(),
             hosts: vec!["localhost:3000".into()],
+            demo_app: None,
         }
     }
 }
@@ -507,6 +511,11 @@ impl Config {
     }
 
     /// Whether dev mode is on (explicitly, or because the base URL is a loopback one).
+    /// Whether the default tenant gets the demo app.
+    pub fn demo_app(&self) -> bool {
+        self.tenant.demo_app.unwrap_or_else(|| self.dev_mode())
+    }
+
     pub fn dev_mode(&self) -> bool {
         self.server
             .dev_mode

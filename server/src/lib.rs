@@ -244,6 +244,17 @@ pub async fn build_state_with_clock(
         }
         Err(e) => return Err(StartError::Setup(format!("signing keys: {e}"))),
     }
+    if config.demo_app() {
+        match engine.ensure_demo_app(&tenant).await {
+            Ok(true) => tracing::info!(
+                client_id = portico_identity::apps::DEMO_CLIENT_ID,
+                "demo app registered: open {}/demo",
+                config.base_url()
+            ),
+            Ok(false) => {}
+            Err(e) => return Err(StartError::Setup(format!("demo app: {e}"))),
+        }
+    }
     let leptos_options = LeptosOptions::builder()
         .output_name("portico")
         .site_root(config.server.site_root.to_string_lossy().to_string())
@@ -336,6 +347,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/dev/mail/{id}/html", get(dev_mail_html))
         .route("/assets/passkeys.js", get(passkeys_js))
+        .route("/assets/demo.js", get(demo_js))
+        .route("/demo", get(demo_app))
         .route("/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))
         // Static files straight from disk. (leptos_axum's file handler copies headers
@@ -514,6 +527,48 @@ async fn passkeys_js() -> Response {
         include_str!("../assets/passkeys.js"),
     )
         .into_response()
+}
+
+/// The demo app's script (see [`demo_app`]).
+async fn demo_js() -> Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("../assets/demo.js"),
+    )
+        .into_response()
+}
+
+/// `/demo`: the demo app, a single-page OpenID Connect client of this tenant (only
+/// where the demo app is registered: dev mode, or `tenant.demo_app`).
+async fn demo_app(State(state): State<AppState>, req: Request) -> Response {
+    let Some(tenant) = req.extensions().get::<RequestTenant>().cloned() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if !state.config.demo_app() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let nonce = req
+        .extensions()
+        .get::<CspNonce>()
+        .map(|n| n.0.clone())
+        .unwrap_or_default();
+    let theme = tenant.0.theme.css_variables();
+    let html = portico_app::plain_pages::demo_app(
+        &portico_app::plain_pages::Look {
+            brand: &tenant.0.tenant.display_name,
+            theme_css: &theme,
+            nonce: &nonce,
+        },
+        &portico_identity::authorize::issuer(&tenant.0.tenant),
+        portico_identity::apps::DEMO_CLIENT_ID,
+    );
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }
 
 async fn favicon(req: Request) -> Response {

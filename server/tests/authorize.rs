@@ -72,6 +72,23 @@ async fn browse_until_app(browser: &mut Browser, base: &str, start: &str) -> Pag
     panic!("too many redirects from {start}");
 }
 
+/// Where a page sends the browser: its redirect, or the page that goes on to the app
+/// (after a form post, Portico answers with a page instead of a redirect).
+fn app_target(page: &Page) -> Option<String> {
+    if let Some(l) = page.location() {
+        return Some(l);
+    }
+    let (_, rest) = page
+        .body
+        .split_once("http-equiv=\"refresh\" content=\"0;url=")?;
+    let url = rest.split('"').next()?;
+    Some(
+        url.replace("&amp;", "&")
+            .replace("&#39;", "'")
+            .replace("&quot;", "\""),
+    )
+}
+
 fn query_of(location: &str) -> Vec<(String, String)> {
     let url = url::Url::parse(location).unwrap();
     url.query_pairs().into_owned().collect()
@@ -131,7 +148,7 @@ async fn a_web_app_signs_a_customer_in_with_a_real_oidc_client(backend: Backend)
     // the hint filled in, and the sign-in comes back to the request.
     let first = browser.get(url.as_str().trim_start_matches(&base)).await;
     assert_eq!(first.status, 303);
-    let login = first.location().unwrap();
+    let login = app_target(&first).unwrap();
     assert!(
         login.starts_with("/login?return_to=%2Foauth2%2Fauthorize%2Fcontinue"),
         "{login}"
@@ -150,7 +167,7 @@ async fn a_web_app_signs_a_customer_in_with_a_real_oidc_client(backend: Backend)
         "{back}"
     );
     let to_app = browse_until_app(&mut browser, &base, &back).await;
-    let location = to_app.location().expect("sent back to the app");
+    let location = app_target(&to_app).expect("sent back to the app");
     assert!(location.starts_with(CALLBACK), "{location}");
     let params = query_of(&location);
     assert_eq!(
@@ -289,7 +306,7 @@ async fn a_web_app_signs_a_customer_in_with_a_real_oidc_client(backend: Backend)
         async move {
             let page = browse_until_app(&mut browser, &base, url.as_str()).await;
             (
-                get(&query_of(&page.location().unwrap()), "code").unwrap(),
+                get(&query_of(&app_target(&page).unwrap()), "code").unwrap(),
                 verifier,
                 nonce,
             )
@@ -486,7 +503,7 @@ async fn redirect_uris_match_exactly_and_errors_never_redirect(backend: Backend)
     let page = browser
         .get(&authorize(id, CALLBACK).replace("response_type=code", "response_type=token"))
         .await;
-    let q = query_of(&page.location().unwrap());
+    let q = query_of(&app_target(&page).unwrap());
     assert_eq!(
         get(&q, "error").as_deref(),
         Some("unsupported_response_type")
@@ -494,7 +511,7 @@ async fn redirect_uris_match_exactly_and_errors_never_redirect(backend: Backend)
     let page = browser
         .get(&authorize(id, CALLBACK).replace("scope=openid", "scope=openid%20admin"))
         .await;
-    let q = query_of(&page.location().unwrap());
+    let q = query_of(&app_target(&page).unwrap());
     assert_eq!(get(&q, "error").as_deref(), Some("invalid_scope"));
 
     // A public client must use PKCE.
@@ -510,7 +527,7 @@ async fn redirect_uris_match_exactly_and_errors_never_redirect(backend: Backend)
     )
     .await;
     let page = browser.get(&authorize(&spa.client_id, CALLBACK)).await;
-    let q = query_of(&page.location().unwrap());
+    let q = query_of(&app_target(&page).unwrap());
     assert_eq!(get(&q, "error").as_deref(), Some("invalid_request"));
     assert!(get(&q, "error_description").unwrap().contains("PKCE"));
     app.cleanup().await;
@@ -574,7 +591,7 @@ async fn codes_are_bound_and_single_use(backend: Backend) {
 
     // A third-party app: the consent page first; "Don't allow" answers access_denied.
     let page = browser.get(&start("")).await;
-    let consent = page.location().unwrap();
+    let consent = app_target(&page).unwrap();
     assert!(consent.starts_with("/consent?request="), "{consent}");
     let (_, shown) = browser.visit(&consent).await;
     assert!(shown.body.contains("Shop wants to access your account"));
@@ -590,9 +607,9 @@ async fn codes_are_bound_and_single_use(backend: Backend) {
             ],
         )
         .await;
-    let page = browse_until_app(&mut browser, &base, &denied.location().unwrap()).await;
+    let page = browse_until_app(&mut browser, &base, &app_target(&denied).unwrap()).await;
     assert_eq!(
-        get(&query_of(&page.location().unwrap()), "error").as_deref(),
+        get(&query_of(&app_target(&page).unwrap()), "error").as_deref(),
         Some("access_denied")
     );
     // The answered request cannot be replayed.
@@ -603,7 +620,7 @@ async fn codes_are_bound_and_single_use(backend: Backend) {
 
     // Allow: the code comes back, and the consent is remembered next time.
     let page = browser.get(&start("")).await;
-    let consent = page.location().unwrap();
+    let consent = app_target(&page).unwrap();
     let (_, shown) = browser.visit(&consent).await;
     let request = consent.trim_start_matches("/consent?request=").to_string();
     let allowed = browser
@@ -616,14 +633,14 @@ async fn codes_are_bound_and_single_use(backend: Backend) {
             ],
         )
         .await;
-    let page = browse_until_app(&mut browser, &base, &allowed.location().unwrap()).await;
-    let code = get(&query_of(&page.location().unwrap()), "code").unwrap();
+    let page = browse_until_app(&mut browser, &base, &app_target(&allowed).unwrap()).await;
+    let code = get(&query_of(&app_target(&page).unwrap()), "code").unwrap();
     let page = browser.get(&start("")).await;
     assert!(
-        page.location().unwrap().starts_with(CALLBACK),
+        app_target(&page).unwrap().starts_with(CALLBACK),
         "consent on file: straight back"
     );
-    let code2 = get(&query_of(&page.location().unwrap()), "code").unwrap();
+    let code2 = get(&query_of(&app_target(&page).unwrap()), "code").unwrap();
 
     let exchange = |code: &str, client: &Registered, redirect: &str, verifier: Option<&str>| {
         let mut f = vec![
@@ -765,7 +782,7 @@ async fn codes_are_bound_and_single_use(backend: Backend) {
 
     // form_post: a page that posts the answer to the app, allowed by its CSP.
     let page = browser.get(&start("&response_mode=form_post")).await;
-    let consent = page.location().unwrap();
+    let consent = app_target(&page).unwrap();
     let (_, shown) = browser.visit(&consent).await;
     let request = consent.trim_start_matches("/consent?request=").to_string();
     let allowed = browser
@@ -778,7 +795,7 @@ async fn codes_are_bound_and_single_use(backend: Backend) {
             ],
         )
         .await;
-    let page = browse_until_app(&mut browser, &base, &allowed.location().unwrap()).await;
+    let page = browse_until_app(&mut browser, &base, &app_target(&allowed).unwrap()).await;
     assert_eq!(page.status, 200);
     assert!(
         page.body
@@ -793,7 +810,7 @@ async fn codes_are_bound_and_single_use(backend: Backend) {
 
     // prompt=login: a signed-in customer signs in again before the code.
     let page = browser.get(&start("&prompt=login")).await;
-    let login = page.location().unwrap();
+    let login = app_target(&page).unwrap();
     assert!(login.contains("prompt=login"), "{login}");
     let (_, form) = browser.visit(&login).await;
     assert!(

@@ -1,0 +1,260 @@
+// Single sign-on for the company's apps, in a real browser with a real client library:
+// `openid-client` (unmodified; its only non-default setting is allowing plain http,
+// since the test server is not on https) does discovery, the authorization code flow
+// with PKCE, token exchange, ID-token validation against the JWKS, UserInfo, refresh
+// rotation, revocation, introspection and logout, while Chromium signs the customer in.
+// The "app" is a small HTTP server on 127.0.0.1 that receives the callback.
+import { expect, test, type Page, type TestInfo } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import * as oidc from 'openid-client';
+import { AccountPage, LoginPage, RegisterPage, STRONG_PASSWORD, VerifyStep, freshEmail, snap } from './pages';
+
+/** Runs the `portico` command line against this project's server and database. */
+function portico(info: TestInfo, args: string[]): string {
+  const root = path.resolve(__dirname, '..', '..');
+  const bin = process.env.PORTICO_BIN ?? path.join(root, 'target/release/portico');
+  return execFileSync(bin, args, {
+    cwd: process.env.PORTICO_E2E_WORKDIR,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      PORTICO__DATABASE__URL: process.env[`PORTICO_E2E_DB_${info.project.name}`],
+      PORTICO__SERVER__BASE_URL: info.project.use.baseURL,
+      PORTICO__TENANT__DISPLAY_NAME: 'Northwind Outfitters',
+      PORTICO__LOG__LEVEL: 'warn',
+    },
+  });
+}
+
+/** The app's own web server: it only records the callbacks it receives. */
+async function appServer(): Promise<{ base: string; hits: URL[]; close: () => void }> {
+  const hits: URL[] = [];
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname !== '/favicon.ico') hits.push(url);
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end('<!doctype html><title>Shop</title><h1>Back at the shop</h1>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { base: `http://127.0.0.1:${port}`, hits, close: () => server.close() };
+}
+
+function registerApp(info: TestInfo, name: string, redirect: string, firstParty: boolean) {
+  const args = ['apps', 'create', '--name', name, '--kind', 'web', '--redirect-uri', `${redirect}/callback`, '--post-logout-redirect-uri', `${redirect}/bye`];
+  if (firstParty) args.push('--first-party');
+  const out = portico(info, args);
+  const id = out.match(/client_id:\s+(\S+)/)?.[1];
+  const secret = out.match(/client_secret:\s+(\S+)/)?.[1];
+  expect(id && secret, out).toBeTruthy();
+  return { id: id!, secret: secret! };
+}
+
+async function signUp(page: Page, name: string, email: string) {
+  const register = new RegisterPage(page);
+  await register.open();
+  await register.fill(name, email, STRONG_PASSWORD);
+  await register.submit();
+  await new VerifyStep(page).completeFromMail(email);
+  await new AccountPage(page).expectSignedInAs(name, email);
+}
+
+async function discover(info: TestInfo, id: string, secret: string) {
+  return oidc.discovery(new URL(info.project.use.baseURL!), id, secret, undefined, {
+    execute: [oidc.allowInsecureRequests],
+  });
+}
+
+/** Starts a sign-in at the app: the authorization URL and what the callback must match. */
+async function authorization(config: oidc.Configuration, redirect: string, scope: string) {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: `${redirect}/callback`,
+    scope,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+  });
+  return { url, verifier, state, nonce };
+}
+
+test('a company app signs a customer in with openid-client: code + PKCE, ID token, UserInfo, refresh rotation, revocation, logout', async ({ page }, info) => {
+  test.setTimeout(120_000);
+  const shop = await appServer();
+  try {
+    const app = registerApp(info, 'Northwind Shop', shop.base, true);
+    const config = await discover(info, app.id, app.secret);
+    expect(config.serverMetadata().issuer).toBe(info.project.use.baseURL);
+
+    const email = freshEmail('sso');
+    await signUp(page, 'Ada Lovelace', email);
+    await new AccountPage(page).signOut();
+
+    // The app sends the customer to sign in (with a login hint), and gets a code back.
+    const start = await authorization(config, shop.base, 'openid email profile offline_access');
+    start.url.searchParams.set('login_hint', email);
+    await page.goto(start.url.href);
+    await expect(page).toHaveURL(/\/login\?flow=/);
+    await expect(page.getByLabel('Email')).toHaveValue(email);
+    await snap(page, 'oidc-login-for-app', info.project.name);
+    await page.getByLabel('Password').fill(STRONG_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expect(page.getByRole('heading', { name: 'Back at the shop' })).toBeVisible();
+    const callback = shop.hits.at(-1)!;
+    expect(callback.pathname).toBe('/callback');
+    expect(callback.searchParams.get('iss')).toBe(info.project.use.baseURL);
+
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(`${shop.base}${callback.pathname}${callback.search}`), {
+      pkceCodeVerifier: start.verifier,
+      expectedState: start.state,
+      expectedNonce: start.nonce,
+    });
+    const claims = tokens.claims()!;
+    expect(claims.email).toBe(email);
+    expect(claims.email_verified).toBe(true);
+    expect(claims.name).toBe('Ada Lovelace');
+    expect(claims.amr).toEqual(['pwd']);
+    expect(typeof claims.sid).toBe('string');
+    const profile = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
+    expect(profile.email).toBe(email);
+
+    // Refresh tokens rotate; an old one coming back revokes the family.
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(refreshed.refresh_token).toBeTruthy();
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.refreshTokenGrant(config, refreshed.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect((await oidc.tokenIntrospection(config, refreshed.access_token)).active).toBe(false);
+
+    // Signed in already: the next authorization goes straight back to the app.
+    const again = await authorization(config, shop.base, 'openid offline_access');
+    const before = shop.hits.length;
+    await page.goto(again.url.href);
+    await expect(page.getByRole('heading', { name: 'Back at the shop' })).toBeVisible();
+    expect(shop.hits.length).toBe(before + 1);
+    const hit = shop.hits.at(-1)!;
+    const second = await oidc.authorizationCodeGrant(config, new URL(`${shop.base}${hit.pathname}${hit.search}`), {
+      pkceCodeVerifier: again.verifier,
+      expectedState: again.state,
+      expectedNonce: again.nonce,
+    });
+    expect((await oidc.tokenIntrospection(config, second.access_token)).active).toBe(true);
+    await oidc.tokenRevocation(config, second.refresh_token!);
+    expect((await oidc.tokenIntrospection(config, second.access_token)).active).toBe(false);
+
+    // RP-initiated logout: the session ends and the browser returns to the app.
+    const logout = oidc.buildEndSessionUrl(config, {
+      id_token_hint: second.id_token!,
+      post_logout_redirect_uri: `${shop.base}/bye`,
+      state: 'see-you',
+    });
+    await page.goto(logout.href);
+    await expect(page.getByRole('heading', { name: 'Back at the shop' })).toBeVisible();
+    expect(shop.hits.at(-1)!.pathname).toBe('/bye');
+    expect(shop.hits.at(-1)!.searchParams.get('state')).toBe('see-you');
+    await page.goto('/account');
+    await expect(page).toHaveURL(/\/login\?/);
+  } finally {
+    shop.close();
+  }
+});
+
+test('a third-party app asks for consent; the customer disconnects it from the account page', async ({ page }, info) => {
+  test.setTimeout(120_000);
+  const partner = await appServer();
+  try {
+    const app = registerApp(info, 'Partner Rewards', partner.base, false);
+    const config = await discover(info, app.id, app.secret);
+    const email = freshEmail('consent');
+    await signUp(page, 'Grace Hopper', email);
+
+    const start = await authorization(config, partner.base, 'openid email offline_access');
+    await page.goto(start.url.href);
+    await expect(page.getByTestId('consent-heading')).toHaveText('Partner Rewards wants to access your account');
+    await expect(page.getByTestId('consent-scopes')).toContainText('See your email address');
+    await snap(page, 'oidc-consent', info.project.name);
+    await page.getByTestId('consent-allow').click();
+    await expect(page.getByRole('heading', { name: 'Back at the shop' })).toBeVisible();
+    const hit = partner.hits.at(-1)!;
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(`${partner.base}${hit.pathname}${hit.search}`), {
+      pkceCodeVerifier: start.verifier,
+      expectedState: start.state,
+      expectedNonce: start.nonce,
+    });
+    expect(tokens.claims()!.email).toBe(email);
+
+    // Connected apps on the account page; disconnecting revokes the app's tokens.
+    await page.goto('/account');
+    const connected = page.getByTestId('connected-app');
+    await expect(connected).toContainText('Partner Rewards');
+    await snap(page, 'account-connected-apps', info.project.name);
+    await connected.getByTestId('disconnect-app').click();
+    await expect(page.getByRole('status')).toContainText('The app was disconnected');
+    await expect(page.getByTestId('connected-app')).toHaveCount(0);
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+
+    // Next time it asks again.
+    const next = await authorization(config, partner.base, 'openid');
+    await page.goto(next.url.href);
+    await expect(page.getByTestId('consent-heading')).toBeVisible();
+    await page.getByTestId('consent-deny').click();
+    await expect(page.getByRole('heading', { name: 'Back at the shop' })).toBeVisible();
+    expect(partner.hits.at(-1)!.searchParams.get('error')).toBe('access_denied');
+  } finally {
+    partner.close();
+  }
+});
+
+test('a request with an unregistered redirect URI is refused on a page, never redirected', async ({ page }, info) => {
+  const partner = await appServer();
+  try {
+    const app = registerApp(info, 'Careful App', partner.base, true);
+    const params = new URLSearchParams({
+      response_type: 'code',
+      client_id: app.id,
+      scope: 'openid',
+      redirect_uri: `${partner.base}/callback/../evil`,
+    });
+    const response = await page.goto(`/oauth2/authorize?${params}`);
+    expect(response!.status()).toBe(400);
+    await expect(page.getByRole('heading', { name: "We can't sign you in to this app" })).toBeVisible();
+    await snap(page, 'oidc-bad-request', info.project.name);
+    expect(partner.hits.length).toBe(0);
+  } finally {
+    partner.close();
+  }
+});
+
+test('the demo app signs in through Portico, refreshes and signs out', async ({ page }, info) => {
+  test.setTimeout(120_000);
+  const email = freshEmail('demo');
+  await signUp(page, 'Katherine Johnson', email);
+  await page.goto('/demo');
+  await page.getByTestId('demo-sign-out').waitFor({ state: 'attached' });
+  await expect(page.getByTestId('demo-signed-out')).toBeVisible();
+  await snap(page, 'demo-app-signed-out', info.project.name);
+  await page.getByTestId('demo-sign-in').click();
+  await expect(page.getByTestId('demo-signed-in')).toBeVisible();
+  await expect(page.getByTestId('demo-who')).toHaveText('Katherine Johnson');
+  await expect(page.getByTestId('demo-claims')).toContainText(email);
+  await expect(page.getByTestId('demo-userinfo')).toContainText(email);
+  await snap(page, 'demo-app-signed-in', info.project.name);
+  await page.getByTestId('demo-refresh').click();
+  await expect(page.getByTestId('demo-token-status')).toContainText('rotated on every use');
+  await page.getByTestId('demo-sign-out').click();
+  await expect(page.getByTestId('demo-signed-out')).toBeVisible();
+  await page.goto('/account');
+  await expect(page).toHaveURL(/\/login\?/);
+  // Signing in from the demo app when signed out goes through the login page.
+  await page.goto('/demo');
+  await page.getByTestId('demo-sign-in').click();
+  await expect(page).toHaveURL(/\/login\?flow=/);
+  await new LoginPage(page).signIn(email, STRONG_PASSWORD);
+  await expect(page.getByTestId('demo-who')).toHaveText('Katherine Johnson');
+});
