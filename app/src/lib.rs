@@ -179,6 +179,7 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/consent") view=pages::consent::ConsentPage ssr=SsrMode::Async />
+                <Route path=path!("/device") view=pages::device::DevicePage ssr=SsrMode::Async />
                 <Route
                     path=path!("/security/report")
                     view=pages::report::ReportPage

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::AppError;
 #[cfg(feature = "ssr")]
 use crate::views::ConnectedAppView;
-use crate::views::ConsentView;
+use crate::views::{ConsentView, DeviceView};
 
 /// What an app's scopes let it see, in words (unknown scopes by name).
 #[cfg(feature = "ssr")]
@@ -152,4 +152,113 @@ pub(crate) async fn connected_app_views(
                 .unwrap_or_else(|| "never".into()),
         })
         .collect())
+}
+
+#[cfg(feature = "ssr")]
+fn device_problem(p: portico_identity::device::DeviceProblem) -> String {
+    use portico_identity::device::DeviceProblem;
+    match p {
+        DeviceProblem::Malformed => {
+            "Enter the 8 letters shown on your device, like BCDF-GHJK.".into()
+        }
+        DeviceProblem::Unknown => "That code isn't valid. It may have expired: start again on your device to get a new one.".into(),
+        DeviceProblem::Throttled { retry_after_secs } => format!(
+            "Too many codes tried. Wait {retry_after_secs} seconds, then try again."
+        ),
+    }
+}
+
+/// `/device`: the code form, the request it names, or how it ended. Signed-in
+/// customers only (others sign in first and come back with their code).
+#[server(prefix = "/api", endpoint = "device")]
+pub async fn load_device(
+    #[server(default)] user_code: Option<String>,
+    #[server(default)] done: Option<String>,
+) -> Result<DeviceView, AppError> {
+    let req = crate::ssr::Req::get()?;
+    let back = match &user_code {
+        Some(c) => format!("/device?user_code={}", urlencoding(c)),
+        None => "/device".into(),
+    };
+    let Some(auth) = req.auth().await? else {
+        req.redirect(&format!("/login?return_to={}", urlencoding(&back)));
+        return Err(AppError::Unauthorized);
+    };
+    let account = req
+        .engine
+        .account_summary(auth.tenant_id, auth.user_id)
+        .await
+        .map_err(|e| req.store_error(e))?
+        .ok_or(AppError::Unauthorized)?;
+    let mut view = DeviceView {
+        step: "enter".into(),
+        user_code: user_code.clone().unwrap_or_default(),
+        app_name: String::new(),
+        access: Vec::new(),
+        problem: None,
+        approved: false,
+        account_email: account.email,
+        csrf_token: auth.csrf_token.clone(),
+    };
+    if let Some(done) = done {
+        view.step = "done".into();
+        view.approved = done == "approved";
+        return Ok(view);
+    }
+    let Some(code) = user_code.filter(|c| !c.trim().is_empty()) else {
+        return Ok(view);
+    };
+    match req
+        .engine
+        .device_request(&req.tenant.tenant, &req.client(), auth.user_id, &code)
+        .await
+        .map_err(|e| req.store_error(e))?
+    {
+        Ok((_, found)) => {
+            view.step = "confirm".into();
+            view.access = access_words(&found.scopes, &found.app_name);
+            view.app_name = found.app_name;
+            view.user_code = found.user_code;
+        }
+        Err(p) => view.problem = Some(device_problem(p)),
+    }
+    Ok(view)
+}
+
+/// The customer's answer at `/device`: `decision` is `approve` or anything else.
+#[server(prefix = "/api", endpoint = "device/answer")]
+pub async fn answer_device(
+    #[server(default)] user_code: String,
+    #[server(default)] csrf_token: String,
+    #[server(default)] decision: String,
+) -> Result<(), AppError> {
+    let req = crate::ssr::Req::get()?;
+    let Some(auth) = req.auth().await? else {
+        req.redirect("/login?return_to=%2Fdevice");
+        return Err(AppError::Unauthorized);
+    };
+    if !crate::ssr::Req::check_session_csrf(&auth, &csrf_token) {
+        return Err(AppError::Forbidden);
+    }
+    let approve = decision == "approve";
+    match req
+        .engine
+        .answer_device(
+            &req.tenant.tenant,
+            &req.client(),
+            &auth,
+            &user_code,
+            approve,
+        )
+        .await
+        .map_err(|e| req.store_error(e))?
+    {
+        Ok(_) => req.redirect(if approve {
+            "/device?done=approved"
+        } else {
+            "/device?done=denied"
+        }),
+        Err(_) => req.redirect(&format!("/device?user_code={}", urlencoding(&user_code))),
+    }
+    Ok(())
 }

@@ -217,3 +217,18 @@ pub struct ReportView {
     pub place: String,
     pub device: String,
 }
+
+/// What the `/device` page shows: the code form, the app asking, or the outcome.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceView {
+    /// `enter`, `confirm` or `done`.
+    pub step: String,
+    pub user_code: String,
+    pub app_name: String,
+    pub access: Vec<String>,
+    /// A problem with the typed code, in words.
+    pub problem: Option<String>,
+    pub approved: bool,
+    pub account_email: String,
+    pub csrf_token: String,
+}

@@ -1,9 +1,13 @@
-//! Client credentials grants per second.
+//! Token grants per second.
 //!
 //! 1. Access-token signing alone (ES256 JWT through the engine), on one core: the
 //!    ceiling of the grant's own work.
-//! 2. Whole grants through the real `portico` binary on SQLite: many concurrent backend
-//!    clients, each `POST /oauth2/token` with HTTP Basic authentication, closed loop.
+//! 2. Client credentials grants through the real `portico` binary on SQLite: many
+//!    concurrent backend clients, each `POST /oauth2/token` with HTTP Basic
+//!    authentication, closed loop.
+//! 3. Refresh token grants, same server: each client holds one customer's refresh
+//!    token and redeems it again and again — every grant is rotated (the old token
+//!    marked used, a new one written, in one transaction) and an access token signed.
 //!
 //! Results: `tokens.json` and `tokens.md` next to the other results.
 
@@ -33,6 +37,10 @@ struct TokenReport {
     grants_per_sec: f64,
     grants_per_sec_per_core: f64,
     failures: usize,
+    refresh: Latency,
+    refresh_per_sec: f64,
+    refresh_per_sec_per_core: f64,
+    refresh_failures: usize,
     notes: Vec<&'static str>,
 }
 
@@ -94,6 +102,88 @@ pub async fn run(server_bin: &Path, out: &Path, seconds: u64, cores: usize, mach
             app.client_secret.expect("a secret")
         ))
     );
+    // The refresh scenario's customer, app and one grant per client (written straight
+    // to the store: what a sign-in and a code exchange would have left behind).
+    let concurrency = 64;
+    let web = engine
+        .register_app(
+            t,
+            &ClientInfo::default(),
+            &NewApp {
+                name: "Bench shop".into(),
+                kind: Some(AppKind::Web),
+                redirect_uris: vec!["https://shop.example/callback".into()],
+                first_party: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("store")
+        .expect("valid app");
+    let web_basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            web.app.client_id,
+            web.client_secret.expect("a secret")
+        ))
+    );
+    let user = portico_identity::UserId::generate();
+    let now = chrono::Utc::now();
+    let db = engine.db().conn();
+    portico_identity::store::accounts::insert_account(
+        db,
+        t.id,
+        user,
+        &portico_identity::accounts::Email::parse("bench@example.com").expect("email"),
+        &portico_identity::accounts::DisplayName::parse("Bench Customer")
+            .expect("name")
+            .expect("name"),
+        "password",
+        now,
+    )
+    .await
+    .expect("customer");
+    let mut refresh_tokens = Vec::new();
+    for _ in 0..concurrency {
+        let grant = uuid::Uuid::new_v4();
+        portico_identity::store::oauth::insert_grant(
+            db,
+            portico_identity::store::oauth::GrantRow {
+                id: grant,
+                tenant_id: t.id.0,
+                app_id: web.app.id,
+                user_id: user.0,
+                scope: "openid offline_access".into(),
+                auth_time: now,
+                amr: "pwd".into(),
+                aal: 1,
+                sid: "bench".into(),
+                nonce: None,
+                redirect_uri: "https://shop.example/callback".into(),
+                code_challenge: None,
+                code_hash: None,
+                code_expires_at: None,
+                code_redeemed_at: None,
+                created_at: now,
+                last_used_at: None,
+                revoked_at: None,
+            },
+        )
+        .await
+        .expect("grant");
+        let token = portico_identity::secrets::random_token();
+        portico_identity::store::oauth::insert_refresh(
+            db,
+            portico_identity::secrets::sha256_hex(token.as_bytes()),
+            grant,
+            now,
+            now + chrono::Duration::days(1),
+        )
+        .await
+        .expect("refresh token");
+        refresh_tokens.push(token);
+    }
     drop(state);
 
     let db_url = format!("sqlite://{}/tokens.db", dir.path().display());
@@ -106,7 +196,6 @@ pub async fn run(server_bin: &Path, out: &Path, seconds: u64, cores: usize, mach
         &[("PORTICO__SECRETS__MASTER_KEY", master_key.as_str())],
     )
     .await;
-    let concurrency = 64;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()
@@ -152,6 +241,49 @@ pub async fn run(server_bin: &Path, out: &Path, seconds: u64, cores: usize, mach
         per_sec / cores as f64,
         grants.p99_ms
     );
+    // Refresh token grants: each client rotates its own token, closed loop.
+    eprintln!("tokens: {concurrency} clients refreshing for {seconds} s…");
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let refresh_failures = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let tasks: Vec<_> = refresh_tokens
+        .into_iter()
+        .map(|mut token| {
+            let client = client.clone();
+            let basic = web_basic.clone();
+            let latencies = latencies.clone();
+            let failures = refresh_failures.clone();
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                while Instant::now() < deadline {
+                    let t0 = Instant::now();
+                    match refresh(&client, &basic, &token).await {
+                        Some(next) => {
+                            mine.push(t0.elapsed().as_secs_f64() * 1000.0);
+                            token = next;
+                        }
+                        None => {
+                            failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            break;
+                        }
+                    }
+                }
+                latencies.lock().await.extend(mine);
+            })
+        })
+        .collect();
+    for task in tasks {
+        let _ = task.await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let refreshes = latency(std::mem::take(&mut *latencies.lock().await));
+    let refresh_per_sec = refreshes.count as f64 / elapsed;
+    eprintln!(
+        "  {refresh_per_sec:.0} refresh grants/s ({:.0}/s per core), p99 {:.1} ms",
+        refresh_per_sec / cores as f64,
+        refreshes.p99_ms
+    );
     let report = TokenReport {
         measured_at: chrono::Utc::now().to_rfc3339(),
         machine: machine.to_string(),
@@ -163,7 +295,12 @@ pub async fn run(server_bin: &Path, out: &Path, seconds: u64, cores: usize, mach
         grants_per_sec_per_core: per_sec / cores as f64,
         failures: failures.load(std::sync::atomic::Ordering::Relaxed),
         grants,
+        refresh_per_sec,
+        refresh_per_sec_per_core: refresh_per_sec / cores as f64,
+        refresh_failures: refresh_failures.load(std::sync::atomic::Ordering::Relaxed),
+        refresh: refreshes,
         notes: vec![
+            "A refresh grant is one POST /oauth2/token (HTTP Basic) with grant_type=refresh_token: the token is looked up with its grant, the account checked, the token marked used and its successor written in one transaction (SQLite WAL, synchronous=FULL: every grant is a durable commit), and an ES256 access token signed.",
             "A grant is one POST /oauth2/token with HTTP Basic client authentication: the client and its secret hashes come from a 5-second in-memory cache, the secret is compared in constant time, and an ES256 access token (RFC 9068) is signed.",
             "The load generator runs on the same machine and competes for the same cores.",
         ],
@@ -175,7 +312,7 @@ pub async fn run(server_bin: &Path, out: &Path, seconds: u64, cores: usize, mach
     )
     .expect("write tokens.json");
     let md = format!(
-        "# Client credentials grants\n\nMeasured {} on {} ({} cores).\n\n| measure | result |\n|---|---|\n| ES256 access-token signing alone, one core | {:.0}/s |\n| whole grants, {} concurrent clients, SQLite | {:.0}/s ({:.0}/s per core), p50 {:.1} ms, p99 {:.1} ms, {} failures |\n",
+        "# Token grants\n\nMeasured {} on {} ({} cores).\n\n| measure | result |\n|---|---|\n| ES256 access-token signing alone, one core | {:.0}/s |\n| client credentials grants, {} concurrent clients, SQLite | {:.0}/s ({:.0}/s per core), p50 {:.1} ms, p99 {:.1} ms, {} failures |\n| refresh token grants (rotated), {} concurrent clients, SQLite | {:.0}/s ({:.0}/s per core), p50 {:.1} ms, p99 {:.1} ms, {} failures |\n",
         report.measured_at,
         report.machine,
         cores,
@@ -186,6 +323,12 @@ pub async fn run(server_bin: &Path, out: &Path, seconds: u64, cores: usize, mach
         report.grants.p50_ms,
         report.grants.p99_ms,
         report.failures,
+        concurrency,
+        report.refresh_per_sec,
+        report.refresh_per_sec_per_core,
+        report.refresh.p50_ms,
+        report.refresh.p99_ms,
+        report.refresh_failures,
     );
     std::fs::write(out.join("tokens.md"), md).expect("write tokens.md");
 }
@@ -199,4 +342,21 @@ async fn grant(client: &reqwest::Client, basic: &str) -> bool {
         .send()
         .await
         .is_ok_and(|r| r.status().is_success())
+}
+
+/// One refresh grant; the successor token when it worked.
+async fn refresh(client: &reqwest::Client, basic: &str, token: &str) -> Option<String> {
+    let res = client
+        .post(format!("http://{ADDRESS}/oauth2/token"))
+        .header("authorization", basic)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("grant_type=refresh_token&refresh_token={token}"))
+        .send()
+        .await
+        .ok()?;
+    if !res.status().is_success() {
+        return None;
+    }
+    let body: serde_json::Value = res.json().await.ok()?;
+    body["refresh_token"].as_str().map(str::to_string)
 }

@@ -258,3 +258,37 @@ test('the demo app signs in through Portico, refreshes and signs out', async ({ 
   await new LoginPage(page).signIn(email, STRONG_PASSWORD);
   await expect(page.getByTestId('demo-who')).toHaveText('Katherine Johnson');
 });
+
+test('a TV signs in with a code typed on a phone: the device flow, openid-client polling', async ({ page }, info) => {
+  test.setTimeout(120_000);
+  const out = portico(info, ['apps', 'create', '--name', 'Living Room TV', '--kind', 'device']);
+  const id = out.match(/client_id:\s+(\S+)/)?.[1];
+  expect(id, out).toBeTruthy();
+  const config = await oidc.discovery(new URL(info.project.use.baseURL!), id!, undefined, oidc.None(), {
+    execute: [oidc.allowInsecureRequests],
+  });
+  const email = freshEmail('tv');
+  await signUp(page, 'Hedy Lamarr', email);
+
+  const device = await oidc.initiateDeviceAuthorization(config, { scope: 'openid email offline_access' });
+  expect(device.user_code).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
+  // The TV polls (honouring the interval) while the customer types the code.
+  const polling = oidc.pollDeviceAuthorizationGrant(config, device);
+
+  await page.goto('/device');
+  await expect(page.getByRole('heading', { name: 'Sign in on your device' })).toBeVisible();
+  await snap(page, 'device-enter-code', info.project.name);
+  await page.getByLabel('Code').fill(device.user_code.toLowerCase());
+  await page.getByTestId('device-continue').click();
+  await expect(page.getByTestId('device-heading')).toHaveText('Sign in to Living Room TV?');
+  await expect(page.getByTestId('device-user-code')).toHaveText(device.user_code);
+  await snap(page, 'device-confirm', info.project.name);
+  await page.getByTestId('device-approve').click();
+  await expect(page.getByTestId('device-done')).toHaveText('Your device is signed in');
+
+  const tokens = await polling;
+  expect(tokens.claims()!.email).toBe(email);
+  expect(tokens.refresh_token).toBeTruthy();
+  const profile = await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
+  expect(profile.email).toBe(email);
+});

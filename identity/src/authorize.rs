@@ -790,7 +790,7 @@ pub struct ConnectedApp {
 }
 
 /// The session's methods as RFC 8176 `amr` values, space-separated for storage.
-fn amr_text(auth: &AuthState) -> String {
+pub(crate) fn amr_text(auth: &AuthState) -> String {
     use crate::flows::login::AuthMethod;
     let mut out: Vec<&str> = Vec::new();
     for m in &auth.methods {

@@ -96,7 +96,7 @@ pub struct CodeExchange<'a> {
 }
 
 impl Engine {
-    async fn active_account(
+    pub(crate) async fn active_account(
         &self,
         tenant: TenantId,
         user: Uuid,
@@ -219,13 +219,13 @@ impl Engine {
         Ok(response)
     }
 
-    fn refresh_allowed(&self, app: &Application, scope: &str) -> bool {
+    pub(crate) fn refresh_allowed(&self, app: &Application, scope: &str) -> bool {
         app.grant_types.contains(&GrantType::RefreshToken)
             && app.refresh_token_seconds > 0
             && has_scope(scope, "offline_access")
     }
 
-    async fn new_refresh_token(
+    pub(crate) async fn new_refresh_token(
         &self,
         db: &impl sea_orm::ConnectionTrait,
         app: &Application,
@@ -318,7 +318,7 @@ impl Engine {
     }
 
     /// Signs the access token (and, for a sign-in, the ID token) of a grant.
-    async fn mint(
+    pub(crate) async fn mint(
         &self,
         tenant: &Tenant,
         app: &Application,

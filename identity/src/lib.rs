@@ -10,6 +10,7 @@ pub mod audit;
 pub mod authorize;
 pub mod branding;
 pub mod credentials;
+pub mod device;
 pub mod flows;
 pub mod grants;
 pub mod ids;

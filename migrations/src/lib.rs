@@ -17,6 +17,7 @@ mod m20261129_000010_add_sign_in_outcomes;
 mod m20261129_000011_create_applications;
 mod m20261129_000012_create_signing_keys;
 mod m20261129_000013_create_oauth_grants;
+mod m20261129_000014_create_device_authorizations;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000011_create_applications::Migration),
             Box::new(m20261129_000012_create_signing_keys::Migration),
             Box::new(m20261129_000013_create_oauth_grants::Migration),
+            Box::new(m20261129_000014_create_device_authorizations::Migration),
         ]
     }
 }

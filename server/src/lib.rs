@@ -382,6 +382,10 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/openid-configuration", get(oauth::discovery))
         .route("/oauth2/token", post(oauth::token))
         .route("/oauth2/revoke", post(oauth::revoke))
+        .route(
+            "/oauth2/device_authorization",
+            post(oauth::device_authorization),
+        )
         .route("/oauth2/introspect", post(oauth::introspect))
         .route(
             "/oauth2/userinfo",

@@ -246,12 +246,37 @@ pub async fn token(State(state): State<AppState>, req: Request) -> Response {
                 )
                 .await
         }
+        Some("urn:ietf:params:oauth:grant-type:device_code") => {
+            engine
+                .device_code_grant(tenant, &r.client, r.creds(), r.param("device_code"))
+                .await
+        }
         Some(_) => Err(OAuthError::UnsupportedGrantType),
     };
     match result {
         Ok(tokens) => answer(
             StatusCode::OK,
             serde_json::to_value(&tokens).unwrap_or_default(),
+            &[],
+        ),
+        Err(e) => error(&e, r.used_basic),
+    }
+}
+
+/// `POST /oauth2/device_authorization` (RFC 8628 §3.1).
+pub async fn device_authorization(State(state): State<AppState>, req: Request) -> Response {
+    let (tenant, r) = match read_client_request(req).await {
+        Ok(x) => x,
+        Err(res) => return res,
+    };
+    match state
+        .engine
+        .device_authorization(&tenant.0.tenant, &r.client, r.creds(), r.param("scope"))
+        .await
+    {
+        Ok(body) => answer(
+            StatusCode::OK,
+            serde_json::to_value(&body).unwrap_or_default(),
             &[],
         ),
         Err(e) => error(&e, r.used_basic),
@@ -368,10 +393,11 @@ pub async fn discovery(axum::Extension(tenant): axum::Extension<RequestTenant>) 
         "revocation_endpoint": format!("{iss}/oauth2/revoke"),
         "introspection_endpoint": format!("{iss}/oauth2/introspect"),
         "end_session_endpoint": format!("{iss}/oauth2/logout"),
+        "device_authorization_endpoint": format!("{iss}/oauth2/device_authorization"),
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "form_post"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],

@@ -1,6 +1,7 @@
 pub mod account;
 pub mod consent;
 pub mod dev_mail;
+pub mod device;
 pub mod login;
 pub mod not_found;
 pub mod password;

@@ -9,7 +9,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::StoreError;
-use super::entities::{consents, oauth_grants, oauth_requests, refresh_tokens, revoked_tokens};
+use super::entities::{
+    consents, device_authorizations, oauth_grants, oauth_requests, refresh_tokens, revoked_tokens,
+};
 use crate::{TenantId, UserId};
 
 pub use consents::Model as ConsentRow;
@@ -289,6 +291,7 @@ pub async fn purge(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64,
         .exec(db)
         .await?
         .rows_affected;
+    n += purge_devices(db, now).await?;
     n += revoked_tokens::Entity::delete_many()
         .filter(revoked_tokens::Column::ExpiresAt.lt(now))
         .exec(db)
@@ -387,4 +390,133 @@ pub async fn last_grant_use(
         .one(db)
         .await?
         .map(|g| g.last_used_at.unwrap_or(g.created_at)))
+}
+
+// ---- device authorizations ---------------------------------------------------------------
+
+pub use device_authorizations::Model as DeviceRow;
+
+pub async fn insert_device(db: &impl ConnectionTrait, row: DeviceRow) -> Result<(), StoreError> {
+    device_authorizations::ActiveModel {
+        id: Set(row.id),
+        tenant_id: Set(row.tenant_id),
+        app_id: Set(row.app_id),
+        device_code_hash: Set(row.device_code_hash),
+        user_code: Set(row.user_code),
+        scope: Set(row.scope),
+        status: Set(row.status),
+        interval_secs: Set(row.interval_secs),
+        created_at: Set(row.created_at),
+        expires_at: Set(row.expires_at),
+        last_polled_at: Set(row.last_polled_at),
+        user_id: Set(row.user_id),
+        auth_time: Set(row.auth_time),
+        amr: Set(row.amr),
+        aal: Set(row.aal),
+        sid: Set(row.sid),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| StoreError::conflict_on(e, "user_code"))?;
+    Ok(())
+}
+
+pub async fn find_device_by_code(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    device_code_hash: &str,
+) -> Result<Option<DeviceRow>, StoreError> {
+    Ok(device_authorizations::Entity::find()
+        .filter(device_authorizations::Column::DeviceCodeHash.eq(device_code_hash))
+        .filter(device_authorizations::Column::TenantId.eq(tenant.0))
+        .one(db)
+        .await?)
+}
+
+pub async fn find_device_by_user_code(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user_code: &str,
+) -> Result<Option<DeviceRow>, StoreError> {
+    Ok(device_authorizations::Entity::find()
+        .filter(device_authorizations::Column::UserCode.eq(user_code))
+        .filter(device_authorizations::Column::TenantId.eq(tenant.0))
+        .one(db)
+        .await?)
+}
+
+/// Records the customer's answer on a pending authorization; false if it was not
+/// pending any more.
+pub async fn decide_device(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    approved: Option<(UserId, DateTime<Utc>, String, i16, String)>,
+) -> Result<bool, StoreError> {
+    let mut q = device_authorizations::Entity::update_many()
+        .filter(device_authorizations::Column::Id.eq(id))
+        .filter(device_authorizations::Column::Status.eq("pending"));
+    q = match approved {
+        Some((user, auth_time, amr, aal, sid)) => q
+            .col_expr(
+                device_authorizations::Column::Status,
+                Expr::value("approved"),
+            )
+            .col_expr(device_authorizations::Column::UserId, Expr::value(user.0))
+            .col_expr(
+                device_authorizations::Column::AuthTime,
+                Expr::value(auth_time),
+            )
+            .col_expr(device_authorizations::Column::Amr, Expr::value(amr))
+            .col_expr(device_authorizations::Column::Aal, Expr::value(aal))
+            .col_expr(device_authorizations::Column::Sid, Expr::value(sid)),
+        None => q.col_expr(device_authorizations::Column::Status, Expr::value("denied")),
+    };
+    Ok(q.exec(db).await?.rows_affected == 1)
+}
+
+pub async fn record_device_poll(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+    interval_secs: i32,
+) -> Result<(), StoreError> {
+    device_authorizations::Entity::update_many()
+        .col_expr(
+            device_authorizations::Column::LastPolledAt,
+            Expr::value(now),
+        )
+        .col_expr(
+            device_authorizations::Column::IntervalSecs,
+            Expr::value(interval_secs),
+        )
+        .filter(device_authorizations::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Hands an approved authorization to its device: true the first time only.
+pub async fn redeem_device(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, StoreError> {
+    Ok(device_authorizations::Entity::update_many()
+        .col_expr(
+            device_authorizations::Column::Status,
+            Expr::value("redeemed"),
+        )
+        .filter(device_authorizations::Column::Id.eq(id))
+        .filter(device_authorizations::Column::Status.eq("approved"))
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1)
+}
+
+pub async fn purge_devices(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    Ok(device_authorizations::Entity::delete_many()
+        .filter(device_authorizations::Column::ExpiresAt.lt(now))
+        .exec(db)
+        .await?
+        .rows_affected)
 }

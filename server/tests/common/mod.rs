@@ -93,6 +93,8 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
     config.password_hashing.iterations = 1;
     config.password_hashing.workers = 2;
     config.secrets.master_key = "dGVzdC1tYXN0ZXIta2V5LXRoaXJ0eS10d28tYnl0ZXM".into();
+    // Tests register the apps they need (the CLI tests see the dev-mode default).
+    config.tenant.demo_app = Some(false);
     let geoip = concat!(env!("CARGO_MANIFEST_DIR"), "/../identity/tests/data/geoip");
     config.geoip.city_db = format!("{geoip}/GeoLite2-City-Test.mmdb");
     config.geoip.anonymous_ip_db = format!("{geoip}/GeoIP2-Anonymous-IP-Test.mmdb");

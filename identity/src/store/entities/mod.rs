@@ -5,6 +5,7 @@ pub mod app_secrets;
 pub mod applications;
 pub mod audit_events;
 pub mod consents;
+pub mod device_authorizations;
 pub mod devices;
 pub mod flows;
 pub mod identities;
