@@ -14,11 +14,13 @@ fn access_words(scopes: &[String], app: &str) -> Vec<String> {
     scopes
         .iter()
         .filter(|s| *s != "openid")
-        .map(|s| match portico_identity::authorize::describe_scope(s) {
-            Some(words) if s == "offline_access" => format!("{words} ({app} keeps access)"),
-            Some(words) => words.to_string(),
-            None => format!("Use the “{s}” permission"),
-        })
+        .map(
+            |s| match portico_identity::oidc::authorize::describe_scope(s) {
+                Some(words) if s == "offline_access" => format!("{words} ({app} keeps access)"),
+                Some(words) => words.to_string(),
+                None => format!("Use the “{s}” permission"),
+            },
+        )
         .chain(std::iter::once(
             "Know who you are when you sign in".to_string(),
         ))
@@ -28,7 +30,7 @@ fn access_words(scopes: &[String], app: &str) -> Vec<String> {
 /// The question on `/consent?request=…`.
 #[server(prefix = "/api", endpoint = "consent")]
 pub async fn load_consent(#[server(default)] request: String) -> Result<ConsentView, AppError> {
-    use portico_identity::authorize::AuthorizeError;
+    use portico_identity::oidc::authorize::AuthorizeError;
     let req = crate::ssr::Req::get()?;
     let Some(auth) = req.auth().await? else {
         req.redirect(&format!(
@@ -68,7 +70,7 @@ pub async fn answer_consent(
     #[server(default)] csrf_token: String,
     #[server(default)] decision: String,
 ) -> Result<(), AppError> {
-    use portico_identity::authorize::AuthorizeError;
+    use portico_identity::oidc::authorize::AuthorizeError;
     let req = crate::ssr::Req::get()?;
     let Some(auth) = req.auth().await? else {
         req.redirect("/login");
@@ -155,8 +157,8 @@ pub(crate) async fn connected_app_views(
 }
 
 #[cfg(feature = "ssr")]
-fn device_problem(p: portico_identity::device::DeviceProblem) -> String {
-    use portico_identity::device::DeviceProblem;
+fn device_problem(p: portico_identity::oidc::device::DeviceProblem) -> String {
+    use portico_identity::oidc::device::DeviceProblem;
     match p {
         DeviceProblem::Malformed => {
             "Enter the 8 letters shown on your device, like BCDF-GHJK.".into()

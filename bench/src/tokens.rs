@@ -16,8 +16,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use portico_identity::apps::{AppKind, NewApp, SigningAlg};
 use portico_identity::audit::ClientInfo;
+use portico_identity::oidc::apps::{AppKind, NewApp, SigningAlg};
 use serde::Serialize;
 use tokio::sync::Mutex;
 

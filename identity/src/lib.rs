@@ -5,17 +5,13 @@
 //! method on it, written in the module that owns the domain noun.
 
 pub mod accounts;
-pub mod apps;
 pub mod audit;
-pub mod authorize;
 pub mod branding;
 pub mod credentials;
-pub mod device;
 pub mod flows;
-pub mod grants;
 pub mod ids;
-pub mod keys;
 pub mod mail;
+pub mod oidc;
 pub mod outbox;
 pub mod ports;
 pub mod risk;
@@ -25,7 +21,6 @@ pub mod sessions;
 pub mod store;
 pub mod tenants;
 pub mod throttle;
-pub mod tokens;
 pub mod user_agent;
 pub mod verification;
 
@@ -77,8 +72,8 @@ struct Inner {
     throttle: Arc<dyn throttle::ThrottleStore>,
     pwned: Option<Arc<dyn ports::PwnedPasswords>>,
     relying_parties: credentials::passkeys::RelyingParties,
-    keys: keys::KeyCache,
-    app_cache: tokens::AppCache,
+    keys: oidc::keys::KeyCache,
+    app_cache: oidc::tokens::AppCache,
     sealing_key: Option<secrets::SealingKey>,
     geoip: Arc<dyn risk::GeoIp>,
 }

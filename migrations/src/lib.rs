@@ -18,6 +18,7 @@ mod m20261129_000011_create_applications;
 mod m20261129_000012_create_signing_keys;
 mod m20261129_000013_create_oauth_grants;
 mod m20261129_000014_create_device_authorizations;
+mod m20261129_000015_add_client_keys;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000012_create_signing_keys::Migration),
             Box::new(m20261129_000013_create_oauth_grants::Migration),
             Box::new(m20261129_000014_create_device_authorizations::Migration),
+            Box::new(m20261129_000015_add_client_keys::Migration),
         ]
     }
 }

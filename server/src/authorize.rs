@@ -8,10 +8,10 @@ use axum::response::{IntoResponse, Response};
 use portico_app::plain_pages::{self, Look};
 use portico_app::ssr::{ClientAddr, CookiePolicy, CspNonce, RequestTenant};
 use portico_identity::audit::{AuditEvent, ClientInfo};
-use portico_identity::authorize::{
+use portico_identity::flows::BrowserBinding;
+use portico_identity::oidc::authorize::{
     AuthorizationResponse, AuthorizeError, AuthorizeStep, ResponseMode,
 };
-use portico_identity::flows::BrowserBinding;
 use portico_identity::sessions::{AUTH_KEY, AuthState, SessionCheck};
 use tower_sessions::Session;
 

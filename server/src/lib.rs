@@ -239,7 +239,7 @@ pub async fn build_state_with_clock(
     match engine.ensure_signing_keys(&tenant).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(keys = n, "signing keys generated"),
-        Err(portico_identity::keys::KeyError::NoMasterKey) => {
+        Err(portico_identity::oidc::keys::KeyError::NoMasterKey) => {
             tracing::warn!("no secrets.master_key: token signing (OpenID Connect) is off")
         }
         Err(e) => return Err(StartError::Setup(format!("signing keys: {e}"))),
@@ -247,7 +247,7 @@ pub async fn build_state_with_clock(
     if config.demo_app() {
         match engine.ensure_demo_app(&tenant).await {
             Ok(true) => tracing::info!(
-                client_id = portico_identity::apps::DEMO_CLIENT_ID,
+                client_id = portico_identity::oidc::apps::DEMO_CLIENT_ID,
                 "demo app registered: open {}/demo",
                 config.base_url()
             ),
@@ -569,8 +569,8 @@ async fn demo_app(State(state): State<AppState>, req: Request) -> Response {
             theme_css: &theme,
             nonce: &nonce,
         },
-        &portico_identity::authorize::issuer(&tenant.0.tenant),
-        portico_identity::apps::DEMO_CLIENT_ID,
+        &portico_identity::oidc::authorize::issuer(&tenant.0.tenant),
+        portico_identity::oidc::apps::DEMO_CLIENT_ID,
     );
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }

@@ -63,6 +63,9 @@ enum AppsCommand {
     /// Register an application; prints its client id and, for web and machine apps,
     /// its client secret (shown once).
     Create(Box<CreateApp>),
+    /// Change an application's settings; flags not given keep their value, a list
+    /// flag given replaces the whole list.
+    Update(Box<UpdateApp>),
     /// List the tenant's applications.
     List {
         #[arg(long)]
@@ -126,6 +129,86 @@ struct CreateApp {
     /// RS256 (default), ES256 or EdDSA.
     #[arg(long)]
     id_token_alg: Option<String>,
+    /// The app's public keys (a JWKS file): it authenticates with private_key_jwt
+    /// and gets no client secret.
+    #[arg(long)]
+    jwks_file: Option<std::path::PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct UpdateApp {
+    client_id: String,
+    #[arg(long)]
+    tenant: Option<String>,
+    #[arg(long)]
+    name: Option<String>,
+    /// Replaces the redirect URIs (repeat for more).
+    #[arg(long = "redirect-uri")]
+    redirect_uris: Vec<String>,
+    /// Replaces the post-logout redirect URIs (repeat for more).
+    #[arg(long = "post-logout-redirect-uri")]
+    post_logout_redirect_uris: Vec<String>,
+    /// Replaces the grant types (repeat for more).
+    #[arg(long = "grant")]
+    grants: Vec<String>,
+    /// Replaces the scopes (repeat for more).
+    #[arg(long = "scope")]
+    scopes: Vec<String>,
+    /// true: the company's own app (no consent screen); false: a third party.
+    #[arg(long)]
+    first_party: Option<bool>,
+    #[arg(long)]
+    access_token_seconds: Option<u32>,
+    #[arg(long)]
+    refresh_token_seconds: Option<u32>,
+    #[arg(long)]
+    id_token_alg: Option<String>,
+    /// Replaces the app's public keys (a JWKS file) for private_key_jwt.
+    #[arg(long)]
+    jwks_file: Option<std::path::PathBuf>,
+}
+
+/// Reads a JWKS file for `--jwks-file`.
+fn read_jwks(path: &Option<std::path::PathBuf>) -> Result<Option<serde_json::Value>, String> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--jwks-file: cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| format!("--jwks-file: {} is not JSON: {e}", path.display()))
+}
+
+fn parse_grants(list: &[String]) -> Result<Vec<portico_identity::oidc::apps::GrantType>, String> {
+    list.iter()
+        .map(|g| {
+            portico_identity::oidc::apps::GrantType::parse(g).ok_or_else(|| {
+                format!(
+                    "--grant: {g:?} is not one of authorization_code, refresh_token, client_credentials, device_code"
+                )
+            })
+        })
+        .collect()
+}
+
+fn parse_alg(
+    alg: &Option<String>,
+) -> Result<Option<portico_identity::oidc::apps::SigningAlg>, String> {
+    match alg {
+        Some(a) => portico_identity::oidc::apps::SigningAlg::parse(a)
+            .map(Some)
+            .ok_or_else(|| format!("--id-token-alg: {a:?} is not RS256, ES256 or EdDSA")),
+        None => Ok(None),
+    }
+}
+
+fn problems_text(problems: &[portico_identity::oidc::apps::AppProblem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("--{}: {}", p.field.replace('_', "-"), p.message))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn main() -> ExitCode {
@@ -182,8 +265,8 @@ fn main() -> ExitCode {
 }
 
 async fn apps(config: Config, command: AppsCommand) -> Result<(), String> {
-    use portico_identity::apps::{AppKind, AppStatus, GrantType, NewApp, SigningAlg};
     use portico_identity::audit::ClientInfo;
+    use portico_identity::oidc::apps::{AppKind, AppStatus, NewApp};
     let state = build_state(config).await.map_err(|e| e.to_string())?;
     let engine = &state.engine;
     let cli = ClientInfo {
@@ -200,20 +283,8 @@ async fn apps(config: Config, command: AppsCommand) -> Result<(), String> {
     match command {
         AppsCommand::Create(args) => {
             let tenant = tenant_of(args.tenant.clone()).await?;
-            let mut grants = Vec::new();
-            for g in &args.grants {
-                grants.push(GrantType::parse(g).ok_or_else(|| {
-                    format!(
-                        "--grant: {g:?} is not one of authorization_code, refresh_token, client_credentials, device_code"
-                    )
-                })?);
-            }
-            let id_token_alg = match &args.id_token_alg {
-                Some(a) => Some(SigningAlg::parse(a).ok_or_else(|| {
-                    format!("--id-token-alg: {a:?} is not RS256, ES256 or EdDSA")
-                })?),
-                None => None,
-            };
+            let grants = parse_grants(&args.grants)?;
+            let id_token_alg = parse_alg(&args.id_token_alg)?;
             let new = NewApp {
                 name: args.name.clone(),
                 kind: AppKind::parse(&args.kind),
@@ -225,6 +296,7 @@ async fn apps(config: Config, command: AppsCommand) -> Result<(), String> {
                 access_token_seconds: args.access_token_seconds,
                 refresh_token_seconds: args.refresh_token_seconds,
                 id_token_alg,
+                jwks: read_jwks(&args.jwks_file)?,
             };
             match engine
                 .register_app(&tenant, &cli, &new)
@@ -256,11 +328,58 @@ async fn apps(config: Config, command: AppsCommand) -> Result<(), String> {
                     }
                     Ok(())
                 }
-                Err(problems) => Err(problems
-                    .iter()
-                    .map(|p| format!("--{}: {}", p.field.replace('_', "-"), p.message))
-                    .collect::<Vec<_>>()
-                    .join("\n")),
+                Err(problems) => Err(problems_text(&problems)),
+            }
+        }
+        AppsCommand::Update(args) => {
+            let tenant = tenant_of(args.tenant.clone()).await?;
+            let current = engine
+                .app_by_client_id(&tenant, &args.client_id)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no app with client id {}", args.client_id))?;
+            let mut new = current.settings();
+            if let Some(name) = &args.name {
+                new.name = name.clone();
+            }
+            if !args.redirect_uris.is_empty() {
+                new.redirect_uris = args.redirect_uris.clone();
+            }
+            if !args.post_logout_redirect_uris.is_empty() {
+                new.post_logout_redirect_uris = args.post_logout_redirect_uris.clone();
+            }
+            if !args.grants.is_empty() {
+                new.grant_types = Some(parse_grants(&args.grants)?);
+            }
+            if !args.scopes.is_empty() {
+                new.scopes = Some(args.scopes.clone());
+            }
+            if let Some(first_party) = args.first_party {
+                new.first_party = first_party;
+            }
+            if args.access_token_seconds.is_some() {
+                new.access_token_seconds = args.access_token_seconds;
+            }
+            if args.refresh_token_seconds.is_some() {
+                new.refresh_token_seconds = args.refresh_token_seconds;
+            }
+            if let Some(alg) = parse_alg(&args.id_token_alg)? {
+                new.id_token_alg = Some(alg);
+            }
+            if let Some(jwks) = read_jwks(&args.jwks_file)? {
+                new.jwks = Some(jwks);
+            }
+            match engine
+                .update_app(&tenant, &cli, &args.client_id, &new)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                Some(Ok(app)) => {
+                    println!("updated {} ({})", app.client_id, app.name);
+                    Ok(())
+                }
+                Some(Err(problems)) => Err(problems_text(&problems)),
+                None => Err(format!("no app with client id {}", args.client_id)),
             }
         }
         AppsCommand::List { tenant, json } => {
@@ -368,7 +487,7 @@ async fn set_status(
     cli: &portico_identity::audit::ClientInfo,
     tenant: portico_identity::tenants::Tenant,
     client_id: &str,
-    status: portico_identity::apps::AppStatus,
+    status: portico_identity::oidc::apps::AppStatus,
 ) -> Result<(), String> {
     if engine
         .set_app_status(&tenant, cli, client_id, status)
@@ -423,7 +542,7 @@ async fn serve(config: Config) -> Result<(), String> {
             // Scheduled key rotation (and keys for tenants that have none).
             if let Ok(Some(tenant)) = engine.tenant_by_slug(None).await
                 && let Err(e) = engine.ensure_signing_keys(&tenant).await
-                && !matches!(e, portico_identity::keys::KeyError::NoMasterKey)
+                && !matches!(e, portico_identity::oidc::keys::KeyError::NoMasterKey)
             {
                 tracing::warn!(error = %e, "signing key rotation failed");
             }

@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use portico_app::ssr::{ClientAddr, RequestTenant};
 use portico_identity::audit::ClientInfo;
-use portico_identity::grants::{BearerError, CodeExchange};
-use portico_identity::tokens::{ClientCredentials, OAuthError};
+use portico_identity::oidc::grants::{BearerError, CodeExchange};
+use portico_identity::oidc::tokens::{ClientCredentials, JWT_BEARER_ASSERTION, OAuthError};
 
 use crate::AppState;
 
@@ -91,6 +91,7 @@ struct ClientRequest {
     params: Vec<(String, String)>,
     client_id: String,
     client_secret: Option<String>,
+    assertion: Option<String>,
     used_basic: bool,
 }
 
@@ -107,6 +108,7 @@ impl ClientRequest {
         ClientCredentials {
             client_id: &self.client_id,
             client_secret: self.client_secret.as_deref(),
+            assertion: self.assertion.as_deref(),
         }
     }
 }
@@ -163,6 +165,43 @@ async fn read_client_request(req: Request) -> Result<(RequestTenant, ClientReque
             .map(|(_, v)| v.clone())
             .filter(|v| !v.is_empty())
     };
+    // private_key_jwt (RFC 7523): the assertion names the client; no other method.
+    if let Some(assertion) = body_param("client_assertion") {
+        if body_param("client_assertion_type").as_deref() != Some(JWT_BEARER_ASSERTION) {
+            return Err(error(
+                &invalid(
+                    "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                used_basic,
+            ));
+        }
+        if basic.is_some() || body_param("client_secret").is_some() {
+            return Err(error(
+                &invalid("use one client authentication method, not two"),
+                used_basic,
+            ));
+        }
+        let Some(named) = assertion_subject(&assertion) else {
+            return Err(error(&OAuthError::InvalidClient, false));
+        };
+        if body_param("client_id").is_some_and(|c| c != named) {
+            return Err(error(
+                &invalid("client_id does not match the client assertion"),
+                false,
+            ));
+        }
+        return Ok((
+            tenant,
+            ClientRequest {
+                client,
+                params,
+                client_id: named,
+                client_secret: None,
+                assertion: Some(assertion),
+                used_basic: false,
+            },
+        ));
+    }
     let (client_id, client_secret) = match (basic, body_param("client_secret")) {
         (Some(_), Some(_)) => {
             return Err(error(
@@ -195,9 +234,24 @@ async fn read_client_request(req: Request) -> Result<(RequestTenant, ClientReque
             params,
             client_id,
             client_secret,
+            assertion: None,
             used_basic,
         },
     ))
+}
+
+/// The `sub` a client assertion claims (unverified: it only says which app's keys to
+/// check it against).
+fn assertion_subject(assertion: &str) -> Option<String> {
+    let payload = assertion.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims["sub"]
+        .as_str()
+        .filter(|s| !s.is_empty() && s.len() <= 64)
+        .map(str::to_string)
 }
 
 /// `POST /oauth2/token`.
@@ -383,7 +437,7 @@ pub async fn userinfo(State(state): State<AppState>, req: Request) -> Response {
 
 /// `GET /.well-known/openid-configuration`: the tenant's provider metadata.
 pub async fn discovery(axum::Extension(tenant): axum::Extension<RequestTenant>) -> Response {
-    let iss = portico_identity::authorize::issuer(&tenant.0.tenant);
+    let iss = portico_identity::oidc::authorize::issuer(&tenant.0.tenant);
     let body = serde_json::json!({
         "issuer": iss,
         "authorization_endpoint": format!("{iss}/oauth2/authorize"),
@@ -400,9 +454,10 @@ pub async fn discovery(axum::Extension(tenant): axum::Extension<RequestTenant>) 
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid", "azp", "at_hash", "name", "email", "email_verified", "updated_at"],
         "acr_values_supported": ["aal1", "aal2"],

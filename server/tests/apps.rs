@@ -4,8 +4,8 @@
 mod common;
 
 use common::{Backend, TestApp};
-use portico_identity::apps::{AppKind, AppStatus, NewApp};
 use portico_identity::audit::ClientInfo;
+use portico_identity::oidc::apps::{AppKind, AppStatus, NewApp};
 
 async fn client_secrets_authenticate_rotate_and_expire(backend: Backend) {
     let app = TestApp::start(backend).await;

@@ -15,8 +15,8 @@ use openidconnect::{
     IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, RedirectUrl, Scope,
     TokenIntrospectionResponse, TokenResponse,
 };
-use portico_identity::apps::{AppKind, NewApp};
 use portico_identity::audit::ClientInfo;
+use portico_identity::oidc::apps::{AppKind, NewApp};
 use serde_json::Value;
 
 const CALLBACK: &str = "https://app.example/callback";
@@ -821,3 +821,91 @@ async fn codes_are_bound_and_single_use(backend: Backend) {
 }
 
 on_both_databases!(codes_are_bound_and_single_use);
+
+/// An app may have its ID tokens signed with ES256 or EdDSA instead of RS256; a JWT
+/// library verifies them against the JWKS. A code_verifier sent for a request that had
+/// no challenge (a downgrade) is refused.
+async fn id_tokens_use_the_apps_algorithm(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let mut browser = app.browser();
+    app.sign_up(
+        &mut browser,
+        "alan@example.com",
+        STRONG_PASSWORD,
+        "Alan Turing",
+    )
+    .await;
+    let (_, jwks) = browser.visit("/.well-known/jwks.json").await;
+    let set: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&jwks.body).unwrap();
+    for (alg, jwt_alg) in [
+        (
+            portico_identity::oidc::apps::SigningAlg::ES256,
+            jsonwebtoken::Algorithm::ES256,
+        ),
+        (
+            portico_identity::oidc::apps::SigningAlg::EdDSA,
+            jsonwebtoken::Algorithm::EdDSA,
+        ),
+    ] {
+        let reg = register(
+            &app,
+            NewApp {
+                name: format!("App {}", alg.as_str()),
+                id_token_alg: Some(alg),
+                ..web_app(true)
+            },
+        )
+        .await;
+        let page = browser
+            .get(&format!(
+                "/oauth2/authorize?response_type=code&scope=openid&client_id={}&redirect_uri={}&nonce=n1",
+                reg.client_id,
+                urlencode(CALLBACK)
+            ))
+            .await;
+        let code = get(&query_of(&app_target(&page).unwrap()), "code").unwrap();
+        let exchange = |verifier: Option<&str>| {
+            let mut fields = vec![
+                ("grant_type", "authorization_code".to_string()),
+                ("code", code.clone()),
+                ("redirect_uri", CALLBACK.to_string()),
+                ("client_id", reg.client_id.clone()),
+                ("client_secret", reg.secret.clone().unwrap()),
+            ];
+            if let Some(v) = verifier {
+                fields.push(("code_verifier", v.to_string()));
+            }
+            fields
+        };
+        let mut b = browser.clone();
+        let fields = exchange(Some(&"d".repeat(43)));
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let downgrade = b.post_api("/oauth2/token", &pairs).await;
+        assert_eq!(
+            downgrade.status, 400,
+            "a verifier without a challenge is a downgrade"
+        );
+        assert!(downgrade.body.contains("invalid_grant"));
+        let fields = exchange(None);
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let answer = b.post_api("/oauth2/token", &pairs).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let body: Value = serde_json::from_str(&answer.body).unwrap();
+        let id_token = body["id_token"].as_str().unwrap();
+        let header = jsonwebtoken::decode_header(id_token).unwrap();
+        assert_eq!(header.alg, jwt_alg);
+        let key =
+            jsonwebtoken::DecodingKey::from_jwk(set.find(header.kid.as_deref().unwrap()).unwrap())
+                .unwrap();
+        let mut validation = jsonwebtoken::Validation::new(jwt_alg);
+        validation.set_audience(&[reg.client_id.as_str()]);
+        validation.set_issuer(&[common::ORIGIN]);
+        let claims = jsonwebtoken::decode::<Value>(id_token, &key, &validation)
+            .expect("the ID token verifies")
+            .claims;
+        assert_eq!(claims["nonce"], "n1");
+    }
+    app.cleanup().await;
+}
+
+on_both_databases!(id_tokens_use_the_apps_algorithm);

@@ -276,6 +276,51 @@ fn apps_are_registered_listed_disabled_and_rotated_from_the_command_line() {
             .status
             .success()
     );
+
+    // Editing: given flags change, the rest stays; a bad value changes nothing.
+    run_ok(
+        dir.path(),
+        &[
+            "apps",
+            "update",
+            &client_id,
+            "--name",
+            "Shop 2",
+            "--redirect-uri",
+            "https://shop.example.com/cb2",
+            "--first-party",
+            "false",
+            "--id-token-alg",
+            "ES256",
+        ],
+        &[],
+    );
+    let bad = run(
+        dir.path(),
+        &[
+            "apps",
+            "update",
+            &client_id,
+            "--redirect-uri",
+            "https://*.example.com/cb",
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--redirect-uris"));
+    let list = run_ok(dir.path(), &["apps", "list", "--json"], &[]);
+    let apps: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let shop = apps
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["client_id"] == client_id.as_str())
+        .unwrap();
+    assert_eq!(shop["name"], "Shop 2");
+    assert_eq!(shop["redirect_uris"][0], "https://shop.example.com/cb2");
+    assert_eq!(shop["redirect_uris"].as_array().unwrap().len(), 1);
+    assert_eq!(shop["first_party"], false);
+    assert_eq!(shop["id_token_alg"], "ES256");
+    assert_eq!(shop["kind"], "web", "the kind stays");
 }
 
 #[test]

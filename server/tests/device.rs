@@ -13,8 +13,8 @@ use oauth2::{
     ClientId, DeviceAuthorizationUrl, Scope, StandardDeviceAuthorizationResponse, TokenResponse,
     TokenUrl,
 };
-use portico_identity::apps::{AppKind, NewApp};
 use portico_identity::audit::ClientInfo;
+use portico_identity::oidc::apps::{AppKind, NewApp};
 use serde_json::Value;
 
 async fn tv_app(app: &TestApp) -> String {

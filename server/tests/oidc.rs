@@ -6,7 +6,7 @@
 mod common;
 
 use common::{Backend, TestApp};
-use portico_identity::apps::SigningAlg;
+use portico_identity::oidc::apps::SigningAlg;
 use serde_json::{Value, json};
 
 async fn jwks(app: &TestApp) -> Value {
@@ -125,9 +125,9 @@ async fn client_credentials_with_real_client_libraries(backend: Backend) {
         .register_app(
             t,
             &portico_identity::audit::ClientInfo::default(),
-            &portico_identity::apps::NewApp {
+            &portico_identity::oidc::apps::NewApp {
                 name: "Billing".into(),
-                kind: Some(portico_identity::apps::AppKind::Machine),
+                kind: Some(portico_identity::oidc::apps::AppKind::Machine),
                 scopes: Some(vec!["orders:read".into(), "orders:write".into()]),
                 ..Default::default()
             },
@@ -274,7 +274,7 @@ async fn client_credentials_with_real_client_libraries(backend: Backend) {
             t,
             &portico_identity::audit::ClientInfo::default(),
             &id,
-            portico_identity::apps::AppStatus::Disabled,
+            portico_identity::oidc::apps::AppStatus::Disabled,
         )
         .await
         .unwrap();
@@ -292,7 +292,7 @@ async fn client_credentials_with_real_client_libraries(backend: Backend) {
             t,
             &portico_identity::audit::ClientInfo::default(),
             &id,
-            portico_identity::apps::AppStatus::Active,
+            portico_identity::oidc::apps::AppStatus::Active,
         )
         .await
         .unwrap();
@@ -325,3 +325,161 @@ async fn client_credentials_with_real_client_libraries(backend: Backend) {
 }
 
 on_both_databases!(client_credentials_with_real_client_libraries);
+
+/// `private_key_jwt` (RFC 7523): a backend registered with its public key signs a
+/// short-lived assertion (with `jsonwebtoken`) instead of sending a secret. Each
+/// assertion works once; wrong audience, expired, foreign-key and unsigned ones fail.
+async fn private_key_jwt_authenticates_with_single_use_assertions(backend: Backend) {
+    use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
+    use base64::Engine as _;
+
+    let app = TestApp::start(backend).await;
+    let engine = &app.state.engine;
+    let tenant = engine.resolve_tenant(common::HOST).await.unwrap();
+    let t = &tenant.tenant;
+    let iss = t.base_url.trim_end_matches('/').to_string();
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    let keypair = || {
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&aws_lc_rs::rand::SystemRandom::new()).unwrap();
+        let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
+        (pkcs8.as_ref().to_vec(), pair.public_key().as_ref().to_vec())
+    };
+    let (private, public) = keypair();
+    let (other_private, _) = keypair();
+    let registered = engine
+        .register_app(
+            t,
+            &portico_identity::audit::ClientInfo::default(),
+            &portico_identity::oidc::apps::NewApp {
+                name: "Ledger".into(),
+                kind: Some(portico_identity::oidc::apps::AppKind::Machine),
+                scopes: Some(vec!["ledger:read".into()]),
+                jwks: Some(json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "k1", "x": b64(&public)}]})),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        registered.client_secret.is_none(),
+        "key-authenticated apps get no secret"
+    );
+    let id = registered.app.client_id.clone();
+
+    // A private key in the JWKS is refused at registration, naming the field.
+    let refused = engine
+        .register_app(
+            t,
+            &portico_identity::audit::ClientInfo::default(),
+            &portico_identity::oidc::apps::NewApp {
+                name: "Leaky".into(),
+                kind: Some(portico_identity::oidc::apps::AppKind::Machine),
+                jwks: Some(json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "k", "x": "AA", "d": "AA"}]})),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(refused[0].field, "jwks");
+
+    let now = common::now_secs(&app) as i64;
+    let assertion = |key: &[u8], claims: Value| {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+        header.kid = Some("k1".into());
+        jsonwebtoken::encode(
+            &header,
+            &claims,
+            &jsonwebtoken::EncodingKey::from_ed_der(key),
+        )
+        .unwrap()
+    };
+    let claims = |aud: &str, exp: i64, jti: &str| json!({"iss": id, "sub": id, "aud": aud, "exp": exp, "iat": now, "jti": jti});
+    let token_url = format!("{iss}/oauth2/token");
+    let mut browser = app.browser();
+    let grant = |assertion: String, extra: Vec<(&'static str, String)>| {
+        let mut fields = vec![
+            ("grant_type", "client_credentials".to_string()),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+            ),
+            ("client_assertion", assertion),
+        ];
+        fields.extend(extra);
+        let mut b = browser.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let page = b.post_api("/oauth2/token", &pairs).await;
+            let body: Value = serde_json::from_str(&page.body).unwrap_or(Value::Null);
+            (page.status.as_u16(), body)
+        }
+    };
+    let good = assertion(&private, claims(&token_url, now + 60, "a-1"));
+    let (status, body) = grant(good.clone(), vec![]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["scope"], "ledger:read");
+    // The same assertion again: refused.
+    let (status, body) = grant(good, vec![]).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
+    // The issuer as audience works too; anything else does not.
+    assert_eq!(
+        grant(assertion(&private, claims(&iss, now + 60, "a-2")), vec![])
+            .await
+            .0,
+        200
+    );
+    for bad in [
+        assertion(
+            &private,
+            claims("https://elsewhere.example/token", now + 60, "b-1"),
+        ),
+        assertion(&private, claims(&token_url, now - 1, "b-2")),
+        assertion(&private, claims(&token_url, now + 3600, "b-3")),
+        assertion(&other_private, claims(&token_url, now + 60, "b-4")),
+        assertion(
+            &private,
+            json!({"iss": id, "sub": "someone-else", "aud": token_url, "exp": now + 60, "jti": "b-5"}),
+        ),
+        format!(
+            "{}.{}.",
+            b64(br#"{"alg":"none","kid":"k1"}"#),
+            b64(claims(&token_url, now + 60, "b-6").to_string().as_bytes())
+        ),
+    ] {
+        let (status, body) = grant(bad, vec![]).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (401, Some("invalid_client")),
+            "{body}"
+        );
+    }
+    // One method at a time; and the wrong assertion type is a request error.
+    let (status, body) = grant(
+        assertion(&private, claims(&token_url, now + 60, "c-1")),
+        vec![("client_secret", "pcs_x".into())],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_request"))
+    );
+    let page = browser
+        .post_api(
+            "/oauth2/token",
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_assertion_type", "urn:example:other"),
+                ("client_assertion", "x.y.z"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 400);
+    app.cleanup().await;
+}
+
+on_both_databases!(private_key_jwt_authenticates_with_single_use_assertions);

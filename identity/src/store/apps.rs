@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::StoreError;
 use super::entities::{app_redirect_uris, app_secrets, applications};
 use crate::TenantId;
-use crate::apps::{AppKind, AppStatus, Application, GrantType, SigningAlg};
+use crate::oidc::apps::{AppKind, AppStatus, Application, GrantType, SigningAlg};
 
 const LOGIN: &str = "login";
 const LOGOUT: &str = "logout";
@@ -58,6 +58,12 @@ async fn load(
         access_token_seconds: m.access_token_seconds.max(0) as u32,
         refresh_token_seconds: m.refresh_token_seconds.max(0) as u32,
         id_token_alg: SigningAlg::parse(&m.id_token_alg).ok_or(corrupt("app signing alg"))?,
+        jwks: m
+            .jwks
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|_| corrupt("app jwks"))?,
         created_at: m.created_at,
     })
 }
@@ -81,6 +87,7 @@ pub async fn insert(
         access_token_seconds: Set(app.access_token_seconds as i32),
         refresh_token_seconds: Set(app.refresh_token_seconds as i32),
         id_token_alg: Set(app.id_token_alg.as_str().into()),
+        jwks: Set(app.jwks.as_ref().map(|j| j.to_string())),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -134,6 +141,70 @@ pub async fn find_by_client_id(
         Some(row) => Ok(Some(load(db, row).await?)),
         None => Ok(None),
     }
+}
+
+/// Replaces an app's editable settings and its redirect URIs (kind, client id and
+/// status stay). Run it in a transaction.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    app: &Application,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let grants: Vec<&str> = app.grant_types.iter().map(|g| g.as_str()).collect();
+    applications::Entity::update_many()
+        .col_expr(applications::Column::Name, Expr::value(app.name.clone()))
+        .col_expr(
+            applications::Column::FirstParty,
+            Expr::value(app.first_party),
+        )
+        .col_expr(
+            applications::Column::GrantTypes,
+            Expr::value(serde_json::to_string(&grants).unwrap_or_else(|_| "[]".into())),
+        )
+        .col_expr(
+            applications::Column::Scopes,
+            Expr::value(serde_json::to_string(&app.scopes).unwrap_or_else(|_| "[]".into())),
+        )
+        .col_expr(
+            applications::Column::AccessTokenSeconds,
+            Expr::value(app.access_token_seconds as i32),
+        )
+        .col_expr(
+            applications::Column::RefreshTokenSeconds,
+            Expr::value(app.refresh_token_seconds as i32),
+        )
+        .col_expr(
+            applications::Column::IdTokenAlg,
+            Expr::value(app.id_token_alg.as_str()),
+        )
+        .col_expr(
+            applications::Column::Jwks,
+            Expr::value(app.jwks.as_ref().map(|j| j.to_string())),
+        )
+        .col_expr(applications::Column::UpdatedAt, Expr::value(now))
+        .filter(applications::Column::Id.eq(app.id))
+        .exec(db)
+        .await?;
+    app_redirect_uris::Entity::delete_many()
+        .filter(app_redirect_uris::Column::AppId.eq(app.id))
+        .exec(db)
+        .await?;
+    for (purpose, list) in [
+        (LOGIN, &app.redirect_uris),
+        (LOGOUT, &app.post_logout_redirect_uris),
+    ] {
+        for uri in list {
+            app_redirect_uris::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                app_id: Set(app.id),
+                purpose: Set(purpose.into()),
+                uri: Set(uri.clone()),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 pub async fn find_by_id(

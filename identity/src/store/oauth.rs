@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 use super::StoreError;
 use super::entities::{
-    consents, device_authorizations, oauth_grants, oauth_requests, refresh_tokens, revoked_tokens,
+    client_assertions, consents, device_authorizations, oauth_grants, oauth_requests,
+    refresh_tokens, revoked_tokens,
 };
 use crate::{TenantId, UserId};
 
@@ -292,6 +293,11 @@ pub async fn purge(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64,
         .await?
         .rows_affected;
     n += purge_devices(db, now).await?;
+    n += client_assertions::Entity::delete_many()
+        .filter(client_assertions::Column::ExpiresAt.lt(now))
+        .exec(db)
+        .await?
+        .rows_affected;
     n += revoked_tokens::Entity::delete_many()
         .filter(revoked_tokens::Column::ExpiresAt.lt(now))
         .exec(db)
@@ -519,4 +525,27 @@ pub async fn purge_devices(
         .exec(db)
         .await?
         .rows_affected)
+}
+
+// ---- client assertions -----------------------------------------------------------------
+
+/// Records a client assertion's id as used: false if it already was (a replay).
+pub async fn use_assertion(
+    db: &impl ConnectionTrait,
+    key: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    match (client_assertions::ActiveModel {
+        key: Set(key.to_string()),
+        expires_at: Set(expires_at),
+    })
+    .insert(db)
+    .await
+    {
+        Ok(_) => Ok(true),
+        Err(e) => match StoreError::conflict_on(e, "jti") {
+            StoreError::Conflict { .. } => Ok(false),
+            other => Err(other),
+        },
+    }
 }

@@ -21,6 +21,8 @@ pub struct Model {
     pub access_token_seconds: i32,
     pub refresh_token_seconds: i32,
     pub id_token_alg: String,
+    /// The app's public keys (a JWKS as JSON) for `private_key_jwt`.
+    pub jwks: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -4,6 +4,7 @@ pub mod app_redirect_uris;
 pub mod app_secrets;
 pub mod applications;
 pub mod audit_events;
+pub mod client_assertions;
 pub mod consents;
 pub mod device_authorizations;
 pub mod devices;

@@ -179,6 +179,9 @@ pub struct NewApp {
     pub access_token_seconds: Option<u32>,
     pub refresh_token_seconds: Option<u32>,
     pub id_token_alg: Option<SigningAlg>,
+    /// Public keys for `private_key_jwt` (web and machine apps). An app registered
+    /// with keys gets no client secret.
+    pub jwks: Option<serde_json::Value>,
 }
 
 /// One thing wrong with a registration, naming the field.
@@ -213,6 +216,8 @@ pub struct Application {
     pub access_token_seconds: u32,
     pub refresh_token_seconds: u32,
     pub id_token_alg: SigningAlg,
+    /// Public keys the app signs its client assertions with (`private_key_jwt`).
+    pub jwks: Option<serde_json::Value>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -225,6 +230,24 @@ impl Application {
 
     pub fn accepts_post_logout_redirect(&self, uri: &str) -> bool {
         self.post_logout_redirect_uris.iter().any(|r| r == uri)
+    }
+
+    /// The editable settings of the app, as a [`NewApp`] to change and pass back to
+    /// [`Engine::update_app`].
+    pub fn settings(&self) -> NewApp {
+        NewApp {
+            name: self.name.clone(),
+            kind: Some(self.kind),
+            redirect_uris: self.redirect_uris.clone(),
+            post_logout_redirect_uris: self.post_logout_redirect_uris.clone(),
+            grant_types: Some(self.grant_types.clone()),
+            scopes: Some(self.scopes.clone()),
+            first_party: self.first_party,
+            access_token_seconds: Some(self.access_token_seconds),
+            refresh_token_seconds: Some(self.refresh_token_seconds),
+            id_token_alg: Some(self.id_token_alg),
+            jwks: self.jwks.clone(),
+        }
     }
 }
 
@@ -301,6 +324,44 @@ struct Checked {
     access_token_seconds: u32,
     refresh_token_seconds: u32,
     id_token_alg: SigningAlg,
+    jwks: Option<serde_json::Value>,
+}
+
+/// Checks a client's JWKS: 1 to 10 public signing keys (RSA, EC P-256, Ed25519), each
+/// with a `kid`, and no private parts.
+fn check_jwks(jwks: &serde_json::Value) -> Result<(), String> {
+    let Some(keys) = jwks.get("keys").and_then(|k| k.as_array()) else {
+        return Err("must be a JSON Web Key Set: {\"keys\": [...]}".into());
+    };
+    if keys.is_empty() || keys.len() > 10 {
+        return Err("give 1 to 10 keys".into());
+    }
+    for key in keys {
+        let kid = key.get("kid").and_then(|k| k.as_str()).unwrap_or("");
+        if kid.is_empty() || kid.len() > 100 {
+            return Err("every key needs a kid (1 to 100 characters)".into());
+        }
+        if ["d", "p", "q", "dp", "dq", "qi", "k"]
+            .iter()
+            .any(|p| key.get(*p).is_some())
+        {
+            return Err(format!(
+                "key {kid:?} contains a private part; register public keys only"
+            ));
+        }
+        let ok = match key.get("kty").and_then(|k| k.as_str()) {
+            Some("RSA") => key.get("n").is_some() && key.get("e").is_some(),
+            Some("EC") => key.get("crv").and_then(|c| c.as_str()) == Some("P-256"),
+            Some("OKP") => key.get("crv").and_then(|c| c.as_str()) == Some("Ed25519"),
+            _ => false,
+        };
+        if !ok {
+            return Err(format!(
+                "key {kid:?} must be an RSA, EC P-256 or Ed25519 public key"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn dedup(list: &[String]) -> Vec<String> {
@@ -405,6 +466,16 @@ fn check(new: &NewApp) -> Result<Checked, Vec<AppProblem>> {
             "must be at most 31,536,000 (one year)",
         ));
     }
+    if let Some(jwks) = &new.jwks {
+        if !kind.confidential() {
+            problems.push(problem(
+                "jwks",
+                "only web and machine apps authenticate with keys",
+            ));
+        } else if let Err(m) = check_jwks(jwks) {
+            problems.push(problem("jwks", m));
+        }
+    }
     if problems.is_empty() {
         Ok(Checked {
             name,
@@ -417,6 +488,7 @@ fn check(new: &NewApp) -> Result<Checked, Vec<AppProblem>> {
             access_token_seconds,
             refresh_token_seconds,
             id_token_alg: new.id_token_alg.unwrap_or_default(),
+            jwks: new.jwks.clone(),
         })
     } else {
         Err(problems)
@@ -520,9 +592,11 @@ impl Engine {
             access_token_seconds: checked.access_token_seconds,
             refresh_token_seconds: checked.refresh_token_seconds,
             id_token_alg: checked.id_token_alg,
+            jwks: checked.jwks,
             created_at: now,
         };
-        let secret = app.kind.confidential().then(new_client_secret);
+        // An app that signs its assertions with its own keys needs no shared secret.
+        let secret = (app.kind.confidential() && app.jwks.is_none()).then(new_client_secret);
         let tx = self.db().begin().await?;
         store::apps::insert(&tx, &app, now).await?;
         if let Some(secret) = &secret {
@@ -555,6 +629,59 @@ impl Engine {
         client_id: &str,
     ) -> Result<Option<Application>, StoreError> {
         store::apps::find_by_client_id(self.db().conn(), tenant.id, client_id).await
+    }
+
+    /// Changes an app's settings: `new` replaces them all (the kind must stay the
+    /// same; client id, secrets and status are untouched). Checked like a
+    /// registration; nothing is written when a field is wrong. `None`: no such app.
+    pub async fn update_app(
+        &self,
+        tenant: &Tenant,
+        client: &ClientInfo,
+        client_id: &str,
+        new: &NewApp,
+    ) -> Result<Option<Result<Application, Vec<AppProblem>>>, StoreError> {
+        let Some(current) = self.app_by_client_id(tenant, client_id).await? else {
+            return Ok(None);
+        };
+        if new.kind.is_some_and(|k| k != current.kind) {
+            return Ok(Some(Err(vec![problem(
+                "kind",
+                "an app's kind cannot change; register a new app instead",
+            )])));
+        }
+        let checked = match check(&NewApp {
+            kind: Some(current.kind),
+            ..new.clone()
+        }) {
+            Ok(c) => c,
+            Err(problems) => return Ok(Some(Err(problems))),
+        };
+        let app = Application {
+            name: checked.name,
+            first_party: checked.first_party,
+            grant_types: checked.grant_types,
+            scopes: checked.scopes,
+            redirect_uris: checked.redirect_uris,
+            post_logout_redirect_uris: checked.post_logout_redirect_uris,
+            access_token_seconds: checked.access_token_seconds,
+            refresh_token_seconds: checked.refresh_token_seconds,
+            id_token_alg: checked.id_token_alg,
+            jwks: checked.jwks,
+            ..current
+        };
+        let now = self.now();
+        let tx = self.db().begin().await?;
+        store::apps::update(&tx, &app, now).await?;
+        store::audit::insert(
+            &tx,
+            now,
+            &AuditEvent::new(tenant.id, "app.updated", client).reference("app", app.id),
+        )
+        .await?;
+        tx.commit().await?;
+        self.inner.app_cache.clear();
+        Ok(Some(Ok(app)))
     }
 
     /// Disables or re-enables an app; a disabled app can neither sign anyone in nor
@@ -712,6 +839,7 @@ mod tests {
             access_token_seconds: 900,
             refresh_token_seconds: 0,
             id_token_alg: SigningAlg::RS256,
+            jwks: None,
             created_at: Utc::now(),
         };
         assert!(app.accepts_redirect("https://app.example.com/callback"));

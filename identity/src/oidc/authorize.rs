@@ -15,9 +15,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::apps::{AppStatus, Application, GrantType};
 use crate::audit::{AuditEvent, ClientInfo};
 use crate::flows::BrowserBinding;
+use crate::oidc::apps::{AppStatus, Application, GrantType};
 use crate::secrets::{constant_time_eq, random_token, sha256_hex};
 use crate::sessions::AuthState;
 use crate::store::oauth::{GrantRow, RequestRow};

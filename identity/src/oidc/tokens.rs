@@ -19,9 +19,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::apps::{AppStatus, Application, GrantType, SigningAlg};
 use crate::audit::ClientInfo;
-use crate::keys::KeyError;
+use crate::oidc::apps::{AppStatus, Application, GrantType, SigningAlg};
+use crate::oidc::keys::KeyError;
 use crate::secrets::{constant_time_eq, random_token, sha256_hex};
 use crate::store::{self, StoreError};
 use crate::tenants::Tenant;
@@ -123,13 +123,29 @@ impl From<KeyError> for OAuthError {
     }
 }
 
-/// How the client authenticated at the token endpoint: with its secret, or — a
-/// public client (SPA, native, device) — by naming itself (`none`).
+/// How the client authenticated at the token endpoint: with its secret, with a JWT
+/// signed by its own key (`private_key_jwt`), or — a public client (SPA, native,
+/// device) — by naming itself (`none`).
 #[derive(Clone, Copy, Debug)]
 pub struct ClientCredentials<'a> {
     pub client_id: &'a str,
     pub client_secret: Option<&'a str>,
+    /// A client assertion (RFC 7523), already checked to be of the JWT bearer type.
+    pub assertion: Option<&'a str>,
 }
+
+impl<'a> ClientCredentials<'a> {
+    /// Whether the client proved itself (secret or key), as introspection requires.
+    pub fn proves_possession(&self) -> bool {
+        self.client_secret.is_some() || self.assertion.is_some()
+    }
+}
+
+/// The client assertion type of RFC 7523 §2.2.
+pub const JWT_BEARER_ASSERTION: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// The longest a client assertion may be valid for (its `exp` from now).
+const MAX_ASSERTION_LIFETIME_SECS: i64 = 600;
 
 /// A successful token response (RFC 6749 §5.1).
 #[derive(Clone, Debug, Serialize)]
@@ -238,6 +254,15 @@ impl Engine {
                 retry_after_secs: (until - now).num_seconds().max(1),
             });
         }
+        if let Some(assertion) = creds.assertion {
+            return match self
+                .check_client_assertion(tenant, creds.client_id, assertion)
+                .await?
+            {
+                Some(app) => Ok(app),
+                None => Err(self.client_failed(tenant, client, &creds, source).await?),
+            };
+        }
         let Some(secret) = creds.client_secret else {
             return match self.cached_app(tenant, creds.client_id).await? {
                 Some(c) if c.app.status == AppStatus::Active && !c.app.kind.confidential() => {
@@ -259,8 +284,20 @@ impl Engine {
         if let (true, Some(c)) = (ok, cached) {
             return Ok(c.app.clone());
         }
-        // A failure counts against the client, the client from this address, and the
-        // address.
+        Err(self.client_failed(tenant, client, &creds, source).await?)
+    }
+
+    /// Counts a failed client authentication against the client, the client from
+    /// this address, and the address; a source over the limit is refused up front
+    /// from then on.
+    async fn client_failed(
+        &self,
+        tenant: &Tenant,
+        client: &ClientInfo,
+        creds: &ClientCredentials<'_>,
+        source: String,
+    ) -> Result<OAuthError, StoreError> {
+        let now = self.now();
         let policy = &tenant.policy.throttle;
         let keys = throttle::keys_for(
             policy,
@@ -285,7 +322,62 @@ impl Engine {
             }
             blocked.insert(source, now + retry_after);
         }
-        Err(OAuthError::InvalidClient)
+        Ok(OAuthError::InvalidClient)
+    }
+
+    /// Checks a `private_key_jwt` assertion (RFC 7523 §3): signed by one of the app's
+    /// registered keys, `iss` and `sub` the client id, `aud` this provider (its issuer
+    /// or one of its endpoints), unexpired and short-lived, and its `jti` never seen
+    /// before. The app, if all holds.
+    async fn check_client_assertion(
+        &self,
+        tenant: &Tenant,
+        client_id: &str,
+        assertion: &str,
+    ) -> Result<Option<Arc<Application>>, StoreError> {
+        let Some(cached) = self.cached_app(tenant, client_id).await? else {
+            return Ok(None);
+        };
+        let app = &cached.app;
+        let Some(jwks) = app
+            .jwks
+            .as_ref()
+            .filter(|_| app.status == AppStatus::Active && app.kind.confidential())
+        else {
+            return Ok(None);
+        };
+        let Some((_, claims)) = crate::oidc::keys::verify_with_jwks(jwks, assertion) else {
+            return Ok(None);
+        };
+        let now = self.now().timestamp();
+        let iss = crate::oidc::authorize::issuer(tenant);
+        let audience_ok = |v: &serde_json::Value| {
+            v.as_str()
+                .is_some_and(|a| a == iss || a.starts_with(&format!("{iss}/oauth2/")))
+        };
+        let aud_ok = match &claims["aud"] {
+            serde_json::Value::Array(list) => list.iter().any(audience_ok),
+            other => audience_ok(other),
+        };
+        let exp = claims["exp"].as_i64().unwrap_or(0);
+        let jti = claims["jti"].as_str().unwrap_or("");
+        if claims["iss"] != client_id
+            || claims["sub"] != client_id
+            || !aud_ok
+            || exp <= now
+            || exp > now + MAX_ASSERTION_LIFETIME_SECS
+            || jti.is_empty()
+            || jti.len() > 200
+        {
+            return Ok(None);
+        }
+        let key = sha256_hex(format!("{}\u{1f}{client_id}\u{1f}{jti}", tenant.id).as_bytes());
+        let expires = DateTime::from_timestamp(exp, 0).unwrap_or_else(|| self.now());
+        if !store::oauth::use_assertion(self.db().conn(), &key, expires).await? {
+            tracing::warn!(client_id, "a client assertion was replayed");
+            return Ok(None);
+        }
+        Ok(Some(app.clone()))
     }
 
     /// The client credentials grant: an access token for the authenticated app itself.

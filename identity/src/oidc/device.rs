@@ -12,16 +12,16 @@
 use chrono::Duration;
 use uuid::Uuid;
 
-use crate::apps::{AppStatus, GrantType};
 use crate::audit::{AuditEvent, ClientInfo};
-use crate::authorize::issuer;
+use crate::oidc::apps::{AppStatus, GrantType};
+use crate::oidc::authorize::issuer;
+use crate::oidc::tokens::{ClientCredentials, OAuthError, TokenResponse};
 use crate::secrets::{random_bytes, random_token, sha256_hex};
 use crate::sessions::AuthState;
 use crate::store::oauth::{DeviceRow, GrantRow};
 use crate::store::{self, StoreError};
 use crate::tenants::Tenant;
 use crate::throttle::{self, Admission};
-use crate::tokens::{ClientCredentials, OAuthError, TokenResponse};
 use crate::{Engine, UserId};
 
 /// How long a device authorization waits for the customer.
@@ -234,7 +234,7 @@ impl Engine {
             (
                 auth.user_id,
                 auth.authenticated_at,
-                crate::authorize::amr_text(auth),
+                crate::oidc::authorize::amr_text(auth),
                 i16::from(auth.aal),
                 auth.sid.clone(),
             )

@@ -18,14 +18,14 @@ use sha2::{Digest, Sha256, Sha512};
 use uuid::Uuid;
 
 use crate::accounts::{AccountStatus, AccountSummary};
-use crate::apps::{Application, GrantType, SigningAlg};
 use crate::audit::{AuditEvent, ClientInfo};
-use crate::authorize::{issuer, valid_pkce_value};
+use crate::oidc::apps::{Application, GrantType, SigningAlg};
+use crate::oidc::authorize::{issuer, valid_pkce_value};
+use crate::oidc::tokens::{ClientCredentials, OAuthError, TokenResponse};
 use crate::secrets::{constant_time_eq, random_token, sha256_hex};
 use crate::store::oauth::GrantRow;
 use crate::store::{self, StoreError};
 use crate::tenants::Tenant;
-use crate::tokens::{ClientCredentials, OAuthError, TokenResponse};
 use crate::{Engine, TenantId, UserId};
 
 /// How long an ID token is valid.
@@ -458,7 +458,7 @@ impl Engine {
         creds: ClientCredentials<'_>,
         token: Option<&str>,
     ) -> Result<Value, OAuthError> {
-        if creds.client_secret.is_none() {
+        if !creds.proves_possession() {
             return Err(OAuthError::InvalidClient);
         }
         let app = self.authenticate_client(tenant, client, creds).await?;

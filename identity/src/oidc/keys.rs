@@ -26,7 +26,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
-use crate::apps::SigningAlg;
+use crate::oidc::apps::SigningAlg;
 use crate::secrets::random_bytes;
 use crate::store::keys::KeyRow;
 use crate::store::{self, StoreError};
@@ -451,7 +451,9 @@ impl Engine {
 }
 
 /// Checks a compact JWS against the keys of a JWKS; header and claims if it verifies.
-fn verify_with_jwks(jwks: &Value, token: &str) -> Option<(Value, Value)> {
+/// The key is the one named by `kid` (or the only one); its algorithm is its `alg`, or
+/// follows from its type — never from the token's header alone.
+pub(crate) fn verify_with_jwks(jwks: &Value, token: &str) -> Option<(Value, Value)> {
     use aws_lc_rs::signature::{
         ECDSA_P256_SHA256_FIXED, ED25519, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents,
         UnparsedPublicKey,
@@ -462,14 +464,28 @@ fn verify_with_jwks(jwks: &Value, token: &str) -> Option<(Value, Value)> {
     let (input, sig) = token.rsplit_once('.')?;
     let (header_b64, claims_b64) = input.split_once('.')?;
     let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header_b64).ok()?).ok()?;
-    let kid = header.get("kid")?.as_str()?;
     let alg = header.get("alg")?.as_str()?;
-    let jwk = jwks
-        .get("keys")?
-        .as_array()?
-        .iter()
-        .find(|k| k.get("kid").and_then(Value::as_str) == Some(kid))?;
-    if jwk.get("alg").and_then(Value::as_str) != Some(alg) {
+    let keys = jwks.get("keys")?.as_array()?;
+    let jwk = match header.get("kid").and_then(Value::as_str) {
+        Some(kid) => keys
+            .iter()
+            .find(|k| k.get("kid").and_then(Value::as_str) == Some(kid))?,
+        None if keys.len() == 1 => &keys[0],
+        None => return None,
+    };
+    let key_alg = match jwk.get("alg").and_then(Value::as_str) {
+        Some(a) => a,
+        None => match (
+            jwk.get("kty").and_then(Value::as_str),
+            jwk.get("crv").and_then(Value::as_str),
+        ) {
+            (Some("RSA"), _) => "RS256",
+            (Some("EC"), Some("P-256")) => "ES256",
+            (Some("OKP"), Some("Ed25519")) => "EdDSA",
+            _ => return None,
+        },
+    };
+    if key_alg != alg {
         return None;
     }
     let sig = URL_SAFE_NO_PAD.decode(sig).ok()?;
