@@ -50,7 +50,7 @@ pub struct Run {
     latency: Latency,
 }
 
-async fn fresh_postgres_database(admin_url: &str) -> String {
+pub(crate) async fn fresh_postgres_database(admin_url: &str) -> String {
     use sea_orm::ConnectionTrait;
     let name = format!("portico_bench_{}", Uuid::now_v7().simple());
     let admin = sea_orm::Database::connect(admin_url)

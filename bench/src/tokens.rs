@@ -33,6 +33,14 @@ struct TokenReport {
     signing_per_sec_one_core: f64,
     concurrency: usize,
     seconds: u64,
+    runs: Vec<DbRun>,
+    notes: Vec<&'static str>,
+}
+
+/// One database's figures.
+#[derive(Serialize)]
+struct DbRun {
+    database: &'static str,
     grants: Latency,
     grants_per_sec: f64,
     grants_per_sec_per_core: f64,
@@ -41,14 +49,13 @@ struct TokenReport {
     refresh_per_sec: f64,
     refresh_per_sec_per_core: f64,
     refresh_failures: usize,
-    notes: Vec<&'static str>,
 }
 
 /// The run's configuration; `master_key` is shared with the server so it can open the
 /// keys prepared here.
-fn config(dir: &Path, master_key: &str) -> portico_server::Config {
+fn config(db_url: &str, master_key: &str) -> portico_server::Config {
     let mut config = portico_server::Config::default();
-    config.database.url = format!("sqlite://{}/tokens.db", dir.display());
+    config.database.url = db_url.to_string();
     config.server.base_url = format!("http://{ADDRESS}");
     config.secrets.master_key = master_key.into();
     config
@@ -57,29 +64,124 @@ fn config(dir: &Path, master_key: &str) -> portico_server::Config {
 pub async fn run(server_bin: &Path, out: &Path, seconds: u64, cores: usize, machine: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
     let master_key = portico_identity::secrets::SealingKey::generate_text();
-    let state = portico_server::build_state(config(dir.path(), &master_key))
+    let sqlite = format!("sqlite://{}/tokens.db", dir.path().display());
+    let signing = {
+        let state = portico_server::build_state(config(&sqlite, &master_key))
+            .await
+            .expect("state");
+        let engine = state.engine.clone();
+        let tenant = engine.resolve_tenant(ADDRESS).await.expect("tenant");
+        let t = &tenant.tenant;
+        eprintln!("tokens: signing access tokens on one core…");
+        let claims = serde_json::json!({"iss": t.base_url, "sub": "bench", "aud": t.base_url,
+            "iat": 1, "exp": 2, "jti": "0123456789abcdef0123456789abcdef", "scope": "orders:read"});
+        let deadline = Instant::now() + Duration::from_secs(seconds.min(5));
+        let mut signed = 0u64;
+        let started = Instant::now();
+        while Instant::now() < deadline {
+            engine
+                .sign_jwt(t, SigningAlg::ES256, "at+jwt", &claims)
+                .await
+                .expect("sign");
+            signed += 1;
+        }
+        let signing = signed as f64 / started.elapsed().as_secs_f64();
+        eprintln!("  {signing:.0} signatures/s on one core");
+        signing
+    };
+    let concurrency = 64;
+    let mut runs = vec![
+        measure(
+            server_bin,
+            dir.path(),
+            "SQLite",
+            &sqlite,
+            &master_key,
+            concurrency,
+            seconds,
+            cores,
+        )
+        .await,
+    ];
+    if let Ok(admin) = std::env::var("PORTICO_BENCH_POSTGRES_URL") {
+        let url = crate::passkeys::fresh_postgres_database(&admin).await;
+        runs.push(
+            measure(
+                server_bin,
+                dir.path(),
+                "PostgreSQL",
+                &url,
+                &master_key,
+                concurrency,
+                seconds,
+                cores,
+            )
+            .await,
+        );
+    }
+    let report = TokenReport {
+        measured_at: chrono::Utc::now().to_rfc3339(),
+        machine: machine.to_string(),
+        cores,
+        signing_per_sec_one_core: signing,
+        concurrency,
+        seconds,
+        runs,
+        notes: vec![
+            "A client credentials grant is one POST /oauth2/token with HTTP Basic client authentication: the client and its secret hashes come from a 5-second in-memory cache, the secret is compared in constant time, and an ES256 access token (RFC 9068) is signed.",
+            "A refresh grant is one POST /oauth2/token (HTTP Basic) with grant_type=refresh_token: the token is looked up with its grant, the account's status checked, the token marked used and its successor written in one transaction (a durable commit: SQLite WAL with synchronous=FULL, PostgreSQL with synchronous_commit on), and an ES256 access token signed.",
+            "The load generator runs on the same machine and competes for the same cores.",
+        ],
+    };
+    std::fs::create_dir_all(out).expect("results dir");
+    std::fs::write(
+        out.join("tokens.json"),
+        serde_json::to_string_pretty(&report).expect("json"),
+    )
+    .expect("write tokens.json");
+    let mut md = format!(
+        "# Token grants\n\nMeasured {} on {} ({} cores), {} concurrent clients, closed loop.\n\n| measure | result |\n|---|---|\n| ES256 access-token signing alone, one core | {:.0}/s |\n",
+        report.measured_at, report.machine, cores, concurrency, report.signing_per_sec_one_core,
+    );
+    for r in &report.runs {
+        md.push_str(&format!(
+            "| client credentials grants, {} | {:.0}/s ({:.0}/s per core), p50 {:.1} ms, p99 {:.1} ms, {} failures |\n| refresh token grants (rotated), {} | {:.0}/s ({:.0}/s per core), p50 {:.1} ms, p99 {:.1} ms, {} failures |\n",
+            r.database,
+            r.grants_per_sec,
+            r.grants_per_sec_per_core,
+            r.grants.p50_ms,
+            r.grants.p99_ms,
+            r.failures,
+            r.database,
+            r.refresh_per_sec,
+            r.refresh_per_sec_per_core,
+            r.refresh.p50_ms,
+            r.refresh.p99_ms,
+            r.refresh_failures,
+        ));
+    }
+    std::fs::write(out.join("tokens.md"), md).expect("write tokens.md");
+}
+
+/// Prepares one database (a machine app, a web app, a customer with one grant per
+/// client), serves it with the real binary, and measures both grants.
+#[allow(clippy::too_many_arguments)]
+async fn measure(
+    server_bin: &Path,
+    dir: &Path,
+    database: &'static str,
+    db_url: &str,
+    master_key: &str,
+    concurrency: usize,
+    seconds: u64,
+    cores: usize,
+) -> DbRun {
+    let state = portico_server::build_state(config(db_url, master_key))
         .await
         .expect("state");
     let engine = state.engine.clone();
     let tenant = engine.resolve_tenant(ADDRESS).await.expect("tenant");
     let t = &tenant.tenant;
-
-    eprintln!("tokens: signing access tokens on one core…");
-    let claims = serde_json::json!({"iss": t.base_url, "sub": "bench", "aud": t.base_url,
-        "iat": 1, "exp": 2, "jti": "0123456789abcdef0123456789abcdef", "scope": "orders:read"});
-    let deadline = Instant::now() + Duration::from_secs(seconds.min(5));
-    let mut signed = 0u64;
-    let started = Instant::now();
-    while Instant::now() < deadline {
-        engine
-            .sign_jwt(t, SigningAlg::ES256, "at+jwt", &claims)
-            .await
-            .expect("sign");
-        signed += 1;
-    }
-    let signing = signed as f64 / started.elapsed().as_secs_f64();
-    eprintln!("  {signing:.0} signatures/s on one core");
-
     let app = engine
         .register_app(
             t,
@@ -104,7 +206,6 @@ pub async fn run(server_bin: &Path, out: &Path, seconds: u64, cores: usize, mach
     );
     // The refresh scenario's customer, app and one grant per client (written straight
     // to the store: what a sign-in and a code exchange would have left behind).
-    let concurrency = 64;
     let web = engine
         .register_app(
             t,
@@ -186,14 +287,13 @@ pub async fn run(server_bin: &Path, out: &Path, seconds: u64, cores: usize, mach
     }
     drop(state);
 
-    let db_url = format!("sqlite://{}/tokens.db", dir.path().display());
     let _server = crate::start_server_at(
         server_bin,
-        &db_url,
-        dir.path(),
+        db_url,
+        dir,
         ADDRESS,
         &format!("http://{ADDRESS}"),
-        &[("PORTICO__SECRETS__MASTER_KEY", master_key.as_str())],
+        &[("PORTICO__SECRETS__MASTER_KEY", master_key)],
     )
     .await;
     let client = reqwest::Client::builder()
@@ -206,7 +306,7 @@ pub async fn run(server_bin: &Path, out: &Path, seconds: u64, cores: usize, mach
     for _ in 0..50 {
         let _ = grant(&client, &basic).await;
     }
-    eprintln!("tokens: {concurrency} clients for {seconds} s…");
+    eprintln!("tokens ({database}): {concurrency} clients for {seconds} s…");
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let tasks: Vec<_> = (0..concurrency)
@@ -242,7 +342,7 @@ pub async fn run(server_bin: &Path, out: &Path, seconds: u64, cores: usize, mach
         grants.p99_ms
     );
     // Refresh token grants: each client rotates its own token, closed loop.
-    eprintln!("tokens: {concurrency} clients refreshing for {seconds} s…");
+    eprintln!("tokens ({database}): {concurrency} clients refreshing for {seconds} s…");
     let latencies = Arc::new(Mutex::new(Vec::new()));
     let refresh_failures = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let deadline = Instant::now() + Duration::from_secs(seconds);
@@ -284,13 +384,8 @@ pub async fn run(server_bin: &Path, out: &Path, seconds: u64, cores: usize, mach
         refresh_per_sec / cores as f64,
         refreshes.p99_ms
     );
-    let report = TokenReport {
-        measured_at: chrono::Utc::now().to_rfc3339(),
-        machine: machine.to_string(),
-        cores,
-        signing_per_sec_one_core: signing,
-        concurrency,
-        seconds,
+    DbRun {
+        database,
         grants_per_sec: per_sec,
         grants_per_sec_per_core: per_sec / cores as f64,
         failures: failures.load(std::sync::atomic::Ordering::Relaxed),
@@ -299,38 +394,7 @@ pub async fn run(server_bin: &Path, out: &Path, seconds: u64, cores: usize, mach
         refresh_per_sec_per_core: refresh_per_sec / cores as f64,
         refresh_failures: refresh_failures.load(std::sync::atomic::Ordering::Relaxed),
         refresh: refreshes,
-        notes: vec![
-            "A refresh grant is one POST /oauth2/token (HTTP Basic) with grant_type=refresh_token: the token is looked up with its grant, the account checked, the token marked used and its successor written in one transaction (SQLite WAL, synchronous=FULL: every grant is a durable commit), and an ES256 access token signed.",
-            "A grant is one POST /oauth2/token with HTTP Basic client authentication: the client and its secret hashes come from a 5-second in-memory cache, the secret is compared in constant time, and an ES256 access token (RFC 9068) is signed.",
-            "The load generator runs on the same machine and competes for the same cores.",
-        ],
-    };
-    std::fs::create_dir_all(out).expect("results dir");
-    std::fs::write(
-        out.join("tokens.json"),
-        serde_json::to_string_pretty(&report).expect("json"),
-    )
-    .expect("write tokens.json");
-    let md = format!(
-        "# Token grants\n\nMeasured {} on {} ({} cores).\n\n| measure | result |\n|---|---|\n| ES256 access-token signing alone, one core | {:.0}/s |\n| client credentials grants, {} concurrent clients, SQLite | {:.0}/s ({:.0}/s per core), p50 {:.1} ms, p99 {:.1} ms, {} failures |\n| refresh token grants (rotated), {} concurrent clients, SQLite | {:.0}/s ({:.0}/s per core), p50 {:.1} ms, p99 {:.1} ms, {} failures |\n",
-        report.measured_at,
-        report.machine,
-        cores,
-        report.signing_per_sec_one_core,
-        concurrency,
-        report.grants_per_sec,
-        report.grants_per_sec_per_core,
-        report.grants.p50_ms,
-        report.grants.p99_ms,
-        report.failures,
-        concurrency,
-        report.refresh_per_sec,
-        report.refresh_per_sec_per_core,
-        report.refresh.p50_ms,
-        report.refresh.p99_ms,
-        report.refresh_failures,
-    );
-    std::fs::write(out.join("tokens.md"), md).expect("write tokens.md");
+    }
 }
 
 async fn grant(client: &reqwest::Client, basic: &str) -> bool {

@@ -360,7 +360,7 @@ impl Engine {
                 store::audit::insert(&tx, now, &audit).await?;
                 tx.commit().await.map_err(StoreError::from)?;
                 let mut response = self
-                    .mint(tenant, &app, &grant, &grant.scope, &account, true)
+                    .mint(tenant, &app, &grant, &grant.scope, Some(&account))
                     .await?;
                 response.refresh_token = refresh;
                 Ok(response)

@@ -227,6 +227,20 @@ pub async fn find_summary(
     }))
 }
 
+/// Whether the account exists in `tenant` and is active (one primary-key read).
+pub async fn is_active(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<bool, StoreError> {
+    Ok(users::Entity::find_by_id(user.0)
+        .filter(users::Column::TenantId.eq(tenant.0))
+        .filter(users::Column::Status.eq(AccountStatus::Active.as_str()))
+        .count(db)
+        .await?
+        > 0)
+}
+
 /// How many accounts a tenant has (for tests and the console).
 pub async fn count_users(db: &impl ConnectionTrait, tenant: TenantId) -> Result<u64, StoreError> {
     Ok(users::Entity::find()
