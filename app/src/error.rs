@@ -18,6 +18,11 @@ pub enum AppError {
     Internal { reference: String },
     #[error("The request could not be processed: {0}")]
     Request(String),
+    /// Signed in, but this page is for a role the account does not hold.
+    #[error(
+        "You don't have access to this page. Ask an administrator of this site if you need it."
+    )]
+    NoAccess,
     /// A sign-in request of an app that expired, was answered, or is not this browser's.
     #[error("This request has expired or was already answered. Go back to the app and try again.")]
     NotFound,

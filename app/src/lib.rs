@@ -6,6 +6,7 @@
 //! an [`AppError`]. Every form is an `<ActionForm>` that also works without JavaScript:
 //! errors are stored on the flow and the browser is sent back to `?flow=<id>`.
 
+pub mod admin_api;
 pub mod api;
 pub mod components;
 pub mod error;
@@ -179,6 +180,9 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/consent") view=pages::consent::ConsentPage ssr=SsrMode::Async />
+                <Route path=path!("/admin") view=|| view! { <Redirect path="/admin/apps" /> } />
+                <Route path=path!("/admin/apps") view=pages::admin::AdminAppsPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/apps/:client_id") view=pages::admin::AdminAppPage ssr=SsrMode::Async />
                 <Route path=path!("/device") view=pages::device::DevicePage ssr=SsrMode::Async />
                 <Route
                     path=path!("/security/report")

@@ -232,3 +232,67 @@ pub struct DeviceView {
     pub account_email: String,
     pub csrf_token: String,
 }
+
+/// The app form of the admin console, as typed (or as stored), with its problems.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppFormView {
+    pub name: String,
+    pub kind: String,
+    /// One per line.
+    pub redirect_uris: String,
+    pub post_logout_redirect_uris: String,
+    /// Space-separated.
+    pub scopes: String,
+    pub first_party: bool,
+    pub access_token_seconds: String,
+    pub refresh_token_seconds: String,
+    pub id_token_alg: String,
+    /// (field, message) pairs.
+    pub problems: Vec<(String, String)>,
+}
+
+impl AppFormView {
+    pub fn problem(&self, field: &str) -> Option<String> {
+        self.problems
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.clone())
+    }
+}
+
+/// One app in the console's list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminAppRow {
+    pub client_id: String,
+    pub name: String,
+    pub kind: String,
+    pub status: String,
+    pub first_party: bool,
+}
+
+/// `/admin/apps`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminAppsView {
+    pub admin_email: String,
+    pub apps: Vec<AdminAppRow>,
+    pub form: AppFormView,
+    pub csrf_token: String,
+}
+
+/// `/admin/apps/<client_id>`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminAppView {
+    pub admin_email: String,
+    pub client_id: String,
+    pub kind: String,
+    pub status: String,
+    pub confidential: bool,
+    pub uses_keys: bool,
+    pub grants: Vec<String>,
+    pub created: String,
+    pub form: AppFormView,
+    /// A secret just made (registration or rotation), shown this once.
+    pub new_secret: Option<String>,
+    pub notice: Option<String>,
+    pub csrf_token: String,
+}

@@ -292,3 +292,52 @@ test('a TV signs in with a code typed on a phone: the device flow, openid-client
   const profile = await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
   expect(profile.email).toBe(email);
 });
+
+test('an admin registers an app in the console, sees its secret once, edits and disables it', async ({ page }, info) => {
+  test.setTimeout(120_000);
+  const email = freshEmail('admin');
+  // Signing up confirms the address with a mailed code: two factors in this session.
+  await signUp(page, 'Ada Admin', email);
+  await page.goto('/admin/apps');
+  await expect(page.getByText("You don't have access to this page")).toBeVisible();
+  portico(info, ['admins', 'grant', email]);
+
+  await page.goto('/admin/apps');
+  await expect(page.getByRole('heading', { name: 'Apps', exact: true })).toBeVisible();
+  await page.getByLabel('Name').fill('Northwind Rewards');
+  await page.getByLabel('Kind').selectOption('web');
+  await page.getByLabel('Redirect URIs (one per line)').fill('https://rewards.example/*');
+  await page.getByTestId('admin-app-create-submit').click();
+  await expect(page.getByTestId('admin-form-problems')).toContainText('wildcard');
+  await snap(page, 'admin-apps-problem', info.project.name);
+  await page.getByLabel('Redirect URIs (one per line)').fill('https://rewards.example/callback');
+  await page.getByTestId('admin-app-create-submit').click();
+
+  await expect(page.getByTestId('admin-new-secret')).toBeVisible();
+  const secret = await page.getByTestId('admin-secret-value').innerText();
+  const clientId = await page.getByTestId('admin-client-id').innerText();
+  expect(secret).toMatch(/^pcs_/);
+  await snap(page, 'admin-app-created', info.project.name);
+  // The secret works at the provider (introspection answers an authenticated client).
+  const introspect = await fetch(`${info.project.use.baseURL}/oauth2/introspect`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'token=nothing',
+  });
+  expect(introspect.status).toBe(200);
+  await page.reload();
+  await expect(page.getByTestId('admin-new-secret')).toHaveCount(0);
+
+  await page.getByLabel('Name').fill('Northwind Rewards Plus');
+  await page.getByTestId('admin-app-save').click();
+  await expect(page.getByRole('status')).toContainText('Your changes are saved');
+  await expect(page.getByTestId('admin-app-name')).toHaveText('Northwind Rewards Plus');
+  await page.getByTestId('admin-toggle-app').click();
+  await expect(page.getByTestId('admin-app-status')).toHaveText('Disabled');
+  await page.goto('/admin/apps');
+  await expect(page.getByTestId('admin-app-row').filter({ hasText: 'Northwind Rewards Plus' })).toContainText('Disabled');
+  await snap(page, 'admin-apps', info.project.name);
+});

@@ -189,7 +189,111 @@ pub struct AccountSummary {
     pub has_password: bool,
 }
 
+/// A role in the tenant's admin console. Admins must sign in with two factors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Everything in the console: apps, users, policies, branding.
+    Admin,
+    /// Branding only.
+    BrandManager,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::BrandManager => "brand_manager",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "brand_manager" => Some(Role::BrandManager),
+            _ => None,
+        }
+    }
+}
+
 impl Engine {
+    /// The roles `user` holds in `tenant`.
+    pub async fn roles(&self, tenant: TenantId, user: UserId) -> Result<Vec<Role>, StoreError> {
+        Ok(store::accounts::roles(self.db().conn(), tenant, user)
+            .await?
+            .iter()
+            .filter_map(|r| Role::parse(r))
+            .collect())
+    }
+
+    /// Gives the account with `email` a role (audited). `None`: no such account;
+    /// `Some(false)`: it already had the role.
+    pub async fn grant_role(
+        &self,
+        tenant: &crate::tenants::Tenant,
+        client: &crate::audit::ClientInfo,
+        email: &Email,
+        role: Role,
+    ) -> Result<Option<bool>, StoreError> {
+        let Some(user) =
+            store::accounts::find_user_by_email(self.db().conn(), tenant.id, email).await?
+        else {
+            return Ok(None);
+        };
+        let now = self.now();
+        let tx = self.db().begin().await?;
+        let added = store::accounts::grant_role(&tx, tenant.id, user, role.as_str(), now).await?;
+        if added {
+            let audit = crate::audit::AuditEvent::new(tenant.id, "role.granted", client)
+                .subject(user)
+                .detail("role", role.as_str());
+            store::audit::insert(&tx, now, &audit).await?;
+        }
+        tx.commit().await?;
+        Ok(Some(added))
+    }
+
+    /// Takes a role away (audited). `None`: no such account.
+    pub async fn revoke_role(
+        &self,
+        tenant: &crate::tenants::Tenant,
+        client: &crate::audit::ClientInfo,
+        email: &Email,
+        role: Role,
+    ) -> Result<Option<bool>, StoreError> {
+        let Some(user) =
+            store::accounts::find_user_by_email(self.db().conn(), tenant.id, email).await?
+        else {
+            return Ok(None);
+        };
+        let now = self.now();
+        let tx = self.db().begin().await?;
+        let removed = store::accounts::revoke_role(&tx, tenant.id, user, role.as_str()).await?;
+        if removed {
+            let audit = crate::audit::AuditEvent::new(tenant.id, "role.revoked", client)
+                .subject(user)
+                .detail("role", role.as_str());
+            store::audit::insert(&tx, now, &audit).await?;
+        }
+        tx.commit().await?;
+        Ok(Some(removed))
+    }
+
+    /// Who holds `role` in the tenant (email addresses).
+    pub async fn role_holders(
+        &self,
+        tenant: TenantId,
+        role: Role,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(
+            store::accounts::role_holders(self.db().conn(), tenant, role.as_str())
+                .await?
+                .into_iter()
+                .map(|(_, email)| email)
+                .collect(),
+        )
+    }
+
     /// The account of `user` in `tenant`, if it exists.
     pub async fn account_summary(
         &self,

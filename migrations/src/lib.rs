@@ -19,6 +19,7 @@ mod m20261129_000012_create_signing_keys;
 mod m20261129_000013_create_oauth_grants;
 mod m20261129_000014_create_device_authorizations;
 mod m20261129_000015_add_client_keys;
+mod m20261129_000016_create_user_roles;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000013_create_oauth_grants::Migration),
             Box::new(m20261129_000014_create_device_authorizations::Migration),
             Box::new(m20261129_000015_add_client_keys::Migration),
+            Box::new(m20261129_000016_create_user_roles::Migration),
         ]
     }
 }

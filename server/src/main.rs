@@ -38,6 +38,37 @@ enum Command {
     /// The tenant's token-signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Who may use the admin console (/admin). Admins always sign in with two factors.
+    #[command(subcommand)]
+    Admins(AdminsCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminsCommand {
+    /// Give an existing account a console role.
+    Grant {
+        email: String,
+        /// admin (everything) or brand_manager (branding only).
+        #[arg(long, default_value = "admin")]
+        role: String,
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Take a console role away.
+    Revoke {
+        email: String,
+        #[arg(long, default_value = "admin")]
+        role: String,
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// List who holds a role.
+    List {
+        #[arg(long, default_value = "admin")]
+        role: String,
+        #[arg(long)]
+        tenant: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -252,6 +283,7 @@ fn main() -> ExitCode {
             Command::GenerateKey => Ok(()),
             Command::Apps(command) => apps(config, command).await,
             Command::Keys(command) => keys(config, command).await,
+            Command::Admins(command) => admins(config, command).await,
         }
     });
     match result {
@@ -260,6 +292,74 @@ fn main() -> ExitCode {
             tracing::error!("{e}");
             eprintln!("portico: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+async fn admins(config: Config, command: AdminsCommand) -> Result<(), String> {
+    use portico_identity::accounts::{Email, Role};
+    use portico_identity::audit::ClientInfo;
+    let state = build_state(config).await.map_err(|e| e.to_string())?;
+    let engine = &state.engine;
+    let cli = ClientInfo {
+        ip: None,
+        user_agent: Some("portico-cli".into()),
+    };
+    let (tenant, role) = match &command {
+        AdminsCommand::Grant { tenant, role, .. }
+        | AdminsCommand::Revoke { tenant, role, .. }
+        | AdminsCommand::List { tenant, role } => (tenant.clone(), role.clone()),
+    };
+    let role = Role::parse(&role)
+        .ok_or_else(|| format!("--role: {role:?} is not admin or brand_manager"))?;
+    let tenant = engine
+        .tenant_by_slug(tenant.as_deref())
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no tenant {:?} (--tenant)", tenant.unwrap_or_default()))?;
+    let email_of = |e: &str| Email::parse(e).map_err(|_| format!("{e:?} is not an email address"));
+    match command {
+        AdminsCommand::Grant { email, .. } => {
+            match engine
+                .grant_role(&tenant, &cli, &email_of(&email)?, role)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                None => Err(format!(
+                    "no account with the address {email}: sign up first"
+                )),
+                Some(true) => {
+                    println!("{email} is now {}", role.as_str());
+                    Ok(())
+                }
+                Some(false) => {
+                    println!("{email} already was {}", role.as_str());
+                    Ok(())
+                }
+            }
+        }
+        AdminsCommand::Revoke { email, .. } => {
+            match engine
+                .revoke_role(&tenant, &cli, &email_of(&email)?, role)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                None => Err(format!("no account with the address {email}")),
+                Some(_) => {
+                    println!("{email} is not {} (any more)", role.as_str());
+                    Ok(())
+                }
+            }
+        }
+        AdminsCommand::List { .. } => {
+            for email in engine
+                .role_holders(tenant.id, role)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                println!("{email}");
+            }
+            Ok(())
         }
     }
 }

@@ -338,3 +338,16 @@ fn signing_keys_exist_from_the_first_start_and_rotate_on_command() {
     assert_eq!(text.matches(" next ").count(), 3, "published ahead: {text}");
     assert_eq!(text.matches("active").count(), 3, "{text}");
 }
+
+#[test]
+fn console_roles_are_granted_to_existing_accounts_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let none = run(dir.path(), &["admins", "grant", "nobody@example.com"]);
+    assert!(!none.status.success());
+    assert!(String::from_utf8_lossy(&none.stderr).contains("sign up first"));
+    let bad = run(dir.path(), &["admins", "list", "--role", "root"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--role"));
+    let list = run_ok(dir.path(), &["admins", "list"], &[]);
+    assert!(list.stdout.is_empty(), "no admins yet");
+}

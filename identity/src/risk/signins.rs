@@ -155,15 +155,24 @@ impl Engine {
                 now - chrono::Duration::minutes(15),
             )
             .await?;
-            Ok::<_, StoreError>((device_known, history, account_failures, ip_failures))
+            let privileged = !store::accounts::roles(db, tenant.id, user)
+                .await?
+                .is_empty();
+            Ok::<_, StoreError>((
+                device_known,
+                history,
+                account_failures,
+                ip_failures,
+                privileged,
+            ))
         }
         .await;
         match &gathered {
             Ok(_) => savepoint.commit().await?,
             Err(_) => savepoint.rollback().await?,
         }
-        let (assessment, device_known) = match gathered {
-            Ok((device_known, history, account_failures, ip_failures)) => {
+        let (mut assessment, device_known, privileged) = match gathered {
+            Ok((device_known, history, account_failures, ip_failures, privileged)) => {
                 let ctx = SignInContext {
                     now,
                     ip,
@@ -181,13 +190,19 @@ impl Engine {
                     recent_failures_ip: ip_failures,
                     password_breached,
                 };
-                (assess(policy, &ctx), device_known)
+                (assess(policy, &ctx), device_known, privileged)
             }
             Err(e) => {
                 tracing::error!(error = %e, "risk context unavailable; stepping up");
-                (Assessment::engine_failed(policy), false)
+                (Assessment::engine_failed(policy), false, false)
             }
         };
+        // Console roles (admin, brand manager) always sign in with two factors,
+        // whatever the score and even in dry-run.
+        if privileged && assessment.enforced == Decision::Allow {
+            assessment.decision = Decision::StepUp;
+            assessment.enforced = Decision::StepUp;
+        }
         let outcome = match assessment.enforced {
             _ if !enforce => SignInOutcome::Succeeded,
             Decision::Deny => SignInOutcome::Denied,

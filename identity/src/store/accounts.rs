@@ -7,7 +7,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::StoreError;
-use super::entities::{identities, password_credentials, user_emails, users};
+use super::entities::{identities, password_credentials, user_emails, user_roles, users};
 use crate::accounts::{AccountStatus, AccountSummary, DisplayName, Email};
 use crate::{TenantId, UserId};
 
@@ -327,4 +327,86 @@ pub async fn rehash_password(
         .exec(db)
         .await?;
     Ok(())
+}
+
+// ---- roles ---------------------------------------------------------------------------
+
+/// The roles a user holds (in their tenant).
+pub async fn roles(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<Vec<String>, StoreError> {
+    Ok(user_roles::Entity::find()
+        .filter(user_roles::Column::UserId.eq(user.0))
+        .filter(user_roles::Column::TenantId.eq(tenant.0))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.role)
+        .collect())
+}
+
+/// Gives a user a role; false if they had it.
+pub async fn grant_role(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: UserId,
+    role: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    if roles(db, tenant, user).await?.iter().any(|r| r == role) {
+        return Ok(false);
+    }
+    user_roles::ActiveModel {
+        user_id: Set(user.0),
+        role: Set(role.to_string()),
+        tenant_id: Set(tenant.0),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(true)
+}
+
+/// Takes a role away; false if they did not have it.
+pub async fn revoke_role(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: UserId,
+    role: &str,
+) -> Result<bool, StoreError> {
+    Ok(user_roles::Entity::delete_many()
+        .filter(user_roles::Column::UserId.eq(user.0))
+        .filter(user_roles::Column::TenantId.eq(tenant.0))
+        .filter(user_roles::Column::Role.eq(role))
+        .exec(db)
+        .await?
+        .rows_affected
+        > 0)
+}
+
+/// Who holds `role` in the tenant, with their primary email.
+pub async fn role_holders(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    role: &str,
+) -> Result<Vec<(UserId, String)>, StoreError> {
+    let mut out = Vec::new();
+    for r in user_roles::Entity::find()
+        .filter(user_roles::Column::TenantId.eq(tenant.0))
+        .filter(user_roles::Column::Role.eq(role))
+        .all(db)
+        .await?
+    {
+        let email = user_emails::Entity::find()
+            .filter(user_emails::Column::UserId.eq(r.user_id))
+            .filter(user_emails::Column::IsPrimary.eq(true))
+            .one(db)
+            .await?
+            .map(|e| e.address)
+            .unwrap_or_default();
+        out.push((UserId(r.user_id), email));
+    }
+    Ok(out)
 }

@@ -28,6 +28,7 @@ pub mod themes;
 pub mod throttles;
 pub mod totp_factors;
 pub mod user_emails;
+pub mod user_roles;
 pub mod users;
 pub mod webauthn_ceremonies;
 pub mod webauthn_credentials;

@@ -1,0 +1,304 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::admin_api::{admin_app, admin_apps};
+use crate::components::{BrandMark, Footer, LoadError, use_brand};
+use crate::views::{AdminAppView, AdminAppsView, AppFormView};
+
+const INPUT: &str = "block w-full rounded-brand border border-line bg-surface px-3 py-2 text-[15px] text-ink shadow-sm outline-none transition focus:border-brand focus:ring-4 focus:ring-brand/20 aria-[invalid=true]:border-danger";
+const PRIMARY: &str = "inline-flex items-center justify-center rounded-brand bg-brand px-4 py-2 text-sm font-semibold text-on-brand shadow-sm transition hover:brightness-110 focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-brand/30";
+const SECONDARY: &str = "inline-flex items-center justify-center rounded-brand border border-line bg-surface px-3.5 py-2 text-sm font-semibold text-ink shadow-sm transition hover:bg-canvas";
+
+/// The console's frame: its header (brand, "Admin", who is signed in) and width.
+#[component]
+fn Console(#[prop(into)] email: Signal<Option<String>>, children: Children) -> impl IntoView {
+    let brand = use_brand();
+    view! {
+        <div class="flex min-h-screen flex-col">
+            <header class="border-b border-line bg-surface">
+                <div class="mx-auto flex h-16 w-full max-w-5xl items-center justify-between px-4">
+                    <a href="/admin/apps" class="flex items-center gap-2.5">
+                        <Suspense fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                let name = brand.await.map(|b| b.name).unwrap_or_default();
+                                view! {
+                                    <BrandMark name=name.clone() size="h-8 w-8 text-sm" />
+                                    <span class="text-[15px] font-semibold tracking-tight">{name}</span>
+                                }
+                            })}
+                        </Suspense>
+                        <span class="rounded-full bg-ink px-2 py-0.5 text-xs font-semibold text-surface">"Admin"</span>
+                    </a>
+                    <nav class="flex items-center gap-5 text-sm">
+                        <a href="/admin/apps" class="font-semibold text-ink">"Apps"</a>
+                        <a href="/account" class="text-muted hover:text-ink">"Your account"</a>
+                        {move || email.get().map(|e| view! { <span class="hidden text-muted sm:inline">{e}</span> })}
+                    </nav>
+                </div>
+            </header>
+            <main class="mx-auto w-full max-w-5xl flex-1 px-4 py-10">{children()}</main>
+            <Footer />
+        </div>
+    }
+}
+
+/// `/admin/apps`: the tenant's applications and a form to register one.
+#[component]
+pub fn AdminAppsPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| admin_apps());
+    let email = Signal::derive(move || data.get().and_then(|r| r.ok()).map(|v| v.admin_email));
+    view! {
+        <Title text="Apps · Admin" />
+        <Console email>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(v) => view! { <AppsList v /> }.into_any(),
+                        Err(error) => view! { <LoadError error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </Console>
+    }
+}
+
+#[component]
+fn AppsList(v: AdminAppsView) -> impl IntoView {
+    let count = v.apps.len();
+    view! {
+        <h1 class="text-[28px] font-semibold leading-9 tracking-tight">"Apps"</h1>
+        <p class="mt-1 text-[15px] text-muted">"The applications that sign customers in through OpenID Connect."</p>
+        <section class="mt-8 overflow-hidden rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
+            <table class="w-full text-left text-sm" data-testid="admin-apps">
+                <thead class="border-b border-line bg-canvas/60 text-xs uppercase tracking-wide text-muted">
+                    <tr>
+                        <th class="px-5 py-3 font-semibold">"Name"</th>
+                        <th class="px-5 py-3 font-semibold">"Kind"</th>
+                        <th class="hidden px-5 py-3 font-semibold md:table-cell">"Client ID"</th>
+                        <th class="px-5 py-3 font-semibold">"Status"</th>
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-line">
+                    {v.apps.into_iter().map(|a| view! {
+                        <tr data-testid="admin-app-row">
+                            <td class="px-5 py-3.5">
+                                <a href=format!("/admin/apps/{}", a.client_id) class="font-semibold text-brand hover:underline">{a.name.clone()}</a>
+                                {a.first_party.then(|| view! { <span class="ml-2 rounded-full bg-line/60 px-2 py-0.5 text-xs text-muted">"first-party"</span> })}
+                            </td>
+                            <td class="px-5 py-3.5 text-ink">{a.kind.clone()}</td>
+                            <td class="hidden px-5 py-3.5 font-mono text-xs text-muted md:table-cell">{a.client_id.clone()}</td>
+                            <td class="px-5 py-3.5"><StatusBadge status=a.status.clone() /></td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            {(count == 0).then(|| view! { <p class="px-5 py-6 text-[15px] text-muted">"No apps yet. Register the first one below."</p> })}
+        </section>
+
+        <section id="register" class="mt-8 rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
+            <div class="border-b border-line px-6 py-4">
+                <h2 class="text-base font-semibold">"Register an app"</h2>
+                <p class="mt-0.5 text-sm text-muted">"Web and machine apps get a client secret, shown once. Redirect URIs are matched exactly."</p>
+            </div>
+            <form method="post" action="/api/admin/apps/create" class="space-y-5 px-6 py-5" data-testid="admin-app-create" novalidate>
+                <input type="hidden" name="csrf_token" value=v.csrf_token.clone() />
+                <FormProblems form=v.form.clone() />
+                <TextField form=v.form.clone() name="name" label="Name" value=v.form.name.clone() />
+                <div>
+                    <label for="kind" class="mb-1.5 block text-sm font-medium text-ink">"Kind"</label>
+                    <select id="kind" name="kind" class=INPUT>
+                        {[("web", "Web app (server side, has a secret)"), ("spa", "Single-page app (browser, PKCE)"), ("native", "Mobile or desktop app (PKCE)"), ("machine", "Backend service (client credentials)"), ("device", "TV or console (device flow)")]
+                            .into_iter()
+                            .map(|(k, label)| view! { <option value=k selected=v.form.kind == k>{label}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <AreaField form=v.form.clone() name="redirect_uris" label="Redirect URIs (one per line)" value=v.form.redirect_uris.clone() />
+                <AreaField form=v.form.clone() name="post_logout_redirect_uris" label="Post-logout redirect URIs (one per line, optional)" value=v.form.post_logout_redirect_uris.clone() />
+                <TextField form=v.form.clone() name="scopes" label="Scopes (space-separated; empty for the usual ones)" value=v.form.scopes.clone() />
+                <label class="flex items-center gap-2.5 text-[15px] text-ink">
+                    <input type="checkbox" name="first_party" value="on" checked=v.form.first_party class="h-4 w-4 rounded border-line text-brand" />
+                    "First-party app (the company's own: no consent screen)"
+                </label>
+                <button type="submit" data-testid="admin-app-create-submit" class=PRIMARY>"Register app"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn StatusBadge(status: String) -> impl IntoView {
+    let (class, text) = if status == "active" {
+        (
+            "rounded-full bg-success/10 px-2 py-0.5 text-xs font-medium text-success",
+            "Active",
+        )
+    } else {
+        (
+            "rounded-full bg-danger/10 px-2 py-0.5 text-xs font-medium text-danger",
+            "Disabled",
+        )
+    };
+    view! { <span class=class data-testid="admin-app-status">{text}</span> }
+}
+
+#[component]
+fn FormProblems(form: AppFormView) -> impl IntoView {
+    (!form.problems.is_empty()).then(|| view! {
+        <div role="alert" data-testid="admin-form-problems" class="rounded-brand border border-danger/25 bg-danger/[0.06] px-4 py-3 text-sm text-ink">
+            <p class="font-semibold">"Please fix the following:"</p>
+            <ul class="mt-1 list-disc pl-5">
+                {form.problems.iter().map(|(f, m)| view! { <li>{format!("{}: {m}", f.replace('_', " "))}</li> }).collect_view()}
+            </ul>
+        </div>
+    })
+}
+
+#[component]
+fn TextField(
+    form: AppFormView,
+    name: &'static str,
+    label: &'static str,
+    value: String,
+) -> impl IntoView {
+    let problem = form.problem(name);
+    let invalid = problem.is_some();
+    view! {
+        <div>
+            <label for=name class="mb-1.5 block text-sm font-medium text-ink">{label}</label>
+            <input id=name name=name value=value class=INPUT aria-invalid=if invalid { "true" } else { "false" } aria-describedby=format!("{name}-error") />
+            {problem.map(|p| view! { <p id=format!("{name}-error") class="mt-1.5 text-sm text-danger">{p}</p> })}
+        </div>
+    }
+}
+
+#[component]
+fn AreaField(
+    form: AppFormView,
+    name: &'static str,
+    label: &'static str,
+    value: String,
+) -> impl IntoView {
+    let problem = form.problem(name);
+    let invalid = problem.is_some();
+    view! {
+        <div>
+            <label for=name class="mb-1.5 block text-sm font-medium text-ink">{label}</label>
+            <textarea id=name name=name rows="3" class=format!("{INPUT} font-mono text-sm") aria-invalid=if invalid { "true" } else { "false" } aria-describedby=format!("{name}-error")>{value}</textarea>
+            {problem.map(|p| view! { <p id=format!("{name}-error") class="mt-1.5 text-sm text-danger">{p}</p> })}
+        </div>
+    }
+}
+
+/// `/admin/apps/<client_id>`: one app.
+#[component]
+pub fn AdminAppPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let data = Resource::new(
+        move || {
+            (
+                params.read().get("client_id").unwrap_or_default(),
+                query.read().get("notice"),
+            )
+        },
+        |(id, notice)| admin_app(id, notice),
+    );
+    let email = Signal::derive(move || data.get().and_then(|r| r.ok()).map(|v| v.admin_email));
+    view! {
+        <Title text="App · Admin" />
+        <Console email>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(v) => view! { <AppDetail v /> }.into_any(),
+                        Err(error) => view! { <LoadError error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </Console>
+    }
+}
+
+#[component]
+fn AppDetail(v: AdminAppView) -> impl IntoView {
+    let active = v.status == "active";
+    let uses_redirects = v.grants.iter().any(|g| g == "authorization_code");
+    view! {
+        <a href="/admin/apps" class="text-sm font-semibold text-brand hover:underline">"← All apps"</a>
+        <div class="mt-3 flex flex-wrap items-center gap-3">
+            <h1 class="text-[28px] font-semibold leading-9 tracking-tight" data-testid="admin-app-name">{v.form.name.clone()}</h1>
+            <StatusBadge status=v.status.clone() />
+        </div>
+        <p class="mt-1 text-[15px] text-muted">{format!("{} app · registered {}", v.kind, v.created)}</p>
+        {v.notice.clone().map(|n| view! {
+            <div role="status" class="mt-6 rounded-brand border border-success/25 bg-success/[0.07] px-4 py-3 text-sm text-ink">{n}</div>
+        })}
+        {v.new_secret.clone().map(|secret| view! {
+            <div class="mt-6 rounded-brand border border-brand/30 bg-brand/[0.05] px-5 py-4" data-testid="admin-new-secret">
+                <p class="text-sm font-semibold text-ink">"Client secret — copy it now, it will not be shown again"</p>
+                <code class="mt-2 block break-all rounded-brand bg-surface px-3 py-2 font-mono text-sm text-ink" data-testid="admin-secret-value">{secret}</code>
+            </div>
+        })}
+
+        <section class="mt-8 rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
+            <dl class="divide-y divide-line text-sm">
+                <div class="grid gap-1 px-6 py-3.5 sm:grid-cols-[11rem_1fr]"><dt class="font-medium text-muted">"Client ID"</dt><dd class="break-all font-mono text-ink" data-testid="admin-client-id">{v.client_id.clone()}</dd></div>
+                <div class="grid gap-1 px-6 py-3.5 sm:grid-cols-[11rem_1fr]"><dt class="font-medium text-muted">"Grants"</dt><dd class="text-ink">{v.grants.join(", ")}</dd></div>
+                <div class="grid gap-1 px-6 py-3.5 sm:grid-cols-[11rem_1fr]"><dt class="font-medium text-muted">"Authentication"</dt><dd class="text-ink">
+                    {if v.uses_keys { "private_key_jwt (its registered keys)" } else if v.confidential { "client secret (basic or post)" } else { "none: a public client, PKCE" }}
+                </dd></div>
+            </dl>
+        </section>
+
+        <section class="mt-6 rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
+            <div class="border-b border-line px-6 py-4"><h2 class="text-base font-semibold">"Settings"</h2></div>
+            <form method="post" action="/api/admin/app/update" class="space-y-5 px-6 py-5" data-testid="admin-app-update" novalidate>
+                <input type="hidden" name="client_id" value=v.client_id.clone() />
+                <input type="hidden" name="csrf_token" value=v.csrf_token.clone() />
+                <FormProblems form=v.form.clone() />
+                <TextField form=v.form.clone() name="name" label="Name" value=v.form.name.clone() />
+                {uses_redirects.then(|| view! {
+                    <AreaField form=v.form.clone() name="redirect_uris" label="Redirect URIs (one per line)" value=v.form.redirect_uris.clone() />
+                    <AreaField form=v.form.clone() name="post_logout_redirect_uris" label="Post-logout redirect URIs (one per line)" value=v.form.post_logout_redirect_uris.clone() />
+                })}
+                <TextField form=v.form.clone() name="scopes" label="Scopes (space-separated)" value=v.form.scopes.clone() />
+                <div class="grid gap-5 sm:grid-cols-3">
+                    <TextField form=v.form.clone() name="access_token_seconds" label="Access token lifetime (s)" value=v.form.access_token_seconds.clone() />
+                    <TextField form=v.form.clone() name="refresh_token_seconds" label="Refresh token lifetime (s)" value=v.form.refresh_token_seconds.clone() />
+                    <div>
+                        <label for="id_token_alg" class="mb-1.5 block text-sm font-medium text-ink">"ID token signing"</label>
+                        <select id="id_token_alg" name="id_token_alg" class=INPUT>
+                            {["RS256", "ES256", "EdDSA"].into_iter().map(|a| view! { <option value=a selected=v.form.id_token_alg == a>{a}</option> }).collect_view()}
+                        </select>
+                    </div>
+                </div>
+                <label class="flex items-center gap-2.5 text-[15px] text-ink">
+                    <input type="checkbox" name="first_party" value="on" checked=v.form.first_party class="h-4 w-4 rounded border-line text-brand" />
+                    "First-party app (no consent screen)"
+                </label>
+                <button type="submit" data-testid="admin-app-save" class=PRIMARY>"Save changes"</button>
+            </form>
+        </section>
+
+        <section class="mt-6 flex flex-wrap items-center gap-3 rounded-brand border border-line bg-surface px-6 py-4 shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
+            {(v.confidential && !v.uses_keys).then(|| view! {
+                <form method="post" action="/api/admin/app/action">
+                    <input type="hidden" name="client_id" value=v.client_id.clone() />
+                    <input type="hidden" name="csrf_token" value=v.csrf_token.clone() />
+                    <input type="hidden" name="action" value="rotate" />
+                    <button type="submit" data-testid="admin-rotate-secret" class=SECONDARY>"Make a new secret"</button>
+                </form>
+            })}
+            <form method="post" action="/api/admin/app/action">
+                <input type="hidden" name="client_id" value=v.client_id.clone() />
+                <input type="hidden" name="csrf_token" value=v.csrf_token.clone() />
+                <input type="hidden" name="action" value=if active { "disable" } else { "enable" } />
+                <button type="submit" data-testid="admin-toggle-app" class=if active { format!("{SECONDARY} text-danger") } else { SECONDARY.to_string() }>
+                    {if active { "Disable app" } else { "Enable app" }}
+                </button>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,219 @@
+//! The admin console's app pages, on both databases: only admins get in, and only
+//! with two factors (the sign-in of an admin always asks for the second); apps are
+//! registered, shown with their secret once, edited and disabled through plain forms;
+//! bad input names its field and writes nothing.
+
+mod common;
+
+use common::{Backend, STRONG_PASSWORD, TestApp};
+use portico_identity::accounts::{Email, Role};
+use portico_identity::audit::ClientInfo;
+
+async fn admins_manage_apps_with_two_factors(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let engine = &app.state.engine;
+    let tenant = engine.resolve_tenant(common::HOST).await.unwrap();
+    let mut browser = app.browser();
+    app.sign_up(
+        &mut browser,
+        "root@example.com",
+        STRONG_PASSWORD,
+        "Ada Admin",
+    )
+    .await;
+
+    // Not an admin (yet): no access.
+    let (_, page) = browser.visit("/admin/apps").await;
+    assert_eq!(page.status, 403);
+    assert!(page.body.contains("have access to this page"));
+
+    engine
+        .grant_role(
+            &tenant.tenant,
+            &ClientInfo::default(),
+            &Email::parse("root@example.com").unwrap(),
+            Role::Admin,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    // An admin's sign-in always asks for a second factor, even on a known device.
+    browser.sign_out().await;
+    let answer = browser.login("root@example.com", STRONG_PASSWORD).await;
+    let after = app
+        .pass_email_code(&mut browser, &answer, "root@example.com")
+        .await;
+    assert!(after.location().is_some_and(|l| l == "/account"));
+
+    let (_, page) = browser.visit("/admin/apps").await;
+    assert_eq!(
+        page.status,
+        200,
+        "{}",
+        &page.body[..page.body.len().min(400)]
+    );
+    assert!(page.body.contains("Register an app"));
+    let csrf = page.hidden("csrf_token").unwrap();
+
+    // A wildcard redirect URI: refused, named, nothing written.
+    let count = engine.apps(&tenant.tenant).await.unwrap().len();
+    let back = browser
+        .post_form(
+            "/api/admin/apps/create",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "Shop"),
+                ("kind", "web"),
+                ("redirect_uris", "https://*.shop.example/cb"),
+            ],
+        )
+        .await;
+    assert_eq!(back.location().as_deref(), Some("/admin/apps#register"));
+    let (_, page) = browser.visit("/admin/apps").await;
+    assert!(page.body.contains("data-testid=\"admin-form-problems\""));
+    assert!(page.body.contains("redirect uris"), "the field is named");
+    assert_eq!(engine.apps(&tenant.tenant).await.unwrap().len(), count);
+
+    // Without the session's token: refused.
+    let forged = browser
+        .post_form(
+            "/api/admin/apps/create",
+            &[
+                ("csrf_token", "nope"),
+                ("name", "Shop"),
+                ("kind", "web"),
+                ("redirect_uris", "https://shop.example/cb"),
+            ],
+        )
+        .await;
+    assert!(
+        !forged
+            .location()
+            .is_some_and(|l| l.contains("notice=created")),
+        "refused"
+    );
+    assert_eq!(engine.apps(&tenant.tenant).await.unwrap().len(), count);
+
+    // Registered: the secret shows once.
+    let created = browser
+        .post_form(
+            "/api/admin/apps/create",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "Shop"),
+                ("kind", "web"),
+                (
+                    "redirect_uris",
+                    "https://shop.example/cb\nhttps://shop.example/cb2",
+                ),
+                ("first_party", "on"),
+            ],
+        )
+        .await;
+    let page_path = created.location().unwrap();
+    assert!(page_path.starts_with("/admin/apps/") && page_path.ends_with("?notice=created"));
+    let (_, page) = browser.visit(&page_path).await;
+    assert!(page.body.contains("data-testid=\"admin-new-secret\""));
+    let client_id = page_path
+        .trim_start_matches("/admin/apps/")
+        .trim_end_matches("?notice=created")
+        .to_string();
+    let shop = engine
+        .app_by_client_id(&tenant.tenant, &client_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(shop.redirect_uris.len(), 2);
+    assert!(shop.first_party);
+    let (_, again) = browser.visit(&format!("/admin/apps/{client_id}")).await;
+    assert!(!again.body.contains("admin-new-secret"), "shown once only");
+
+    // Edit: a bad lifetime is named and nothing changes; then a good save.
+    let csrf = again.hidden("csrf_token").unwrap();
+    let update = |name: &'static str, seconds: &'static str| {
+        vec![
+            ("client_id", client_id.clone()),
+            ("csrf_token", csrf.clone()),
+            ("name", name.to_string()),
+            ("redirect_uris", "https://shop.example/new".to_string()),
+            ("scopes", "openid email".to_string()),
+            ("access_token_seconds", seconds.to_string()),
+            ("refresh_token_seconds", "3600".to_string()),
+            ("id_token_alg", "ES256".to_string()),
+        ]
+    };
+    let fields = update("Shop 2", "abc");
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    browser.post_form("/api/admin/app/update", &pairs).await;
+    let (_, page) = browser.visit(&format!("/admin/apps/{client_id}")).await;
+    assert!(page.body.contains("access token seconds"));
+    assert_eq!(
+        engine
+            .app_by_client_id(&tenant.tenant, &client_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .name,
+        "Shop"
+    );
+    let fields = update("Shop 2", "600");
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let saved = browser.post_form("/api/admin/app/update", &pairs).await;
+    assert!(saved.location().unwrap().ends_with("?notice=saved"));
+    let shop = engine
+        .app_by_client_id(&tenant.tenant, &client_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(shop.name, "Shop 2");
+    assert_eq!(
+        shop.redirect_uris,
+        vec!["https://shop.example/new".to_string()]
+    );
+    assert_eq!(shop.access_token_seconds, 600);
+    assert!(!shop.first_party, "an unticked box is false");
+
+    // Rotate the secret (shown once), then disable.
+    for action in ["rotate", "disable"] {
+        let done = browser
+            .post_form(
+                "/api/admin/app/action",
+                &[
+                    ("client_id", &client_id),
+                    ("csrf_token", &csrf),
+                    ("action", action),
+                ],
+            )
+            .await;
+        assert!(done.location().unwrap().contains("?notice="), "{action}");
+    }
+    let (_, page) = browser
+        .visit(&format!("/admin/apps/{client_id}?notice=disabled"))
+        .await;
+    assert!(
+        page.body.contains("data-testid=\"admin-new-secret\""),
+        "the rotated secret shows once"
+    );
+    assert_eq!(
+        engine
+            .app_by_client_id(&tenant.tenant, &client_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        portico_identity::oidc::apps::AppStatus::Disabled
+    );
+    let actions = app.audit_actions().await;
+    for a in [
+        "role.granted",
+        "app.registered",
+        "app.updated",
+        "app.secret_rotated",
+        "app.disabled",
+    ] {
+        assert!(actions.contains(&a.to_string()), "{a} audited");
+    }
+    app.cleanup().await;
+}
+
+on_both_databases!(admins_manage_apps_with_two_factors);
