@@ -44,10 +44,14 @@ struct DbRun {
     grants: Latency,
     grants_per_sec: f64,
     grants_per_sec_per_core: f64,
+    /// Grants per CPU-second of the server process: what one core does when the load
+    /// generator runs elsewhere.
+    grants_per_server_cpu_sec: f64,
     failures: usize,
     refresh: Latency,
     refresh_per_sec: f64,
     refresh_per_sec_per_core: f64,
+    refresh_per_server_cpu_sec: f64,
     refresh_failures: usize,
 }
 
@@ -145,16 +149,18 @@ pub async fn run(server_bin: &Path, out: &Path, seconds: u64, cores: usize, mach
     );
     for r in &report.runs {
         md.push_str(&format!(
-            "| client credentials grants, {} | {:.0}/s ({:.0}/s per core), p50 {:.1} ms, p99 {:.1} ms, {} failures |\n| refresh token grants (rotated), {} | {:.0}/s ({:.0}/s per core), p50 {:.1} ms, p99 {:.1} ms, {} failures |\n",
+            "| client credentials grants, {} | {:.0}/s ({:.0}/s per core; {:.0} per CPU-second of the server), p50 {:.1} ms, p99 {:.1} ms, {} failures |\n| refresh token grants (rotated), {} | {:.0}/s ({:.0}/s per core; {:.0} per CPU-second of the server), p50 {:.1} ms, p99 {:.1} ms, {} failures |\n",
             r.database,
             r.grants_per_sec,
             r.grants_per_sec_per_core,
+            r.grants_per_server_cpu_sec,
             r.grants.p50_ms,
             r.grants.p99_ms,
             r.failures,
             r.database,
             r.refresh_per_sec,
             r.refresh_per_sec_per_core,
+            r.refresh_per_server_cpu_sec,
             r.refresh.p50_ms,
             r.refresh.p99_ms,
             r.refresh_failures,
@@ -287,7 +293,7 @@ async fn measure(
     }
     drop(state);
 
-    let _server = crate::start_server_at(
+    let server = crate::start_server_at(
         server_bin,
         db_url,
         dir,
@@ -309,6 +315,7 @@ async fn measure(
     eprintln!("tokens ({database}): {concurrency} clients for {seconds} s…");
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
+    let cpu_before = server.cpu_seconds();
     let tasks: Vec<_> = (0..concurrency)
         .map(|_| {
             let client = client.clone();
@@ -333,6 +340,7 @@ async fn measure(
         let _ = task.await;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cc_cpu = (server.cpu_seconds() - cpu_before).max(0.01);
     let all = std::mem::take(&mut *latencies.lock().await);
     let grants = latency(all);
     let per_sec = grants.count as f64 / elapsed;
@@ -347,6 +355,7 @@ async fn measure(
     let refresh_failures = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
+    let cpu_before = server.cpu_seconds();
     let tasks: Vec<_> = refresh_tokens
         .into_iter()
         .map(|mut token| {
@@ -377,6 +386,7 @@ async fn measure(
         let _ = task.await;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let refresh_cpu = (server.cpu_seconds() - cpu_before).max(0.01);
     let refreshes = latency(std::mem::take(&mut *latencies.lock().await));
     let refresh_per_sec = refreshes.count as f64 / elapsed;
     eprintln!(
@@ -388,10 +398,12 @@ async fn measure(
         database,
         grants_per_sec: per_sec,
         grants_per_sec_per_core: per_sec / cores as f64,
+        grants_per_server_cpu_sec: grants.count as f64 / cc_cpu,
         failures: failures.load(std::sync::atomic::Ordering::Relaxed),
         grants,
         refresh_per_sec,
         refresh_per_sec_per_core: refresh_per_sec / cores as f64,
+        refresh_per_server_cpu_sec: refreshes.count as f64 / refresh_cpu,
         refresh_failures: refresh_failures.load(std::sync::atomic::Ordering::Relaxed),
         refresh: refreshes,
     }

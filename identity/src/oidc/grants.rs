@@ -302,23 +302,29 @@ impl Engine {
         if !store::accounts::is_active(self.db().conn(), tenant.id, UserId(grant.user_id)).await? {
             return Err(grant_error("the account is no longer active"));
         }
-        let tx = self.db().begin().await?;
-        if !store::oauth::use_refresh(&tx, &hash, now).await? {
-            drop(tx);
+        let next = random_token();
+        let rotated = store::oauth::rotate_refresh(
+            self.db(),
+            &hash,
+            &sha256_hex(next.as_bytes()),
+            grant.id,
+            now,
+            now + Duration::seconds(i64::from(app.refresh_token_seconds)),
+        )
+        .await?;
+        if !rotated {
             self.revoke_replayed(tenant, client, &grant, "refresh_token")
                 .await?;
             return Err(grant_error("the refresh token was already used"));
         }
-        let next = self.new_refresh_token(&tx, &app, grant.id, now).await?;
         // "Last used" is for people (Connected apps): a minute's precision is plenty,
         // and it spares most refreshes a write.
         if grant
             .last_used_at
             .is_none_or(|t| now - t > Duration::seconds(60))
         {
-            store::oauth::touch_grant(&tx, grant.id, now).await?;
+            store::oauth::touch_grant(self.db().conn(), grant.id, now).await?;
         }
-        tx.commit().await.map_err(StoreError::from)?;
         let mut response = self.mint(tenant, &app, &grant, &granted, None).await?;
         response.refresh_token = Some(next);
         Ok(response)

@@ -70,6 +70,9 @@ pub struct DbOptions {
 #[derive(Clone, Debug)]
 pub struct Db {
     conn: DatabaseConnection,
+    /// SQLite has one writer at a time; hot write paths queue here, in order, instead
+    /// of meeting in SQLite's busy handler (which sleeps 1, 2, 5, 10… ms between tries).
+    write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Db {
@@ -89,11 +92,17 @@ impl Db {
                     .busy_timeout(Duration::from_secs(10))
             });
         let conn = Database::connect(opts).await?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            write_gate: Default::default(),
+        })
     }
 
     pub fn from_connection(conn: DatabaseConnection) -> Self {
-        Self { conn }
+        Self {
+            conn,
+            write_gate: Default::default(),
+        }
     }
 
     pub fn conn(&self) -> &DatabaseConnection {
@@ -115,6 +124,15 @@ impl Db {
                 ..Default::default()
             })
             .await?)
+    }
+
+    /// Waits for this process's turn to write, on SQLite (on PostgreSQL, at once).
+    /// Hold the guard until the transaction commits.
+    pub async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend() {
+            DbBackend::Sqlite => Some(self.write_gate.lock().await),
+            _ => None,
+        }
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {

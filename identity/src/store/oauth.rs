@@ -221,18 +221,64 @@ pub async fn insert_refresh(
     Ok(())
 }
 
+/// A refresh token with its grant, in one query.
 pub async fn find_refresh(
     db: &impl ConnectionTrait,
     token_hash: &str,
 ) -> Result<Option<(RefreshRow, GrantRow)>, StoreError> {
-    let Some(token) = refresh_tokens::Entity::find_by_id(token_hash.to_string())
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let grant = find_grant(db, token.grant_id).await?;
-    Ok(grant.map(|g| (token, g)))
+    Ok(
+        match refresh_tokens::Entity::find_by_id(token_hash.to_string())
+            .find_also_related(oauth_grants::Entity)
+            .one(db)
+            .await?
+        {
+            Some((token, Some(grant))) => Some((token, grant)),
+            _ => None,
+        },
+    )
+}
+
+/// Rotates a refresh token: marks `old_hash` used and stores its successor — both or
+/// neither, and only if `old_hash` was unused (false otherwise: a replay, or a race
+/// with another use). On PostgreSQL one statement does it; SQLite uses a transaction.
+pub async fn rotate_refresh(
+    db: &super::Db,
+    old_hash: &str,
+    new_hash: &str,
+    grant: Uuid,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    use sea_orm::{DbBackend, Statement};
+    if db.backend() == DbBackend::Postgres {
+        let sql = "WITH used AS (UPDATE refresh_tokens SET used_at = $1 \
+                   WHERE token_hash = $2 AND used_at IS NULL AND grant_id = $3 RETURNING grant_id) \
+                   INSERT INTO refresh_tokens (token_hash, grant_id, created_at, expires_at, used_at) \
+                   SELECT $4, grant_id, $1, $5, NULL FROM used";
+        let result = db
+            .conn()
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                sql,
+                [
+                    now.into(),
+                    old_hash.into(),
+                    grant.into(),
+                    new_hash.into(),
+                    expires_at.into(),
+                ],
+            ))
+            .await?;
+        return Ok(result.rows_affected() == 1);
+    }
+    let _turn = db.write_turn().await;
+    let tx = db.begin().await?;
+    if !use_refresh(&tx, old_hash, now).await? {
+        return Ok(false);
+    }
+    insert_refresh(&tx, new_hash.to_string(), grant, now, expires_at).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Uses a refresh token: true for its first use only.

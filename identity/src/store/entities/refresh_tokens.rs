@@ -14,6 +14,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::oauth_grants::Entity",
+        from = "Column::GrantId",
+        to = "super::oauth_grants::Column::Id"
+    )]
+    Grant,
+}
+
+impl Related<super::oauth_grants::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Grant.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}
