@@ -72,13 +72,7 @@ pub async fn answer_consent(
 ) -> Result<(), AppError> {
     use portico_identity::oidc::authorize::AuthorizeError;
     let req = crate::ssr::Req::get()?;
-    let Some(auth) = req.auth().await? else {
-        req.redirect("/login");
-        return Err(AppError::Unauthorized);
-    };
-    if !crate::ssr::Req::check_session_csrf(&auth, &csrf_token) {
-        return Err(AppError::Forbidden);
-    }
+    let auth = signed_in_post(&req, &csrf_token, "/account").await?;
     match req
         .engine
         .answer_consent(
@@ -107,13 +101,7 @@ pub async fn disconnect_app(
     #[server(default)] csrf_token: String,
 ) -> Result<(), AppError> {
     let req = crate::ssr::Req::get()?;
-    let Some(auth) = req.auth().await? else {
-        req.redirect("/login?return_to=%2Faccount");
-        return Err(AppError::Unauthorized);
-    };
-    if !crate::ssr::Req::check_session_csrf(&auth, &csrf_token) {
-        return Err(AppError::Forbidden);
-    }
+    let auth = signed_in_post(&req, &csrf_token, "/account").await?;
     let Ok(app) = app_id.parse::<uuid::Uuid>() else {
         return Err(AppError::NotFound);
     };
@@ -123,6 +111,24 @@ pub async fn disconnect_app(
         .map_err(|e| req.store_error(e))?;
     req.redirect("/account?notice=app_disconnected#connected-apps");
     Ok(())
+}
+
+/// The signed-in customer behind a form post, its CSRF token checked; others are
+/// sent to sign in (and back to `back`).
+#[cfg(feature = "ssr")]
+async fn signed_in_post(
+    req: &crate::ssr::Req,
+    csrf_token: &str,
+    back: &str,
+) -> Result<portico_identity::sessions::AuthState, AppError> {
+    let Some(auth) = req.auth().await? else {
+        req.redirect(&format!("/login?return_to={}", urlencoding(back)));
+        return Err(AppError::Unauthorized);
+    };
+    if !crate::ssr::Req::check_session_csrf(&auth, csrf_token) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(auth)
 }
 
 #[cfg(feature = "ssr")]
@@ -235,13 +241,7 @@ pub async fn answer_device(
     #[server(default)] decision: String,
 ) -> Result<(), AppError> {
     let req = crate::ssr::Req::get()?;
-    let Some(auth) = req.auth().await? else {
-        req.redirect("/login?return_to=%2Fdevice");
-        return Err(AppError::Unauthorized);
-    };
-    if !crate::ssr::Req::check_session_csrf(&auth, &csrf_token) {
-        return Err(AppError::Forbidden);
-    }
+    let auth = signed_in_post(&req, &csrf_token, "/device").await?;
     let approve = decision == "approve";
     match req
         .engine

@@ -235,31 +235,28 @@ impl Engine {
         email: &Email,
         role: Role,
     ) -> Result<Option<bool>, StoreError> {
-        let Some(user) =
-            store::accounts::find_user_by_email(self.db().conn(), tenant.id, email).await?
-        else {
-            return Ok(None);
-        };
-        let now = self.now();
-        let tx = self.db().begin().await?;
-        let added = store::accounts::grant_role(&tx, tenant.id, user, role.as_str(), now).await?;
-        if added {
-            let audit = crate::audit::AuditEvent::new(tenant.id, "role.granted", client)
-                .subject(user)
-                .detail("role", role.as_str());
-            store::audit::insert(&tx, now, &audit).await?;
-        }
-        tx.commit().await?;
-        Ok(Some(added))
+        self.change_role(tenant, client, email, role, true).await
     }
 
-    /// Takes a role away (audited). `None`: no such account.
+    /// Takes a role away (audited). `None`: no such account; `Some(false)`: it did
+    /// not have the role.
     pub async fn revoke_role(
         &self,
         tenant: &crate::tenants::Tenant,
         client: &crate::audit::ClientInfo,
         email: &Email,
         role: Role,
+    ) -> Result<Option<bool>, StoreError> {
+        self.change_role(tenant, client, email, role, false).await
+    }
+
+    async fn change_role(
+        &self,
+        tenant: &crate::tenants::Tenant,
+        client: &crate::audit::ClientInfo,
+        email: &Email,
+        role: Role,
+        grant: bool,
     ) -> Result<Option<bool>, StoreError> {
         let Some(user) =
             store::accounts::find_user_by_email(self.db().conn(), tenant.id, email).await?
@@ -268,15 +265,24 @@ impl Engine {
         };
         let now = self.now();
         let tx = self.db().begin().await?;
-        let removed = store::accounts::revoke_role(&tx, tenant.id, user, role.as_str()).await?;
-        if removed {
-            let audit = crate::audit::AuditEvent::new(tenant.id, "role.revoked", client)
+        let changed = if grant {
+            store::accounts::grant_role(&tx, tenant.id, user, role.as_str(), now).await?
+        } else {
+            store::accounts::revoke_role(&tx, tenant.id, user, role.as_str()).await?
+        };
+        if changed {
+            let action = if grant {
+                "role.granted"
+            } else {
+                "role.revoked"
+            };
+            let audit = crate::audit::AuditEvent::new(tenant.id, action, client)
                 .subject(user)
                 .detail("role", role.as_str());
             store::audit::insert(&tx, now, &audit).await?;
         }
         tx.commit().await?;
-        Ok(Some(removed))
+        Ok(Some(changed))
     }
 
     /// Who holds `role` in the tenant (email addresses).

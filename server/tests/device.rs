@@ -37,6 +37,27 @@ async fn tv_app(app: &TestApp) -> String {
         .client_id
 }
 
+/// One poll of the token endpoint with a device code: the JSON answer.
+async fn poll_token(
+    http: &reqwest::Client,
+    base: &str,
+    client_id: &str,
+    details: &StandardDeviceAuthorizationResponse,
+) -> Value {
+    let body = [
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("device_code", details.device_code().secret().as_str()),
+        ("client_id", client_id),
+    ];
+    let res = http
+        .post(format!("{base}/oauth2/token"))
+        .form(&body)
+        .send()
+        .await
+        .unwrap();
+    serde_json::from_str(&res.text().await.unwrap()).unwrap()
+}
+
 async fn a_tv_signs_in_with_a_code_typed_on_a_phone(backend: Backend) {
     let (app, base) = TestApp::start_served(backend).await;
     let client_id = tv_app(&app).await;
@@ -181,21 +202,7 @@ async fn a_tv_signs_in_with_a_code_typed_on_a_phone(backend: Backend) {
             ],
         )
         .await;
-    let body = vec![
-        (
-            "grant_type",
-            "urn:ietf:params:oauth:grant-type:device_code".to_string(),
-        ),
-        ("device_code", details.device_code().secret().clone()),
-        ("client_id", client_id.clone()),
-    ];
-    let res = http
-        .post(format!("{base}/oauth2/token"))
-        .form(&body)
-        .send()
-        .await
-        .unwrap();
-    let err: Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    let err = poll_token(&http, &base, &client_id, &details).await;
     assert_eq!(err["error"], "access_denied");
 
     // An expired device code.
@@ -205,21 +212,7 @@ async fn a_tv_signs_in_with_a_code_typed_on_a_phone(backend: Backend) {
         .await
         .unwrap();
     app.clock.advance(std::time::Duration::from_secs(601));
-    let body = vec![
-        (
-            "grant_type",
-            "urn:ietf:params:oauth:grant-type:device_code".to_string(),
-        ),
-        ("device_code", details.device_code().secret().clone()),
-        ("client_id", client_id.clone()),
-    ];
-    let res = http
-        .post(format!("{base}/oauth2/token"))
-        .form(&body)
-        .send()
-        .await
-        .unwrap();
-    let err: Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    let err = poll_token(&http, &base, &client_id, &details).await;
     assert_eq!(err["error"], "expired_token");
     app.cleanup().await;
 }

@@ -68,6 +68,26 @@ async fn load(
     })
 }
 
+/// Writes an app's redirect and post-logout redirect URIs.
+async fn insert_uris(db: &impl ConnectionTrait, app: &Application) -> Result<(), StoreError> {
+    for (purpose, list) in [
+        (LOGIN, &app.redirect_uris),
+        (LOGOUT, &app.post_logout_redirect_uris),
+    ] {
+        for uri in list {
+            app_redirect_uris::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                app_id: Set(app.id),
+                purpose: Set(purpose.into()),
+                uri: Set(uri.clone()),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 pub async fn insert(
     db: &impl ConnectionTrait,
     app: &Application,
@@ -93,22 +113,7 @@ pub async fn insert(
     }
     .insert(db)
     .await?;
-    for (purpose, list) in [
-        (LOGIN, &app.redirect_uris),
-        (LOGOUT, &app.post_logout_redirect_uris),
-    ] {
-        for uri in list {
-            app_redirect_uris::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                app_id: Set(app.id),
-                purpose: Set(purpose.into()),
-                uri: Set(uri.clone()),
-            }
-            .insert(db)
-            .await?;
-        }
-    }
-    Ok(())
+    insert_uris(db, app).await
 }
 
 pub async fn list(
@@ -189,22 +194,7 @@ pub async fn update(
         .filter(app_redirect_uris::Column::AppId.eq(app.id))
         .exec(db)
         .await?;
-    for (purpose, list) in [
-        (LOGIN, &app.redirect_uris),
-        (LOGOUT, &app.post_logout_redirect_uris),
-    ] {
-        for uri in list {
-            app_redirect_uris::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                app_id: Set(app.id),
-                purpose: Set(purpose.into()),
-                uri: Set(uri.clone()),
-            }
-            .insert(db)
-            .await?;
-        }
-    }
-    Ok(())
+    insert_uris(db, app).await
 }
 
 pub async fn find_by_id(
