@@ -72,6 +72,33 @@ async fn browse_until_app(browser: &mut Browser, base: &str, start: &str) -> Pag
     panic!("too many redirects from {start}");
 }
 
+/// Starts an authorization at `start` that asks for consent, answers the consent
+/// page with `decision`, and follows the browser back out: the page that goes to the
+/// app.
+async fn consent_and_return(
+    browser: &mut Browser,
+    base: &str,
+    start: &str,
+    decision: &str,
+) -> Page {
+    let page = browser.get(start).await;
+    let consent = app_target(&page).unwrap();
+    assert!(consent.starts_with("/consent?request="), "{consent}");
+    let (_, shown) = browser.visit(&consent).await;
+    let request = consent.trim_start_matches("/consent?request=").to_string();
+    let answered = browser
+        .post_form(
+            "/api/consent/answer",
+            &[
+                ("request", &request),
+                ("csrf_token", &shown.hidden("csrf_token").unwrap()),
+                ("decision", decision),
+            ],
+        )
+        .await;
+    browse_until_app(browser, base, &app_target(&answered).unwrap()).await
+}
+
 /// Where a page sends the browser: its redirect, or the page that goes on to the app
 /// (after a form post, Portico answers with a page instead of a redirect).
 fn app_target(page: &Page) -> Option<String> {
@@ -619,21 +646,7 @@ async fn codes_are_bound_and_single_use(backend: Backend) {
     assert_eq!(again.status, 400);
 
     // Allow: the code comes back, and the consent is remembered next time.
-    let page = browser.get(&start("")).await;
-    let consent = app_target(&page).unwrap();
-    let (_, shown) = browser.visit(&consent).await;
-    let request = consent.trim_start_matches("/consent?request=").to_string();
-    let allowed = browser
-        .post_form(
-            "/api/consent/answer",
-            &[
-                ("request", &request),
-                ("csrf_token", &shown.hidden("csrf_token").unwrap()),
-                ("decision", "allow"),
-            ],
-        )
-        .await;
-    let page = browse_until_app(&mut browser, &base, &app_target(&allowed).unwrap()).await;
+    let page = consent_and_return(&mut browser, &base, &start(""), "allow").await;
     let code = get(&query_of(&app_target(&page).unwrap()), "code").unwrap();
     let page = browser.get(&start("")).await;
     assert!(
@@ -781,21 +794,13 @@ async fn codes_are_bound_and_single_use(backend: Backend) {
     assert_eq!(status, 400, "disconnected: the refresh token is dead");
 
     // form_post: a page that posts the answer to the app, allowed by its CSP.
-    let page = browser.get(&start("&response_mode=form_post")).await;
-    let consent = app_target(&page).unwrap();
-    let (_, shown) = browser.visit(&consent).await;
-    let request = consent.trim_start_matches("/consent?request=").to_string();
-    let allowed = browser
-        .post_form(
-            "/api/consent/answer",
-            &[
-                ("request", &request),
-                ("csrf_token", &shown.hidden("csrf_token").unwrap()),
-                ("decision", "allow"),
-            ],
-        )
-        .await;
-    let page = browse_until_app(&mut browser, &base, &app_target(&allowed).unwrap()).await;
+    let page = consent_and_return(
+        &mut browser,
+        &base,
+        &start("&response_mode=form_post"),
+        "allow",
+    )
+    .await;
     assert_eq!(page.status, 200);
     assert!(
         page.body
