@@ -185,7 +185,6 @@ pub fn issuer(tenant: &Tenant) -> String {
 #[derive(Clone, Debug)]
 pub struct ConsentRequest {
     pub app_name: String,
-    pub client_id: String,
     pub scopes: Vec<String>,
     /// The app's redirect URI's host, so the customer sees where they are going.
     pub redirect_host: String,
@@ -498,7 +497,6 @@ impl Engine {
         let (_, request, app) = self.stored_request(tenant, browser, request_id).await?;
         Ok(ConsentRequest {
             app_name: app.name.clone(),
-            client_id: app.client_id.clone(),
             scopes: request.scope.clone(),
             redirect_host: url::Url::parse(&request.redirect_uri)
                 .ok()

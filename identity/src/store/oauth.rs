@@ -118,13 +118,6 @@ pub async fn find_grant_by_code(
         .await?)
 }
 
-pub async fn find_grant(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-) -> Result<Option<GrantRow>, StoreError> {
-    Ok(oauth_grants::Entity::find_by_id(id).one(db).await?)
-}
-
 /// Redeems a grant's code: true for the first redemption only.
 pub async fn redeem_code(
     db: &impl ConnectionTrait,
