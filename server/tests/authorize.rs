@@ -914,3 +914,74 @@ async fn id_tokens_use_the_apps_algorithm(backend: Backend) {
 }
 
 on_both_databases!(id_tokens_use_the_apps_algorithm);
+
+/// Bad input at the consent answer and at RP-initiated logout: a forged CSRF token
+/// changes nothing; a forged `id_token_hint`, an unregistered
+/// `post_logout_redirect_uri`, or one without a client, get a page — never a redirect —
+/// and the session stays.
+async fn consent_and_logout_refuse_bad_input(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let shop = register(&app, web_app(false)).await;
+    let mut browser = app.browser();
+    app.sign_up(
+        &mut browser,
+        "mary@example.com",
+        STRONG_PASSWORD,
+        "Mary Jackson",
+    )
+    .await;
+    let page = browser
+        .get(&format!(
+            "/oauth2/authorize?response_type=code&scope=openid&client_id={}&redirect_uri={}",
+            shop.client_id,
+            urlencode(CALLBACK)
+        ))
+        .await;
+    let consent = app_target(&page).unwrap();
+    let request = consent.trim_start_matches("/consent?request=").to_string();
+    let forged = browser
+        .post_form(
+            "/api/consent/answer",
+            &[
+                ("request", &request),
+                ("csrf_token", "forged"),
+                ("decision", "allow"),
+            ],
+        )
+        .await;
+    assert!(
+        !forged
+            .location()
+            .is_some_and(|l| l.starts_with("/oauth2/authorize/continue")),
+        "a forged answer goes nowhere"
+    );
+    let tenant = app.state.engine.resolve_tenant(common::HOST).await.unwrap();
+    let user = common::user(&app, "mary@example.com").await;
+    assert!(
+        app.state
+            .engine
+            .connected_apps(&tenant.tenant, user)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no consent stored"
+    );
+
+    for path in [
+        "/oauth2/logout?id_token_hint=eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.".to_string(),
+        format!(
+            "/oauth2/logout?client_id={}&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F",
+            shop.client_id
+        ),
+        "/oauth2/logout?post_logout_redirect_uri=https%3A%2F%2Fapp.example%2Fbye".to_string(),
+    ] {
+        let page = browser.get(&path).await;
+        assert_eq!(page.status, 400, "{path}");
+        assert!(page.location().is_none(), "{path}");
+    }
+    let (path, _) = browser.visit("/account").await;
+    assert_eq!(path, "/account", "still signed in");
+    app.cleanup().await;
+}
+
+on_both_databases!(consent_and_logout_refuse_bad_input);
