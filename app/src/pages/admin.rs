@@ -33,7 +33,10 @@ fn Console(#[prop(into)] email: Signal<Option<String>>, children: Children) -> i
                     <nav class="flex items-center gap-5 text-sm">
                         <a href="/admin/apps" class="font-semibold text-ink">"Apps"</a>
                         <a href="/account" class="text-muted hover:text-ink">"Your account"</a>
-                        {move || email.get().map(|e| view! { <span class="hidden text-muted sm:inline">{e}</span> })}
+                        // Read under Suspense: the email comes with the page's data.
+                        <Suspense fallback=|| ()>
+                            {move || email.get().map(|e| view! { <span class="hidden text-muted sm:inline">{e}</span> })}
+                        </Suspense>
                     </nav>
                 </div>
             </header>
