@@ -55,6 +55,13 @@ impl AuditEvent {
         self
     }
 
+    /// A name from the tenant's own configuration (a provider's slug) or a count —
+    /// never something a customer typed, never a secret.
+    pub fn label(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.details.insert(key.to_string(), value.into());
+        self
+    }
+
     /// Names a record the event is about (a passkey, a session) by its id.
     pub fn reference(mut self, key: &str, id: uuid::Uuid) -> Self {
         self.details

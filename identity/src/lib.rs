@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod branding;
 pub mod credentials;
+pub mod federation;
 pub mod flows;
 pub mod ids;
 pub mod mail;
@@ -76,6 +77,7 @@ struct Inner {
     app_cache: oidc::tokens::AppCache,
     sealing_key: Option<secrets::SealingKey>,
     geoip: Arc<dyn risk::GeoIp>,
+    federation: federation::client::FederationHttp,
 }
 
 impl Engine {
@@ -96,6 +98,7 @@ impl Engine {
                 app_cache: Default::default(),
                 sealing_key: None,
                 geoip: Arc::new(risk::NoGeoIp),
+                federation: Default::default(),
             }),
         }
     }
@@ -129,6 +132,10 @@ impl Engine {
 
     pub(crate) fn geoip(&self) -> &dyn risk::GeoIp {
         self.inner.geoip.as_ref()
+    }
+
+    pub(crate) fn inner_federation(&self) -> &federation::client::FederationHttp {
+        &self.inner.federation
     }
 
     pub(crate) fn sealing_key(&self) -> Option<&secrets::SealingKey> {

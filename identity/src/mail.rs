@@ -75,12 +75,16 @@ pub enum MailKind {
 }
 
 /// Which change to the second factors a [`MailKind::FactorChanged`] reports.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FactorChange {
     TotpAdded,
     TotpRemoved,
     RecoveryCodesReplaced,
     PasskeyRemoved,
+    /// An account at this provider (its display name) can now sign in to this one.
+    ProviderLinked(String),
+    /// The provider's account can no longer sign in to this one.
+    ProviderUnlinked(String),
 }
 
 impl MailKind {
@@ -310,28 +314,36 @@ fn english(brand: &str, kind: &MailKind) -> Body {
             change,
             security_link,
         } => {
-            let (subject, what) = match change {
+            let (subject, what): (String, String) = match change {
                 FactorChange::TotpAdded => (
                     format!("An authenticator app was added to your {brand} account"),
-                    "An authenticator app was added to your account. It will be asked for when a sign-in looks unusual.",
+                    "An authenticator app was added to your account. It will be asked for when a sign-in looks unusual.".into(),
                 ),
                 FactorChange::TotpRemoved => (
                     format!("An authenticator app was removed from your {brand} account"),
-                    "The authenticator app was removed from your account.",
+                    "The authenticator app was removed from your account.".into(),
                 ),
                 FactorChange::PasskeyRemoved => (
                     format!("A passkey was removed from your {brand} account"),
-                    "A passkey was removed from your account; it can no longer be used to sign in.",
+                    "A passkey was removed from your account; it can no longer be used to sign in.".into(),
                 ),
                 FactorChange::RecoveryCodesReplaced => (
                     format!("New recovery codes for your {brand} account"),
-                    "New recovery codes were created for your account; the old ones no longer work.",
+                    "New recovery codes were created for your account; the old ones no longer work.".into(),
+                ),
+                FactorChange::ProviderLinked(provider) => (
+                    format!("{provider} was linked to your {brand} account"),
+                    format!("Your {provider} account can now be used to sign in to your {brand} account."),
+                ),
+                FactorChange::ProviderUnlinked(provider) => (
+                    format!("{provider} was unlinked from your {brand} account"),
+                    format!("Your {provider} account can no longer be used to sign in to your {brand} account."),
                 ),
             };
             Body {
                 subject,
                 heading: "Your sign-in settings changed".into(),
-                paragraphs: vec![format!("Hi {name},"), what.to_string()],
+                paragraphs: vec![format!("Hi {name},"), what],
                 code: None,
                 button: Some(("Review your security".into(), security_link.clone())),
                 after: vec![

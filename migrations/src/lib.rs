@@ -20,6 +20,7 @@ mod m20261129_000013_create_oauth_grants;
 mod m20261129_000014_create_device_authorizations;
 mod m20261129_000015_add_client_keys;
 mod m20261129_000016_create_user_roles;
+mod m20261129_000017_create_federation;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000014_create_device_authorizations::Migration),
             Box::new(m20261129_000015_add_client_keys::Migration),
             Box::new(m20261129_000016_create_user_roles::Migration),
+            Box::new(m20261129_000017_create_federation::Migration),
         ]
     }
 }

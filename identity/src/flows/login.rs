@@ -33,6 +33,8 @@ pub enum AuthMethod {
     Email,
     /// One of the account's printed recovery codes.
     RecoveryCode,
+    /// An upstream provider (a social or enterprise account) vouched for the customer.
+    Fed,
 }
 
 impl AuthMethod {
@@ -44,13 +46,15 @@ impl AuthMethod {
             AuthMethod::Otp => "otp",
             AuthMethod::Email => "email",
             AuthMethod::RecoveryCode => "recovery_code",
+            AuthMethod::Fed => "fed",
         }
     }
 
     /// Which kind of factor this is: something known, had, or (verified by a key) been.
     fn category(self) -> u8 {
         match self {
-            AuthMethod::Pwd => 0,
+            // What a provider vouches for is one factor we cannot see into.
+            AuthMethod::Pwd | AuthMethod::Fed => 0,
             AuthMethod::Hwk | AuthMethod::Otp | AuthMethod::Email | AuthMethod::RecoveryCode => 1,
             AuthMethod::User => 2,
         }
@@ -446,6 +450,14 @@ impl Engine {
         if !store::flows::complete_with(tx, flow.id, state, Some(&context), now).await? {
             return Ok(None);
         }
+        self.link_pending_in(
+            tx,
+            tenant,
+            client,
+            flow.context.federated.as_ref(),
+            user.user_id,
+        )
+        .await?;
         store::audit::insert(
             tx,
             now,

@@ -205,6 +205,9 @@ pub struct FlowContext {
     pub factors: Vec<second_factor::Factor>,
     /// Login, second-factor step: where an email code went, masked (`a•••@example.com`).
     pub code_sent_to: Option<String>,
+    /// Login: a provider's identity waiting to be linked once the customer proves the
+    /// existing account it matched (server-side only).
+    pub federated: Option<crate::federation::PendingLink>,
 }
 
 /// A flow as stored.
@@ -353,7 +356,7 @@ impl Engine {
 
     /// Loads a flow that a submission names and checks everything a submission must
     /// satisfy. On failure the caller gets the reason and the old flow's return path.
-    async fn open_flow(
+    pub(crate) async fn open_flow(
         &self,
         tenant: &Tenant,
         kind: FlowKind,

@@ -413,6 +413,8 @@ impl Engine {
             self.sign_in_succeeded_in(&tx, tenant, browser, client, user, event, Some(&methods))
                 .await?;
         }
+        self.link_pending_in(&tx, tenant, client, flow.context.federated.as_ref(), user)
+            .await?;
         store::audit::insert(
             &tx,
             now,

@@ -206,6 +206,10 @@ impl Engine {
         if !store::flows::complete(&tx, flow.id, state, now).await? {
             return Ok(FlowOutcome::ShowFlow(flow.id));
         }
+        if flow.kind == FlowKind::Login {
+            self.link_pending_in(&tx, tenant, client, flow.context.federated.as_ref(), user)
+                .await?;
+        }
         store::audit::insert(
             &tx,
             now,

@@ -800,6 +800,8 @@ pub(crate) fn amr_text(auth: &AuthState) -> String {
             // A code sent by mail is a one-time password (RFC 8176 has no "email").
             AuthMethod::Email => "otp",
             AuthMethod::RecoveryCode => "otp",
+            // RFC 8176 has no value for federation; "fed" is the common usage.
+            AuthMethod::Fed => "fed",
         };
         if !out.contains(&v) {
             out.push(v);

@@ -155,6 +155,8 @@ pub async fn insert_account(
         provider: Set(provider.to_string()),
         subject: Set(user_id.0.to_string()),
         created_at: Set(now),
+        email: Set(None),
+        last_used_at: Set(None),
     }
     .insert(db)
     .await?;

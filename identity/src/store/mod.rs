@@ -10,6 +10,7 @@ pub mod audit;
 pub mod codes;
 pub mod entities;
 pub mod factors;
+pub mod federation;
 pub mod flows;
 pub mod keys;
 pub mod oauth;

@@ -10,6 +10,8 @@ pub struct Model {
     pub provider: String,
     pub subject: String,
     pub created_at: DateTimeUtc,
+    pub email: Option<String>,
+    pub last_used_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,8 @@ pub mod client_assertions;
 pub mod consents;
 pub mod device_authorizations;
 pub mod devices;
+pub mod federation_providers;
+pub mod federation_states;
 pub mod flows;
 pub mod identities;
 pub mod login_events;
