@@ -95,7 +95,7 @@ async fn load_flow(
     if flow.as_deref() != Some(&loaded.id.to_string()) {
         req.redirect(&format!("{page}?flow={}", loaded.id));
     }
-    Ok(req.flow_view(&loaded))
+    req.with_providers(req.flow_view(&loaded)).await
 }
 
 /// Signs in with email and password.

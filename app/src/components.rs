@@ -296,3 +296,94 @@ pub fn PasskeyIcon() -> impl IntoView {
         </svg>
     }
 }
+
+/// The tenant's sign-in providers as "Continue with …" buttons. Each is its own small
+/// form posting to `/federation/start` (no JavaScript needed), outside the page's
+/// main form.
+#[component]
+pub fn ProviderButtons(flow: crate::views::FlowView) -> impl IntoView {
+    let providers = flow.providers.clone();
+    (!providers.is_empty()).then(move || {
+        view! {
+            <div class="space-y-2.5" data-testid="provider-buttons">
+                {providers.into_iter().map(|p| {
+                    let label = format!("Continue with {}", p.name);
+                    view! {
+                        <form method="post" action="/federation/start">
+                            <input type="hidden" name="flow" value=flow.id.clone() />
+                            <input type="hidden" name="csrf_token" value=flow.csrf_token.clone() />
+                            <input type="hidden" name="kind" value=flow.kind.clone() />
+                            <input type="hidden" name="provider" value=p.slug.clone() />
+                            <button
+                                type="submit"
+                                data-testid=format!("provider-{}", p.slug)
+                                class="relative flex w-full items-center justify-center gap-3 rounded-brand border border-line bg-surface px-4 py-2.5 text-[15px] font-semibold text-ink shadow-sm transition hover:bg-canvas focus:outline-none focus-visible:ring-2 focus-visible:ring-brand focus-visible:ring-offset-2"
+                            >
+                                <span class="absolute left-4 inline-flex h-5 w-5 items-center justify-center">
+                                    <ProviderMark brand=p.brand.clone() name=p.name.clone() />
+                                </span>
+                                {label}
+                            </button>
+                        </form>
+                    }
+                }).collect_view()}
+            </div>
+            <OrDivider />
+        }
+    })
+}
+
+/// A provider's mark, drawn inline (no request to the provider's site).
+#[component]
+pub fn ProviderMark(brand: String, name: String) -> impl IntoView {
+    match brand.as_str() {
+        "google" => view! {
+            <svg aria-hidden="true" viewBox="0 0 24 24" class="h-5 w-5">
+                <path fill="#4285F4" d="M22.56 12.25c0-.78-.07-1.53-.2-2.25H12v4.26h5.92a5.06 5.06 0 0 1-2.2 3.32v2.76h3.56c2.08-1.92 3.28-4.74 3.28-8.09z" />
+                <path fill="#34A853" d="M12 23c2.97 0 5.46-.98 7.28-2.66l-3.56-2.76c-.98.66-2.23 1.06-3.72 1.06-2.86 0-5.29-1.93-6.16-4.53H2.18v2.84A11 11 0 0 0 12 23z" />
+                <path fill="#FBBC05" d="M5.84 14.11A6.6 6.6 0 0 1 5.5 12c0-.73.13-1.45.34-2.11V7.05H2.18A11 11 0 0 0 1 12c0 1.78.43 3.45 1.18 4.95l3.66-2.84z" />
+                <path fill="#EA4335" d="M12 5.38c1.62 0 3.06.56 4.21 1.64l3.15-3.15A10.56 10.56 0 0 0 12 1 11 11 0 0 0 2.18 7.05l3.66 2.84C6.71 7.31 9.14 5.38 12 5.38z" />
+            </svg>
+        }.into_any(),
+        "microsoft" => view! {
+            <svg aria-hidden="true" viewBox="0 0 24 24" class="h-5 w-5">
+                <rect x="2" y="2" width="9.5" height="9.5" fill="#F25022" />
+                <rect x="12.5" y="2" width="9.5" height="9.5" fill="#7FBA00" />
+                <rect x="2" y="12.5" width="9.5" height="9.5" fill="#00A4EF" />
+                <rect x="12.5" y="12.5" width="9.5" height="9.5" fill="#FFB900" />
+            </svg>
+        }.into_any(),
+        "apple" => view! {
+            <svg aria-hidden="true" viewBox="0 0 24 24" class="h-5 w-5" fill="currentColor">
+                <path d="M16.37 12.6c-.02-2.3 1.88-3.4 1.96-3.46-1.07-1.56-2.73-1.77-3.32-1.8-1.41-.14-2.76.83-3.47.83-.72 0-1.82-.81-3-.79a4.44 4.44 0 0 0-3.75 2.28c-1.6 2.78-.41 6.89 1.15 9.14.76 1.1 1.67 2.34 2.86 2.3 1.15-.05 1.58-.74 2.97-.74 1.38 0 1.77.74 2.98.72 1.23-.02 2.01-1.12 2.76-2.23a9.9 9.9 0 0 0 1.25-2.57 3.98 3.98 0 0 1-2.39-3.68zM14.1 5.85A3.98 3.98 0 0 0 15.04 3a4.05 4.05 0 0 0-2.62 1.35 3.78 3.78 0 0 0-.96 2.75 3.35 3.35 0 0 0 2.64-1.25z" />
+            </svg>
+        }.into_any(),
+        "github" => view! {
+            <svg aria-hidden="true" viewBox="0 0 24 24" class="h-5 w-5" fill="currentColor">
+                <path d="M12 1.5a10.5 10.5 0 0 0-3.32 20.46c.53.1.72-.23.72-.5v-1.8c-2.92.63-3.54-1.4-3.54-1.4-.48-1.22-1.17-1.55-1.17-1.55-.95-.65.07-.64.07-.64 1.05.08 1.6 1.08 1.6 1.08.94 1.6 2.46 1.14 3.06.87.1-.68.37-1.14.67-1.4-2.33-.27-4.78-1.17-4.78-5.19 0-1.15.41-2.08 1.08-2.82-.11-.26-.47-1.33.1-2.77 0 0 .88-.28 2.89 1.07a10 10 0 0 1 5.26 0c2-1.35 2.88-1.07 2.88-1.07.58 1.44.22 2.51.11 2.77.67.74 1.08 1.67 1.08 2.82 0 4.03-2.46 4.91-4.8 5.17.38.33.71.97.71 1.96v2.9c0 .28.19.61.73.5A10.5 10.5 0 0 0 12 1.5z" />
+            </svg>
+        }.into_any(),
+        "linkedin" => view! {
+            <svg aria-hidden="true" viewBox="0 0 24 24" class="h-5 w-5">
+                <rect width="24" height="24" rx="4" fill="#0A66C2" />
+                <path fill="#fff" d="M6.94 9.5H4.5v9h2.44v-9zM5.72 5.5a1.42 1.42 0 1 0 0 2.84 1.42 1.42 0 0 0 0-2.84zM19.5 13.3c0-2.43-1.3-3.98-3.38-3.98-1.2 0-2 .66-2.33 1.28V9.5h-2.34v9h2.44v-4.46c0-1.18.22-2.32 1.68-2.32 1.44 0 1.46 1.35 1.46 2.4v4.38h2.47V13.3z" />
+            </svg>
+        }.into_any(),
+        "facebook" => view! {
+            <svg aria-hidden="true" viewBox="0 0 24 24" class="h-5 w-5">
+                <circle cx="12" cy="12" r="11" fill="#1877F2" />
+                <path fill="#fff" d="M13.4 23v-7.7h2.6l.4-3h-3V10.4c0-.87.24-1.46 1.49-1.46h1.6V6.25A21 21 0 0 0 14.17 6c-2.3 0-3.87 1.4-3.87 3.97v2.33H7.7v3h2.6V23h3.1z" />
+            </svg>
+        }.into_any(),
+        _ => {
+            let initial = name
+                .chars()
+                .find(|c| c.is_alphanumeric())
+                .map(|c| c.to_uppercase().to_string())
+                .unwrap_or_else(|| "?".into());
+            view! {
+                <span class="inline-flex h-5 w-5 items-center justify-center rounded-full bg-brand text-[11px] font-bold text-on-brand">{initial}</span>
+            }.into_any()
+        }
+    }
+}

@@ -32,6 +32,23 @@ pub fn authorize_problem(look: &Look, problem: &str, code: &str) -> String {
     )
 }
 
+/// A provider's answer that could not be accepted (unknown, used or expired state;
+/// another browser; another provider or issuer). Nothing was changed.
+pub fn federation_refused(look: &Look, code: &str) -> String {
+    notice_page(
+        look.brand,
+        look.theme_css,
+        look.nonce,
+        "That sign-in didn't go through",
+        &format!(
+            r#"<p class="mt-2 text-[15px] leading-6 text-muted" role="alert">The answer from the sign-in provider had expired, was already used, or didn't start in this browser, so we didn't act on it.</p>
+<p class="mt-3 text-sm leading-6 text-muted">Please start again from the sign-in page (error: <code class="rounded bg-canvas px-1 py-0.5 text-[13px] text-ink">{code}</code>).</p>
+<a href="/login" data-testid="back-to-sign-in" class="{PRIMARY_BUTTON}">Back to sign in</a>"#,
+            code = escape_html(code),
+        ),
+    )
+}
+
 /// The form-post answer (OAuth 2.0 Form Post Response Mode): posts the parameters to
 /// the app's redirect URI, at once with JavaScript, with a button without.
 pub fn form_post(look: &Look, action: &str, params: &[(&str, &str)]) -> String {
@@ -150,12 +167,20 @@ pub fn demo_app(look: &Look, issuer: &str, client_id: &str) -> String {
 /// redirect chain from a form to the app would be blocked; a page that navigates
 /// onwards is not a form submission. Works without JavaScript (meta refresh).
 pub fn continue_to(look: &Look, target: &str) -> String {
+    redirect_page(look, target, "Signed in", "Taking you back to the app…")
+}
+
+/// A page that sends the browser on to `target` at once (a refresh), with a link for
+/// browsers that do not follow it: how a form post leads to another origin, which
+/// the pages' CSP (`form-action 'self'`) would not allow as a redirect.
+pub fn redirect_page(look: &Look, target: &str, title: &str, text: &str) -> String {
     let target = escape_html(target);
     let body = format!(
-        r#"<p class="mt-2 text-[15px] leading-6 text-muted" role="status">Taking you back to the app…</p>
-<a href="{target}" data-testid="continue-link" class="{PRIMARY_BUTTON}">Continue</a>"#
+        r#"<p class="mt-2 text-[15px] leading-6 text-muted" role="status">{text}</p>
+<a href="{target}" data-testid="continue-link" class="{PRIMARY_BUTTON}">Continue</a>"#,
+        text = escape_html(text)
     );
-    notice_page(look.brand, look.theme_css, look.nonce, "Signed in", &body).replacen(
+    notice_page(look.brand, look.theme_css, look.nonce, title, &body).replacen(
         "<meta charset=\"utf-8\">",
         &format!(
             "<meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url={target}\">"

@@ -28,6 +28,8 @@ pub fn notice_text(code: &str) -> Option<&'static str> {
         "passkey_added" => "Passkey added. You can now sign in with it.",
         "passkey_renamed" => "Passkey renamed.",
         "passkey_deleted" => "Passkey removed.",
+        "provider_linked" => "Linked. You can now sign in with that account too.",
+        "provider_unlinked" => "Unlinked. That account can no longer sign in to yours.",
         _ => return None,
     })
 }
@@ -48,6 +50,20 @@ pub fn problem_text(code: &str) -> Option<&'static str> {
         "throttled" => "Too many tries. Please wait a minute, then try again.",
         "not_enrolled" => "There is no authenticator app to remove.",
         "csrf" => "That request didn't come from this page. Please try again.",
+        "provider_unknown" => "That sign-in provider isn't available.",
+        "provider_failed" => {
+            "Linking didn't work: the provider's answer couldn't be accepted. Please try again."
+        }
+        "linked_elsewhere" => {
+            "That account is already linked to a different account here. Unlink it there first."
+        }
+        "verify_email_first" => "Verify your email address before linking other accounts.",
+        "last_method" => {
+            "You can't unlink your only way to sign in. Add a password or a passkey first."
+        }
+        "identity_not_found" => {
+            "That linked account wasn't found. It may have been unlinked already."
+        }
         other => return crate::passkey_api::problem_text(other),
     })
 }
@@ -224,6 +240,10 @@ pub async fn security() -> Result<SecurityView, AppError> {
             .unwrap_or_default(),
         None => Vec::new(),
     };
+    let methods = engine
+        .sign_in_methods(tenant, auth.user_id)
+        .await
+        .map_err(|e| req.store_error(e))?;
     let sign_ins = engine
         .recent_sign_ins(tenant, auth.user_id, 20)
         .await
@@ -248,7 +268,67 @@ pub async fn security() -> Result<SecurityView, AppError> {
         sign_ins,
         recently_signed_in: engine.signed_in_recently(auth.authenticated_at),
         csrf_token: auth.csrf_token,
+        linked: methods
+            .linked
+            .iter()
+            .map(|l| crate::views::LinkedView {
+                id: l.id.to_string(),
+                provider: l.provider_slug.clone(),
+                name: l.provider_name.clone(),
+                brand: l.brand.to_string(),
+                email: l.email.clone(),
+                linked: l.linked_at.format("%-d %b %Y").to_string(),
+                last_used: l.last_used_at.map(|t| t.format("%-d %b %Y").to_string()),
+            })
+            .collect(),
+        linkable: methods
+            .available
+            .iter()
+            .map(|(slug, name, brand)| crate::views::ProviderButton {
+                slug: slug.clone(),
+                name: name.clone(),
+                brand: brand.to_string(),
+            })
+            .collect(),
+        method_count: methods.count(),
     })
+}
+
+/// Unlinks a provider account (`/api/account/providers/unlink`, a plain form).
+#[server(prefix = "/api", endpoint = "account/providers/unlink")]
+pub async fn unlink_provider(
+    #[server(default)] csrf_token: String,
+    #[server(default)] id: String,
+) -> Result<(), AppError> {
+    let req = crate::ssr::Req::get()?;
+    let Some(auth) = req.auth().await? else {
+        req.redirect("/login?return_to=%2Faccount%2Fsecurity");
+        return Err(AppError::Unauthorized);
+    };
+    if !crate::ssr::Req::check_session_csrf(&auth, &csrf_token) {
+        req.redirect("/account/security?error=csrf#linked-accounts");
+        return Ok(());
+    }
+    let Ok(id) = id.parse::<uuid::Uuid>() else {
+        req.redirect("/account/security?error=identity_not_found#linked-accounts");
+        return Ok(());
+    };
+    let result = req
+        .engine
+        .unlink_identity(
+            &req.tenant.tenant,
+            &req.client(),
+            auth.user_id,
+            auth.authenticated_at,
+            id,
+        )
+        .await
+        .map_err(|e| req.store_error(e))?;
+    req.redirect(&match result {
+        Ok(_) => "/account/security?notice=provider_unlinked#linked-accounts".to_string(),
+        Err(p) => format!("/account/security?error={}#linked-accounts", p.code()),
+    });
+    Ok(())
 }
 
 #[cfg(feature = "ssr")]

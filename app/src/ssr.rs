@@ -278,6 +278,7 @@ impl Req {
                 .map(|f| f.as_str().to_string())
                 .collect(),
             code_sent_to: flow.context.code_sent_to.clone(),
+            providers: Vec::new(),
         }
     }
 
@@ -312,7 +313,28 @@ impl Req {
             .await
             .map_err(|e| self.store_error(e))?
             .ok_or_else(|| internal("flow vanished"))?;
-        Ok(FormOutcome::ShowFlow(Box::new(self.flow_view(&flow))))
+        let view = self.with_providers(self.flow_view(&flow)).await?;
+        Ok(FormOutcome::ShowFlow(Box::new(view)))
+    }
+
+    /// Adds the tenant's sign-in providers to a sign-in or sign-up page's flow.
+    pub async fn with_providers(&self, mut view: FlowView) -> Result<FlowView, AppError> {
+        if view.kind != "login" && view.kind != "registration" {
+            return Ok(view);
+        }
+        view.providers = self
+            .engine
+            .enabled_providers(&self.tenant.tenant)
+            .await
+            .map_err(|e| self.store_error(e))?
+            .into_iter()
+            .map(|p| crate::views::ProviderButton {
+                brand: p.brand().to_string(),
+                slug: p.slug,
+                name: p.display_name,
+            })
+            .collect();
+        Ok(view)
     }
 
     fn request_id(&self) -> String {

@@ -41,6 +41,18 @@ pub struct FlowView {
     pub factors: Vec<String>,
     /// Second-factor step: where the mailed code went, masked.
     pub code_sent_to: Option<String>,
+    /// The tenant's enabled sign-in providers, as buttons.
+    pub providers: Vec<ProviderButton>,
+}
+
+/// A "Continue with …" button.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderButton {
+    pub slug: String,
+    pub name: String,
+    /// Which mark to show: `google`, `apple`, `microsoft`, `linkedin`, `github`,
+    /// `facebook` or `generic`.
+    pub brand: String,
 }
 
 impl FlowView {
@@ -183,6 +195,24 @@ pub struct SecurityView {
     /// Whether factors can be changed without signing in again.
     pub recently_signed_in: bool,
     pub csrf_token: String,
+    /// Accounts at other providers that sign in to this one.
+    pub linked: Vec<LinkedView>,
+    /// Enabled providers not linked yet.
+    pub linkable: Vec<ProviderButton>,
+    /// How many ways in the account has (password, passkeys, linked accounts).
+    pub method_count: u64,
+}
+
+/// A linked provider account, as the security centre lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkedView {
+    pub id: String,
+    pub provider: String,
+    pub name: String,
+    pub brand: String,
+    pub email: Option<String>,
+    pub linked: String,
+    pub last_used: Option<String>,
 }
 
 /// One recent sign-in, as the security centre lists it.

@@ -18,20 +18,22 @@ use tower_sessions::Session;
 use crate::AppState;
 
 /// What every handler here needs from its request.
-struct Ctx {
-    tenant: RequestTenant,
-    client: ClientInfo,
+pub(crate) struct Ctx {
+    pub(crate) tenant: RequestTenant,
+    pub(crate) client: ClientInfo,
     nonce: String,
     theme: String,
-    session: Option<Session>,
-    browser: BrowserBinding,
+    pub(crate) session: Option<Session>,
+    pub(crate) browser: BrowserBinding,
     /// A browser cookie minted for this response.
     set_cookie: Option<String>,
     params: Vec<(String, String)>,
+    /// The request's cookies.
+    pub(crate) cookies: Vec<(String, String)>,
 }
 
 impl Ctx {
-    fn look(&self) -> Look<'_> {
+    pub(crate) fn look(&self) -> Look<'_> {
         Look {
             brand: &self.tenant.0.tenant.display_name,
             theme_css: &self.theme,
@@ -39,7 +41,7 @@ impl Ctx {
         }
     }
 
-    fn html(&self, status: StatusCode, body: String) -> Response {
+    pub(crate) fn html(&self, status: StatusCode, body: String) -> Response {
         let mut res = (
             status,
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -50,7 +52,7 @@ impl Ctx {
         res
     }
 
-    fn redirect(&self, location: &str) -> Response {
+    pub(crate) fn redirect(&self, location: &str) -> Response {
         let mut res = StatusCode::SEE_OTHER.into_response();
         if let Ok(v) = HeaderValue::from_str(location) {
             res.headers_mut().insert(header::LOCATION, v);
@@ -59,7 +61,15 @@ impl Ctx {
         res
     }
 
-    fn finish(&self, res: &mut Response) {
+    /// The value of a request cookie.
+    pub(crate) fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub(crate) fn finish(&self, res: &mut Response) {
         if let Some(cookie) = &self.set_cookie
             && let Ok(v) = HeaderValue::from_str(cookie)
         {
@@ -67,7 +77,7 @@ impl Ctx {
         }
     }
 
-    fn param(&self, name: &str) -> Option<&str> {
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
         self.params
             .iter()
             .find(|(k, _)| k == name)
@@ -76,7 +86,7 @@ impl Ctx {
     }
 
     /// The signed-in customer, after the session's timeouts.
-    async fn auth(&self, state: &AppState) -> Option<AuthState> {
+    pub(crate) async fn auth(&self, state: &AppState) -> Option<AuthState> {
         let session = self.session.as_ref()?;
         let mut auth = session.get::<AuthState>(AUTH_KEY).await.ok()??;
         match state.engine.check_session(&auth, self.tenant.0.tenant.id) {
@@ -94,7 +104,7 @@ impl Ctx {
     }
 }
 
-async fn context(state: &AppState, req: Request) -> Result<Ctx, Response> {
+pub(crate) async fn context(state: &AppState, req: Request) -> Result<Ctx, Response> {
     let (parts, body) = req.into_parts();
     let Some(tenant) = parts.extensions.get::<RequestTenant>().cloned() else {
         return Err(StatusCode::NOT_FOUND.into_response());
@@ -103,15 +113,19 @@ async fn context(state: &AppState, req: Request) -> Result<Ctx, Response> {
         secure: state.config.is_https(),
     };
     let cookie_name = policy.csrf_cookie_name();
-    let existing = parts
+    let cookies: Vec<(String, String)> = parts
         .headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == cookie_name)
-        .map(|(_, v)| v.to_string())
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let existing = cookies
+        .iter()
+        .find(|(k, _)| k == cookie_name)
+        .map(|(_, v)| v.clone())
         .filter(|v| v.len() >= 32 && v.len() <= 128);
     let (browser, set_cookie) = match existing {
         Some(v) => (BrowserBinding::from_cookie(&v), None),
@@ -171,6 +185,7 @@ async fn context(state: &AppState, req: Request) -> Result<Ctx, Response> {
         browser,
         set_cookie,
         params,
+        cookies,
     })
 }
 

@@ -4,6 +4,7 @@
 pub mod authorize;
 pub mod config;
 pub mod error;
+pub mod federation;
 pub mod mail;
 pub mod middleware;
 pub mod oauth;
@@ -345,6 +346,12 @@ pub fn router(state: AppState) -> Router {
             "/oauth2/logout",
             get(authorize::logout).post(authorize::logout),
         )
+        .route("/federation/start", post(federation::start))
+        .route(
+            "/federation/callback/{provider}",
+            get(federation::callback).post(federation::callback),
+        )
+        .route("/account/link", post(federation::link))
         .route("/dev/mail/{id}/html", get(dev_mail_html))
         .route("/assets/passkeys.js", get(passkeys_js))
         .route("/assets/demo.js", get(demo_js))

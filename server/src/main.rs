@@ -41,6 +41,92 @@ enum Command {
     /// Who may use the admin console (/admin). Admins always sign in with two factors.
     #[command(subcommand)]
     Admins(AdminsCommand),
+    /// Social and enterprise sign-in providers (Google, Apple, any OpenID Connect or
+    /// OAuth 2.0 provider).
+    #[command(subcommand)]
+    Providers(ProvidersCommand),
+}
+
+#[derive(Subcommand)]
+enum ProvidersCommand {
+    /// Add a provider. Presets (google, apple, microsoft, linkedin, github, facebook)
+    /// need only --client-id and --client-secret; register the printed callback URL at
+    /// the provider.
+    Add(Box<AddProvider>),
+    /// List the tenant's providers.
+    List {
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Show a provider on the sign-in page again.
+    Enable {
+        slug: String,
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Hide a provider from the sign-in page and refuse its answers; links stay.
+    Disable {
+        slug: String,
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Delete a provider and every account link it made.
+    Remove {
+        slug: String,
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+}
+
+#[derive(clap::Args)]
+struct AddProvider {
+    /// The name in URLs (`/federation/callback/<slug>`): lowercase letters, digits, -.
+    slug: String,
+    /// oidc, oauth2, google, apple, microsoft, linkedin, github or facebook.
+    #[arg(long)]
+    kind: String,
+    /// The button's label ("Continue with <name>"); a preset's name by default.
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    client_id: String,
+    /// Read from the environment rather than the command line where you can.
+    #[arg(long, env = "PORTICO_PROVIDER_CLIENT_SECRET", hide_env_values = true)]
+    client_secret: Option<String>,
+    /// OpenID Connect: the provider's `.well-known/openid-configuration` URL.
+    #[arg(long)]
+    discovery_url: Option<String>,
+    #[arg(long)]
+    issuer: Option<String>,
+    #[arg(long)]
+    authorize_url: Option<String>,
+    #[arg(long)]
+    token_url: Option<String>,
+    #[arg(long)]
+    userinfo_url: Option<String>,
+    #[arg(long)]
+    jwks_uri: Option<String>,
+    /// Space-separated scopes (default: the preset's, or `openid email profile`).
+    #[arg(long)]
+    scopes: Option<String>,
+    /// OAuth 2.0: where the claims are, e.g. `subject=id,email=mail,name=display_name`.
+    #[arg(long)]
+    claims: Option<String>,
+    /// Never trust the provider's word that an address is verified.
+    #[arg(long)]
+    untrusted_email: bool,
+    #[arg(long)]
+    apple_team_id: Option<String>,
+    #[arg(long)]
+    apple_key_id: Option<String>,
+    /// Apple: the .p8 key file that signs the client secret.
+    #[arg(long)]
+    apple_key_file: Option<PathBuf>,
+    /// Add it hidden from the sign-in page.
+    #[arg(long)]
+    disabled: bool,
+    #[arg(long)]
+    tenant: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -284,6 +370,7 @@ fn main() -> ExitCode {
             Command::Apps(command) => apps(config, command).await,
             Command::Keys(command) => keys(config, command).await,
             Command::Admins(command) => admins(config, command).await,
+            Command::Providers(command) => providers(config, command).await,
         }
     });
     match result {
@@ -361,6 +448,127 @@ async fn admins(config: Config, command: AdminsCommand) -> Result<(), String> {
             }
             Ok(())
         }
+    }
+}
+
+async fn providers(config: Config, command: ProvidersCommand) -> Result<(), String> {
+    use portico_identity::audit::ClientInfo;
+    use portico_identity::federation::NewProvider;
+    let state = build_state(config).await.map_err(|e| e.to_string())?;
+    let engine = &state.engine;
+    let cli = ClientInfo {
+        ip: None,
+        user_agent: Some("portico-cli".into()),
+    };
+    let tenant_of = |slug: Option<String>| async move {
+        engine
+            .tenant_by_slug(slug.as_deref())
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("no tenant {:?} (--tenant)", slug.unwrap_or_default()))
+    };
+    match command {
+        ProvidersCommand::Add(args) => {
+            let tenant = tenant_of(args.tenant.clone()).await?;
+            let apple_private_key = match &args.apple_key_file {
+                Some(path) => Some(
+                    std::fs::read_to_string(path)
+                        .map_err(|e| format!("--apple-key-file {}: {e}", path.display()))?,
+                ),
+                None => None,
+            };
+            let new = NewProvider {
+                slug: args.slug.clone(),
+                display_name: args.name.clone(),
+                kind: args.kind.clone(),
+                discovery_url: args.discovery_url.clone(),
+                issuer: args.issuer.clone(),
+                authorize_url: args.authorize_url.clone(),
+                token_url: args.token_url.clone(),
+                userinfo_url: args.userinfo_url.clone(),
+                jwks_uri: args.jwks_uri.clone(),
+                client_id: args.client_id.clone(),
+                client_secret: args.client_secret.clone(),
+                scopes: args.scopes.clone(),
+                claims: args.claims.clone(),
+                trust_email: args.untrusted_email.then_some(false),
+                apple_team_id: args.apple_team_id.clone(),
+                apple_key_id: args.apple_key_id.clone(),
+                apple_private_key,
+                enabled: !args.disabled,
+            };
+            match engine.add_provider(&tenant, None, &cli, &new).await {
+                Ok(p) => {
+                    println!("added {} ({})", p.slug, p.display_name);
+                    println!(
+                        "callback URL to register at the provider: {}",
+                        portico_identity::Engine::federation_redirect_uri(&tenant, &p.slug)
+                    );
+                    Ok(())
+                }
+                Err(portico_identity::federation::ProviderError::Invalid(problems)) => {
+                    Err(problems
+                        .iter()
+                        .map(|p| format!("--{}: {}", p.field.replace('_', "-"), p.message))
+                        .collect::<Vec<_>>()
+                        .join("\n"))
+                }
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        ProvidersCommand::List { tenant } => {
+            let tenant = tenant_of(tenant).await?;
+            for p in engine.providers(&tenant).await.map_err(|e| e.to_string())? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    p.slug,
+                    p.preset.map(|x| x.as_str()).unwrap_or(p.kind.as_str()),
+                    if p.enabled { "enabled" } else { "disabled" },
+                    p.display_name
+                );
+            }
+            Ok(())
+        }
+        ProvidersCommand::Enable { slug, tenant } => {
+            set_provider(engine, &cli, tenant_of(tenant).await?, &slug, true).await
+        }
+        ProvidersCommand::Disable { slug, tenant } => {
+            set_provider(engine, &cli, tenant_of(tenant).await?, &slug, false).await
+        }
+        ProvidersCommand::Remove { slug, tenant } => {
+            let tenant = tenant_of(tenant).await?;
+            match engine
+                .remove_provider(&tenant, None, &cli, &slug)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                Some(gone) => {
+                    println!("removed {slug} and {gone} linked identities");
+                    Ok(())
+                }
+                None => Err(format!("no provider {slug}")),
+            }
+        }
+    }
+}
+
+async fn set_provider(
+    engine: &portico_identity::Engine,
+    cli: &portico_identity::audit::ClientInfo,
+    tenant: portico_identity::tenants::Tenant,
+    slug: &str,
+    enabled: bool,
+) -> Result<(), String> {
+    match engine
+        .set_provider_enabled(&tenant, None, cli, slug, enabled)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        true => {
+            println!("{slug} {}", if enabled { "enabled" } else { "disabled" });
+            Ok(())
+        }
+        false => Err(format!("no provider {slug}")),
     }
 }
 

@@ -114,8 +114,11 @@ pub fn same_site_request(headers: &HeaderMap, scheme: &str) -> bool {
 /// Refuses cross-site state-changing requests with 403 before anything runs.
 pub async fn cross_site_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     // The OAuth endpoints use no cookies (clients authenticate themselves), and apps
-    // call them from other origins by design.
-    if !is_safe(req.method()) && !req.uri().path().starts_with("/oauth2/") {
+    // call them from other origins by design. A provider's form-post answer comes
+    // cross-site by design too; that route only turns it into a same-URL GET.
+    let path = req.uri().path();
+    let exempt = path.starts_with("/oauth2/") || path.starts_with("/federation/callback/");
+    if !is_safe(req.method()) && !exempt {
         let scheme = if state.config.is_https() {
             "https"
         } else {

@@ -2,7 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{SubmitLogin, SubmitVerification, login_flow};
-use crate::components::{AuthLayout, Field, OrDivider, PasskeyButton, SubmitButton};
+use crate::components::{
+    AuthLayout, Field, OrDivider, PasskeyButton, ProviderButtons, SubmitButton,
+};
 use crate::flow_page::{FlowFields, FlowNotices, FlowQuery, FlowScreen, SwitchLink, VerifyStep};
 use crate::security_api::SubmitSecondFactor;
 use crate::views::FlowView;
@@ -51,6 +53,7 @@ fn LoginForm(flow: FlowView, submit: ServerAction<SubmitLogin>) -> impl IntoView
         <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">"Sign in"</h1>
         <p class="mt-1.5 mb-7 text-[15px] text-muted">"Welcome back. Enter your details below."</p>
         <FlowNotices messages=flow.general_messages() outcome />
+        <ProviderButtons flow=flow.clone() />
         <ActionForm action=submit attr:novalidate=true attr:data-testid="login-form">
             <FlowFields flow=flow.clone() />
             <Field

@@ -2,7 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{SubmitRegistration, SubmitVerification, registration_flow};
-use crate::components::{AuthLayout, Field, OrDivider, PasskeyButton, SubmitButton};
+use crate::components::{
+    AuthLayout, Field, OrDivider, PasskeyButton, ProviderButtons, SubmitButton,
+};
 use crate::flow_page::{FlowFields, FlowNotices, FlowQuery, FlowScreen, SwitchLink, VerifyStep};
 use crate::views::FlowView;
 
@@ -44,6 +46,7 @@ fn RegisterForm(flow: FlowView, submit: ServerAction<SubmitRegistration>) -> imp
         <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">"Create your account"</h1>
         <p class="mt-1.5 mb-7 text-[15px] text-muted">"It takes less than a minute."</p>
         <FlowNotices messages=flow.general_messages() outcome />
+        <ProviderButtons flow=flow.clone() />
         <ActionForm action=submit attr:novalidate=true attr:data-testid="register-form">
             <FlowFields flow=flow.clone() />
             <Field

@@ -2,10 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::SignOut;
-use crate::components::{Footer, LoadError, PasskeyButton, PasskeyIcon};
+use crate::components::{Footer, LoadError, PasskeyButton, PasskeyIcon, ProviderMark};
 use crate::pages::account::Header;
 use crate::security_api::{notice_text, problem_text, security, totp_setup};
-use crate::views::{PasskeyView, SecurityView, SignInView};
+use crate::views::{LinkedView, PasskeyView, SecurityView, SignInView};
 
 const CARD: &str =
     "mt-6 rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]";
@@ -71,6 +71,7 @@ fn SecurityBody(
             <SignIns sign_ins=view.sign_ins.clone() />
             <TwoStep view=view.clone() />
             <Passkeys passkeys=view.passkeys.clone() csrf_token=view.csrf_token.clone() locked=!view.recently_signed_in />
+            <LinkedAccounts view=view.clone() />
         </main>
     }
 }
@@ -354,6 +355,82 @@ fn PasskeyRow(passkey: PasskeyView, csrf_token: String, locked: bool) -> impl In
                     <button type="submit" data-testid="passkey-rename-save" class="rounded-brand border border-line bg-surface px-3.5 py-2 text-sm font-semibold text-ink shadow-sm hover:bg-canvas">"Save"</button>
                 </form>
             </details>
+        </li>
+    }
+}
+
+/// Accounts at other providers (Google, a company's identity provider, …) that sign in
+/// to this one: link another, unlink one — never the last way in.
+#[component]
+fn LinkedAccounts(view: SecurityView) -> impl IntoView {
+    let locked = !view.recently_signed_in;
+    let last = view.method_count <= 1;
+    let csrf = view.csrf_token.clone();
+    let empty = view.linked.is_empty();
+    (!(view.linked.is_empty() && view.linkable.is_empty())).then(move || view! {
+        <section id="linked-accounts" aria-labelledby="linked-heading" class=CARD>
+            <div class="border-b border-line px-6 py-4">
+                <h2 id="linked-heading" class="text-base font-semibold">"Linked accounts"</h2>
+                <p class="mt-0.5 max-w-lg text-sm text-muted">"Sign in with an account you already have elsewhere. Each one you link is another way into this account."</p>
+            </div>
+            {if empty {
+                view! { <p class="px-6 py-5 text-sm text-muted" data-testid="linked-empty">"No linked accounts yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="divide-y divide-line" data-testid="linked-list">
+                        {view.linked.clone().into_iter().map(|l| view! { <LinkedRow linked=l csrf_token=csrf.clone() locked last /> }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            {(!view.linkable.is_empty()).then(|| view! {
+                <div class="flex flex-wrap gap-2 border-t border-line px-6 py-4">
+                    {view.linkable.clone().into_iter().map(|p| view! {
+                        <form method="post" action="/account/link">
+                            <input type="hidden" name="csrf_token" value=view.csrf_token.clone() />
+                            <input type="hidden" name="provider" value=p.slug.clone() />
+                            <button type="submit" class=SECONDARY disabled=locked data-testid=format!("link-{}", p.slug)>
+                                <span class="mr-2 inline-flex h-4 w-4 items-center justify-center"><ProviderMark brand=p.brand.clone() name=p.name.clone() /></span>
+                                {format!("Link {}", p.name)}
+                            </button>
+                        </form>
+                    }).collect_view()}
+                </div>
+            })}
+        </section>
+    })
+}
+
+#[component]
+fn LinkedRow(linked: LinkedView, csrf_token: String, locked: bool, last: bool) -> impl IntoView {
+    let used = linked
+        .last_used
+        .clone()
+        .map(|d| format!("last used {d}"))
+        .unwrap_or_else(|| "not used yet".into());
+    let detail = format!("Linked {} · {}", linked.linked, used);
+    view! {
+        <li class="flex flex-wrap items-center gap-3 px-6 py-4" data-testid="linked-row" data-provider=linked.provider.clone()>
+            <span class="inline-flex h-9 w-9 shrink-0 items-center justify-center rounded-full border border-line bg-surface">
+                <ProviderMark brand=linked.brand.clone() name=linked.name.clone() />
+            </span>
+            <div class="min-w-0 flex-1">
+                <p class="truncate text-[15px] font-medium text-ink">
+                    {linked.name.clone()}
+                    {linked.email.clone().map(|e| view! { <span class="ml-2 font-normal text-muted">{e}</span> })}
+                </p>
+                <p class="text-sm text-muted">{detail}</p>
+            </div>
+            <form method="post" action="/api/account/providers/unlink">
+                <input type="hidden" name="csrf_token" value=csrf_token />
+                <input type="hidden" name="id" value=linked.id.clone() />
+                <button
+                    type="submit"
+                    data-testid="unlink"
+                    disabled=locked || last
+                    title=if last { "Your only way to sign in can't be unlinked" } else { "" }
+                    class=DANGER
+                >"Unlink"</button>
+            </form>
         </li>
     }
 }

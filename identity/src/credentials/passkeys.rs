@@ -1171,7 +1171,8 @@ impl Engine {
         let tx = self.db().begin().await?;
         let passkeys = store::passkeys::count_for_user(&tx, tenant.id, user).await?;
         let password = store::accounts::has_password(&tx, user).await?;
-        if passkeys <= 1 && !password {
+        let linked = store::federation::count_linked(&tx, tenant.id, user).await?;
+        if passkeys <= 1 && !password && linked == 0 {
             let owns = store::passkeys::list_for_user(&tx, tenant.id, user)
                 .await?
                 .iter()
