@@ -1,0 +1,687 @@
+//! Social and enterprise sign-in against a real OpenID provider: a second Portico,
+//! served on its own TCP port, plays "Google" — discovery, keys, the authorization
+//! endpoint, the token endpoint — and the first one signs customers in with it. No
+//! HTTP is mocked. Covers sign-up, sign-in, linking from the account page, unlinking,
+//! the pre-account-takeover attacks (Sudhodanan & Paverd, 2022) and refused callbacks.
+
+mod common;
+
+use common::{Backend, Browser, Page, STRONG_PASSWORD, TestApp};
+use portico_identity::audit::ClientInfo;
+use portico_identity::federation::NewProvider;
+use portico_identity::oidc::apps::{AppKind, NewApp};
+
+const SLUG: &str = "acme";
+
+/// The upstream provider and the Portico that trusts it.
+struct Pair {
+    idp: TestApp,
+    idp_base: String,
+    rp: TestApp,
+    rp_base: String,
+}
+
+async fn pair(backend: Backend) -> Pair {
+    let (idp, idp_base) = TestApp::start_served(backend.clone()).await;
+    let (rp, rp_base) = TestApp::start_served(backend).await;
+    let idp_tenant = idp.state.engine.resolve_tenant(common::HOST).await.unwrap();
+    let registered = idp
+        .state
+        .engine
+        .register_app(
+            &idp_tenant.tenant,
+            &ClientInfo::default(),
+            &NewApp {
+                name: "Downstream Portico".into(),
+                kind: Some(AppKind::Web),
+                redirect_uris: vec![format!("{rp_base}/federation/callback/{SLUG}")],
+                first_party: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let rp_tenant = rp.state.engine.resolve_tenant(common::HOST).await.unwrap();
+    rp.state
+        .engine
+        .add_provider(
+            &rp_tenant.tenant,
+            None,
+            &ClientInfo::default(),
+            &NewProvider {
+                slug: SLUG.into(),
+                display_name: Some("Acme ID".into()),
+                kind: "oidc".into(),
+                discovery_url: Some(format!("{idp_base}/.well-known/openid-configuration")),
+                client_id: registered.app.client_id.clone(),
+                client_secret: registered.client_secret.clone(),
+                enabled: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    Pair {
+        idp,
+        idp_base,
+        rp,
+        rp_base,
+    }
+}
+
+impl Pair {
+    fn rp_browser(&self) -> Browser {
+        self.rp.browser_at_issuer(&self.rp_base)
+    }
+
+    /// A browser signed in at the provider with a verified account.
+    async fn idp_account(&self, email: &str) -> Browser {
+        let mut b = self.idp.browser_at_issuer(&self.idp_base);
+        self.idp
+            .sign_up(&mut b, email, STRONG_PASSWORD, "Ada")
+            .await;
+        b
+    }
+
+    /// Clicks "Continue with Acme ID" on the sign-in page; the answer (a page that
+    /// sends the browser to the provider).
+    async fn start(&self, rp: &mut Browser) -> Page {
+        let (_, login) = rp.visit("/login").await;
+        assert!(
+            login.body.contains("data-testid=\"provider-acme\""),
+            "the sign-in page shows the provider's button"
+        );
+        let flow = login.hidden("flow").unwrap();
+        let csrf = login.hidden("csrf_token").unwrap();
+        rp.post_form(
+            "/federation/start",
+            &[
+                ("flow", &flow),
+                ("csrf_token", &csrf),
+                ("provider", SLUG),
+                ("kind", "login"),
+            ],
+        )
+        .await
+    }
+
+    /// The provider's answer to the authorization request that `start` led to: the
+    /// callback URL (path and query) at the downstream Portico.
+    async fn authorize(&self, start: &Page, idp: &mut Browser) -> String {
+        let url = continue_link(start);
+        let path = url
+            .strip_prefix(&self.idp_base)
+            .expect("the trip goes to the provider");
+        let answer = idp.get(path).await;
+        let location = answer
+            .location()
+            .unwrap_or_else(|| panic!("the provider redirects back: {}", answer.status));
+        location
+            .strip_prefix(&self.rp_base)
+            .expect("back to the downstream Portico")
+            .to_string()
+    }
+
+    /// A whole trip: start, the provider's answer, the callback. The callback's answer.
+    async fn trip(&self, rp: &mut Browser, idp: &mut Browser) -> Page {
+        let start = self.start(rp).await;
+        let callback = self.authorize(&start, idp).await;
+        rp.get(&callback).await
+    }
+
+    async fn identities_of(&self, email: &str) -> usize {
+        let user = common::user(&self.rp, email).await;
+        let tenant = self
+            .rp
+            .state
+            .engine
+            .resolve_tenant(common::HOST)
+            .await
+            .unwrap();
+        portico_identity::store::federation::linked_identities(
+            self.rp.state.engine.db().conn(),
+            tenant.tenant.id,
+            user,
+        )
+        .await
+        .unwrap()
+        .len()
+    }
+
+    async fn cleanup(self) {
+        self.rp.cleanup().await;
+        self.idp.cleanup().await;
+    }
+}
+
+fn continue_link(page: &Page) -> String {
+    let re = regex::Regex::new(r#"<a href="([^"]+)" data-testid="continue-link""#).unwrap();
+    let href = re
+        .captures(&page.body)
+        .unwrap_or_else(|| panic!("a continue link in {}", page.body))[1]
+        .replace("&amp;", "&");
+    href
+}
+
+/// Signed in: the callback sends the browser on, and `/account` shows the account.
+async fn account_page(rp: &mut Browser) -> Page {
+    let (path, page) = rp.visit("/account").await;
+    assert!(path.starts_with("/account"), "signed in, got {path}");
+    page
+}
+
+async fn sign_up_then_sign_in_again(backend: Backend) {
+    let p = pair(backend).await;
+    let mut idp = p.idp_account("ada@example.com").await;
+    let mut rp = p.rp_browser();
+    let answer = p.trip(&mut rp, &mut idp).await;
+    assert_eq!(
+        answer.location().as_deref(),
+        Some("/account"),
+        "signed up and in"
+    );
+    assert!(
+        answer
+            .set_cookies()
+            .iter()
+            .any(|c| c.starts_with("portico_federation=;")),
+        "the trip's cookie is cleared"
+    );
+    let page = account_page(&mut rp).await;
+    assert!(page.body.contains("ada@example.com"));
+    assert_eq!(p.rp.user_count().await, 1);
+    assert_eq!(p.identities_of("ada@example.com").await, 1);
+    let actions = p.rp.audit_actions().await;
+    assert!(actions.iter().any(|a| a == "account.created"));
+    assert!(actions.iter().any(|a| a == "federation.sign_in"));
+
+    // Sign out, and in again with the provider: the same account.
+    rp.sign_out().await;
+    let answer = p.trip(&mut rp, &mut idp).await;
+    assert_eq!(answer.location().as_deref(), Some("/account"));
+    account_page(&mut rp).await;
+    assert_eq!(p.rp.user_count().await, 1, "no second account");
+    // The session says how: amr `fed`.
+    let (_, security) = rp.visit("/account/security").await;
+    assert!(security.body.contains("data-testid=\"linked-row\""));
+    p.cleanup().await;
+}
+
+async fn verified_addresses_on_both_sides_link(backend: Backend) {
+    let p = pair(backend).await;
+    let mut rp = p.rp_browser();
+    p.rp.sign_up(&mut rp, "grace@example.com", STRONG_PASSWORD, "Grace")
+        .await;
+    rp.sign_out().await;
+    let mut idp = p.idp_account("grace@example.com").await;
+    let answer = p.trip(&mut rp, &mut idp).await;
+    assert_eq!(answer.location().as_deref(), Some("/account"));
+    assert_eq!(p.rp.user_count().await, 1);
+    assert_eq!(p.identities_of("grace@example.com").await, 1);
+    assert!(
+        p.rp.audit_actions()
+            .await
+            .iter()
+            .any(|a| a == "identity.linked")
+    );
+    let mail = p.rp.latest_mail_to("grace@example.com").await.unwrap();
+    assert!(
+        mail.subject.contains("Acme ID was linked"),
+        "{}",
+        mail.subject
+    );
+    p.cleanup().await;
+}
+
+/// Classic-federated merge and unexpired session: the attacker registers the victim's
+/// address first (never verifying it) and keeps a session; the victim then signs in
+/// with the provider. Nothing merges: the victim is asked to prove the existing account,
+/// the attacker's account gets no identity, the victim gets no session in it.
+async fn attacker_registered_address_is_never_absorbed(backend: Backend) {
+    let p = pair(backend).await;
+    let tenant =
+        p.rp.state
+            .engine
+            .resolve_tenant(common::HOST)
+            .await
+            .unwrap();
+    let mut policy = tenant.tenant.policy.clone();
+    policy.verification.allow_sign_in_unverified = true;
+    p.rp.state
+        .engine
+        .set_tenant_policy(tenant.tenant.id, &policy)
+        .await
+        .unwrap();
+    let mut attacker = p.rp_browser();
+    attacker
+        .register("victim@example.com", "attacker knows this 1", "Attacker")
+        .await;
+    let answer = attacker
+        .login("victim@example.com", "attacker knows this 1")
+        .await;
+    assert!(answer.location().is_some());
+    let (path, _) = attacker.visit("/account").await;
+    assert_eq!(path, "/account", "the attacker holds a session");
+
+    let mut idp = p.idp_account("victim@example.com").await;
+    let mut victim = p.rp_browser();
+    let answer = p.trip(&mut victim, &mut idp).await;
+    let location = answer.location().unwrap();
+    assert!(location.starts_with("/login?flow="), "{location}");
+    let (_, page) = victim.visit(&location).await;
+    assert!(
+        page.message_ids()
+            .contains(&"federation.link_existing".to_string()),
+        "the victim is asked to sign in to the existing account"
+    );
+    let (path, _) = victim.visit("/account").await;
+    assert!(
+        path.starts_with("/login"),
+        "the victim got no session: {path}"
+    );
+    assert_eq!(p.identities_of("victim@example.com").await, 0);
+    assert_eq!(p.rp.user_count().await, 1);
+    // The attacker's session sees an account with nothing of the victim's.
+    let (_, security) = attacker.visit("/account/security").await;
+    assert!(!security.body.contains("data-testid=\"linked-row\""));
+    p.cleanup().await;
+}
+
+/// Trojan identifier: the attacker registers the victim's address and tries to attach
+/// their own provider account to it, to keep a way in after the victim claims it.
+/// Linking needs a verified address.
+async fn unverified_accounts_cannot_link(backend: Backend) {
+    let p = pair(backend).await;
+    let tenant =
+        p.rp.state
+            .engine
+            .resolve_tenant(common::HOST)
+            .await
+            .unwrap();
+    let mut policy = tenant.tenant.policy.clone();
+    policy.verification.allow_sign_in_unverified = true;
+    p.rp.state
+        .engine
+        .set_tenant_policy(tenant.tenant.id, &policy)
+        .await
+        .unwrap();
+    let mut attacker = p.rp_browser();
+    attacker
+        .register("victim@example.com", "attacker knows this 1", "Attacker")
+        .await;
+    attacker
+        .login("victim@example.com", "attacker knows this 1")
+        .await;
+    let (_, security) = attacker.visit("/account/security").await;
+    let csrf = security.hidden("csrf_token").unwrap();
+    let start = attacker
+        .post_form(
+            "/account/link",
+            &[("csrf_token", &csrf), ("provider", SLUG)],
+        )
+        .await;
+    let mut idp = p.idp_account("attacker@evil.example").await;
+    let callback = p.authorize(&start, &mut idp).await;
+    let answer = attacker.get(&callback).await;
+    assert_eq!(
+        answer.location().as_deref(),
+        Some("/account/security?error=verify_email_first")
+    );
+    assert_eq!(p.identities_of("victim@example.com").await, 0);
+    p.cleanup().await;
+}
+
+/// Unexpired email change: an address waiting to be confirmed (not the account's
+/// verified primary one) never matches.
+async fn a_pending_address_never_matches(backend: Backend) {
+    use sea_orm::{ActiveModelTrait, Set};
+    let p = pair(backend).await;
+    let mut attacker = p.rp_browser();
+    p.rp.sign_up(
+        &mut attacker,
+        "attacker@evil.example",
+        STRONG_PASSWORD,
+        "Mallory",
+    )
+    .await;
+    let attacker_id = common::user(&p.rp, "attacker@evil.example").await;
+    let tenant =
+        p.rp.state
+            .engine
+            .resolve_tenant(common::HOST)
+            .await
+            .unwrap();
+    // The attacker's account holds the victim's address as a pending change.
+    portico_identity::store::entities::user_emails::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        tenant_id: Set(tenant.tenant.id.0),
+        user_id: Set(attacker_id.0),
+        address: Set("victim@example.com".into()),
+        is_primary: Set(false),
+        verified_at: Set(None),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(p.rp.state.engine.db().conn())
+    .await
+    .unwrap();
+    let mut idp = p.idp_account("victim@example.com").await;
+    let mut victim = p.rp_browser();
+    let answer = p.trip(&mut victim, &mut idp).await;
+    assert!(answer.location().unwrap().starts_with("/login?flow="));
+    assert_eq!(p.identities_of("attacker@evil.example").await, 0);
+    let (path, _) = victim.visit("/account").await;
+    assert!(
+        path.starts_with("/login"),
+        "no session in the attacker's account"
+    );
+    p.cleanup().await;
+}
+
+/// Non-verifying identity provider: the provider vouches for an address it never
+/// checked. It neither creates an account nor reaches the owner's.
+async fn unverified_provider_addresses_are_not_used(backend: Backend) {
+    let p = pair(backend).await;
+    // The victim's real account downstream.
+    let mut owner = p.rp_browser();
+    p.rp.sign_up(&mut owner, "victim@example.com", STRONG_PASSWORD, "Victim")
+        .await;
+    // Upstream lets an attacker use the address without proving it.
+    let idp_tenant = p
+        .idp
+        .state
+        .engine
+        .resolve_tenant(common::HOST)
+        .await
+        .unwrap();
+    let mut policy = idp_tenant.tenant.policy.clone();
+    policy.verification.allow_sign_in_unverified = true;
+    p.idp
+        .state
+        .engine
+        .set_tenant_policy(idp_tenant.tenant.id, &policy)
+        .await
+        .unwrap();
+    let mut idp = p.idp.browser_at_issuer(&p.idp_base);
+    idp.register("victim@example.com", "attacker knows this 1", "Attacker")
+        .await;
+    idp.login("victim@example.com", "attacker knows this 1")
+        .await;
+    let mut attacker = p.rp_browser();
+    let answer = p.trip(&mut attacker, &mut idp).await;
+    let location = answer.location().unwrap();
+    assert!(location.starts_with("/login?flow="), "{location}");
+    let (_, page) = attacker.visit(&location).await;
+    assert!(
+        page.message_ids()
+            .contains(&"federation.email_unverified".to_string())
+    );
+    assert_eq!(p.identities_of("victim@example.com").await, 0);
+    assert_eq!(p.rp.user_count().await, 1, "no account was created");
+    let (path, _) = attacker.visit("/account").await;
+    assert!(path.starts_with("/login"));
+    p.cleanup().await;
+}
+
+/// Forged, replayed and cross-browser states, another provider's issuer, and a
+/// provider's error: refused, nothing signed in.
+async fn bad_callbacks_are_refused(backend: Backend) {
+    let p = pair(backend).await;
+    let mut idp = p.idp_account("ada@example.com").await;
+
+    // No state, a made-up state.
+    let mut rp = p.rp_browser();
+    let page = rp.get(&format!("/federation/callback/{SLUG}?code=x")).await;
+    assert_eq!(page.status, 400);
+    let page = rp
+        .get(&format!("/federation/callback/{SLUG}?code=x&state=forged"))
+        .await;
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("invalid_state"));
+
+    // Another browser's answer (login CSRF): the attacker starts a trip, and makes the
+    // victim's browser open the callback.
+    let mut attacker = p.rp_browser();
+    let start = p.start(&mut attacker).await;
+    let callback = p.authorize(&start, &mut idp).await;
+    let mut victim = p.rp_browser();
+    let page = victim.get(&callback).await;
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("invalid_browser"));
+    // ...which also used the state up: the attacker cannot finish it either.
+    let page = attacker.get(&callback).await;
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("invalid_state"));
+
+    // Mix-up: the answer names another issuer.
+    let start = p.start(&mut rp).await;
+    let callback = p.authorize(&start, &mut idp).await;
+    let tampered = regex::Regex::new(r"iss=[^&]+")
+        .unwrap()
+        .replace(&callback, "iss=https%3A%2F%2Fevil.example")
+        .to_string();
+    assert_ne!(tampered, callback, "the provider names itself (RFC 9207)");
+    let page = rp.get(&tampered).await;
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("invalid_issuer"));
+
+    // A good answer works once; its replay is refused.
+    let start = p.start(&mut rp).await;
+    let callback = p.authorize(&start, &mut idp).await;
+    let answer = rp.get(&callback).await;
+    assert_eq!(answer.location().as_deref(), Some("/account"));
+    rp.sign_out().await;
+    let replay = rp.get(&callback).await;
+    assert_eq!(replay.status, 400);
+    let (path, _) = rp.visit("/account").await;
+    assert!(path.starts_with("/login"));
+
+    // The customer cancelled at the provider: back to the sign-in page, with a note.
+    let start = p.start(&mut rp).await;
+    let url = continue_link(&start);
+    let state = url::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .to_string();
+    let page = rp
+        .get(&format!(
+            "/federation/callback/{SLUG}?error=access_denied&state={state}&iss={}",
+            url::form_urlencoded::byte_serialize(p.idp_base.as_bytes()).collect::<String>()
+        ))
+        .await;
+    let location = page.location().unwrap();
+    assert!(location.starts_with("/login?flow="), "{location}");
+    let (_, page) = rp.visit(&location).await;
+    assert!(
+        page.message_ids()
+            .contains(&"federation.cancelled".to_string())
+    );
+
+    let actions = p.rp.audit_actions().await;
+    assert!(
+        actions
+            .iter()
+            .filter(|a| *a == "federation.callback_refused")
+            .count()
+            >= 5
+    );
+    p.cleanup().await;
+}
+
+/// The security page links a provider (after a recent sign-in) and unlinks it; the
+/// last way in cannot be unlinked.
+async fn link_and_unlink_from_the_account(backend: Backend) {
+    let p = pair(backend).await;
+    let mut rp = p.rp_browser();
+    p.rp.sign_up(&mut rp, "lin@example.com", STRONG_PASSWORD, "Lin")
+        .await;
+    let mut idp = p.idp_account("lin.other@example.com").await;
+    let (_, security) = rp.visit("/account/security").await;
+    assert!(security.body.contains("data-testid=\"link-acme\""));
+    let csrf = security.hidden("csrf_token").unwrap();
+    let start = rp
+        .post_form(
+            "/account/link",
+            &[("csrf_token", &csrf), ("provider", SLUG)],
+        )
+        .await;
+    let callback = p.authorize(&start, &mut idp).await;
+    let answer = rp.get(&callback).await;
+    assert_eq!(
+        answer.location().as_deref(),
+        Some("/account/security?notice=provider_linked")
+    );
+    assert_eq!(p.identities_of("lin@example.com").await, 1);
+    // The other address did not become an account or a login.
+    assert_eq!(p.rp.user_count().await, 1);
+
+    // Signing in with it now reaches Lin's account.
+    rp.sign_out().await;
+    let answer = p.trip(&mut rp, &mut idp).await;
+    assert_eq!(answer.location().as_deref(), Some("/account"));
+
+    let (_, security) = rp.visit("/account/security").await;
+    let id = regex::Regex::new(r#"name="id" value="([0-9a-f-]{36})""#)
+        .unwrap()
+        .captures_iter(&security.body)
+        .map(|c| c[1].to_string())
+        .last()
+        .unwrap();
+    let csrf = security.hidden("csrf_token").unwrap();
+    let answer = rp
+        .post_form(
+            "/api/account/providers/unlink",
+            &[("csrf_token", &csrf), ("id", &id)],
+        )
+        .await;
+    assert_eq!(
+        answer.location().as_deref(),
+        Some("/account/security?notice=provider_unlinked#linked-accounts")
+    );
+    assert_eq!(p.identities_of("lin@example.com").await, 0);
+    let actions = p.rp.audit_actions().await;
+    assert!(actions.iter().any(|a| a == "identity.unlinked"));
+
+    // A forged token changes nothing.
+    let answer = rp
+        .post_form(
+            "/account/link",
+            &[("csrf_token", "forged"), ("provider", SLUG)],
+        )
+        .await;
+    assert_eq!(
+        answer.location().as_deref(),
+        Some("/account/security?error=csrf")
+    );
+
+    // An account whose only way in is the provider cannot unlink it.
+    let mut ada_idp = p.idp_account("ada@example.com").await;
+    let mut ada = p.rp_browser();
+    p.trip(&mut ada, &mut ada_idp).await;
+    let (_, security) = ada.visit("/account/security").await;
+    let id = regex::Regex::new(r#"name="id" value="([0-9a-f-]{36})""#)
+        .unwrap()
+        .captures_iter(&security.body)
+        .map(|c| c[1].to_string())
+        .last()
+        .unwrap();
+    let csrf = security.hidden("csrf_token").unwrap();
+    let answer = ada
+        .post_form(
+            "/api/account/providers/unlink",
+            &[("csrf_token", &csrf), ("id", &id)],
+        )
+        .await;
+    assert_eq!(
+        answer.location().as_deref(),
+        Some("/account/security?error=last_method#linked-accounts")
+    );
+    assert_eq!(p.identities_of("ada@example.com").await, 1);
+    p.cleanup().await;
+}
+
+/// Adding a provider: bad settings name their field and write nothing; the secret is
+/// sealed at rest.
+async fn provider_settings_are_checked_and_sealed(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let engine = &app.state.engine;
+    let tenant = engine.resolve_tenant(common::HOST).await.unwrap();
+    let bad = engine
+        .add_provider(
+            &tenant.tenant,
+            None,
+            &ClientInfo::default(),
+            &NewProvider {
+                slug: "Not OK".into(),
+                kind: "oidc".into(),
+                client_id: "c".into(),
+                discovery_url: Some("http://idp.example/.well-known/openid-configuration".into()),
+                ..Default::default()
+            },
+        )
+        .await;
+    match bad {
+        Err(portico_identity::federation::ProviderError::Invalid(problems)) => {
+            let fields: Vec<_> = problems.iter().map(|p| p.field).collect();
+            assert!(
+                fields.contains(&"slug") && fields.contains(&"discovery_url"),
+                "{fields:?}"
+            );
+        }
+        other => panic!("refused, got {other:?}"),
+    }
+    assert!(engine.providers(&tenant.tenant).await.unwrap().is_empty());
+    let google = engine
+        .add_provider(
+            &tenant.tenant,
+            None,
+            &ClientInfo::default(),
+            &NewProvider {
+                slug: "google".into(),
+                kind: "google".into(),
+                client_id: "123.apps.googleusercontent.com".into(),
+                client_secret: Some("GOCSPX-very-secret".into()),
+                enabled: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let sealed = google.client_secret_sealed.clone().unwrap();
+    assert!(!sealed.contains("GOCSPX"), "the secret is sealed at rest");
+    // The same slug twice is refused, by field.
+    let again = engine
+        .add_provider(
+            &tenant.tenant,
+            None,
+            &ClientInfo::default(),
+            &NewProvider {
+                slug: "google".into(),
+                kind: "github".into(),
+                client_id: "x".into(),
+                client_secret: Some("y".into()),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert!(matches!(
+        again,
+        Err(portico_identity::federation::ProviderError::Invalid(p)) if p[0].field == "slug"
+    ));
+    app.cleanup().await;
+}
+
+on_both_databases!(
+    sign_up_then_sign_in_again,
+    verified_addresses_on_both_sides_link,
+    attacker_registered_address_is_never_absorbed,
+    unverified_accounts_cannot_link,
+    a_pending_address_never_matches,
+    unverified_provider_addresses_are_not_used,
+    bad_callbacks_are_refused,
+    link_and_unlink_from_the_account,
+    provider_settings_are_checked_and_sealed,
+);
