@@ -157,11 +157,9 @@ impl Pair {
 
 fn continue_link(page: &Page) -> String {
     let re = regex::Regex::new(r#"<a href="([^"]+)" data-testid="continue-link""#).unwrap();
-    let href = re
-        .captures(&page.body)
+    re.captures(&page.body)
         .unwrap_or_else(|| panic!("a continue link in {}", page.body))[1]
-        .replace("&amp;", "&");
-    href
+        .replace("&amp;", "&")
 }
 
 /// Signed in: the callback sends the browser on, and `/account` shows the account.
