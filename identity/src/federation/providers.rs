@@ -766,7 +766,8 @@ mod tests {
 
     #[test]
     fn bad_input_names_the_field() {
-        let cases: &[(&str, fn(&mut NewProvider))] = &[
+        type Edit = fn(&mut NewProvider);
+        let cases: &[(&str, Edit)] = &[
             ("slug", |n| n.slug = "Bad Slug".into()),
             ("kind", |n| n.kind = "saml".into()),
             ("client_id", |n| n.client_id = " ".into()),
