@@ -126,6 +126,34 @@ pub async fn submit_login(
     req.conclude(outcome, "/login").await
 }
 
+/// The details step of a sign-up through a provider: the address to confirm, and a name.
+#[server(prefix = "/api", endpoint = "login/details")]
+pub async fn submit_federated_details(
+    #[server(default)] flow: String,
+    #[server(default)] csrf_token: String,
+    #[server(default)] email: String,
+    #[server(default)] display_name: String,
+) -> Result<FormOutcome, AppError> {
+    use portico_identity::federation::FederatedDetails;
+    let req = crate::ssr::Req::get()?;
+    let outcome = req
+        .engine
+        .submit_federated_details(
+            &req.tenant.tenant,
+            &req.browser(),
+            &req.client(),
+            FederatedDetails {
+                flow_id: &flow,
+                csrf_token: &csrf_token,
+                email: &email,
+                display_name: &display_name,
+            },
+        )
+        .await
+        .map_err(|e| req.flow_error(e))?;
+    req.conclude(outcome, "/login").await
+}
+
 /// Creates an account with email and password.
 #[server(prefix = "/api", endpoint = "register/password")]
 pub async fn submit_registration(

@@ -142,6 +142,7 @@ pub fn VerifyStep(
     let outcome = Signal::derive(move || action.value().get());
     let pending = Signal::derive(move || action.pending().get());
     let email = flow.verify_email.clone().unwrap_or_default();
+    let code_only = flow.code_only;
     // The "we sent a mail" notice is the page's own text; show only the others.
     let notices: Vec<MessageView> = flow
         .general_messages()
@@ -152,7 +153,7 @@ pub fn VerifyStep(
         <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">"Check your inbox"</h1>
         <p class="mt-1.5 mb-7 text-[15px] leading-6 text-muted">
             "We sent a 6-digit code to " <strong class="font-semibold text-ink" data-testid="verify-email">{email}</strong>
-            ". Enter it below, or open the link in the mail."
+            {if code_only { ". Enter it below." } else { ". Enter it below, or open the link in the mail." }}
         </p>
         <FlowNotices messages=notices outcome />
         <ActionForm action attr:novalidate=true attr:data-testid="verify-form">
@@ -174,13 +175,15 @@ pub fn VerifyStep(
             </div>
             <div class="mt-7 border-t border-line pt-5">
                 <p class="text-sm text-muted">"No mail yet? Check your spam folder, or:"</p>
-                <div class="mt-3 grid grid-cols-2 gap-3">
+                <div class=if code_only { "mt-3 grid grid-cols-1 gap-3" } else { "mt-3 grid grid-cols-2 gap-3" }>
                     <button type="submit" name="intent" value="resend" class=crate::components::SECONDARY_BUTTON>
                         "Send a new code"
                     </button>
-                    <button type="submit" name="intent" value="continue" class=crate::components::SECONDARY_BUTTON>
-                        "I opened the link"
-                    </button>
+                    {(!code_only).then(|| view! {
+                        <button type="submit" name="intent" value="continue" class=crate::components::SECONDARY_BUTTON>
+                            "I opened the link"
+                        </button>
+                    })}
                 </div>
             </div>
         </ActionForm>

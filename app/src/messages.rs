@@ -18,6 +18,7 @@ pub fn text(id: &str, args: &BTreeMap<String, String>) -> String {
         "federation.unavailable" => "That sign-in option isn't available right now. Please use another way to sign in.".into(),
         "federation.link_existing" => format!("You already have an account with {}. Sign in to it once, and {} will be linked to it for next time.", arg("email"), arg("provider")),
         "federation.email_unverified" => format!("{} didn't confirm an email address for your account. Create an account with your email first, then link {} from your account's security page.", arg("provider"), arg("provider")),
+        "federation.details" => format!("{} didn't share an email address it has confirmed. Enter yours and we'll send a code to confirm it.", arg("provider")),
         "federation.linked" => format!("{} is now linked to your account.", arg("provider")),
         "session.reauth" => "For your security, sign in again to continue.".into(),
         "login.password_blocked" => "For your security, this password was turned off after a sign-in was reported. Choose a new one with “Forgot your password?”.".into(),

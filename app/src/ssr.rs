@@ -279,6 +279,12 @@ impl Req {
                 .collect(),
             code_sent_to: flow.context.code_sent_to.clone(),
             providers: Vec::new(),
+            provider_name: flow
+                .context
+                .federated
+                .as_ref()
+                .map(|p| p.provider_name.clone()),
+            code_only: flow.context.address_code.is_some(),
         }
     }
 

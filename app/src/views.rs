@@ -43,6 +43,10 @@ pub struct FlowView {
     pub code_sent_to: Option<String>,
     /// The tenant's enabled sign-in providers, as buttons.
     pub providers: Vec<ProviderButton>,
+    /// Signing up through this provider (the details and code steps).
+    pub provider_name: Option<String>,
+    /// The verify step takes only a code (no link was mailed).
+    pub code_only: bool,
 }
 
 /// A "Continue with …" button.

@@ -54,6 +54,14 @@ pub enum MailKind {
         code: String,
         minutes: i64,
     },
+    /// A code that confirms an address for a sign-up through a provider that did not
+    /// vouch for one.
+    ConfirmAddress {
+        name: String,
+        provider: String,
+        code: String,
+        minutes: i64,
+    },
     /// A sign-in from a new device or country, with a link to report it.
     NewSignIn {
         name: String,
@@ -98,6 +106,7 @@ impl MailKind {
             MailKind::PasskeyAdded { .. } => "passkey_added",
             MailKind::RecoveryCodeUsed { .. } => "recovery_code_used",
             MailKind::SignInCode { .. } => "sign_in_code",
+            MailKind::ConfirmAddress { .. } => "confirm_address",
             MailKind::NewSignIn { .. } => "new_sign_in",
             MailKind::AccountSecured { .. } => "account_secured",
             MailKind::FactorChanged { .. } => "factor_changed",
@@ -270,6 +279,24 @@ fn english(brand: &str, kind: &MailKind) -> Body {
                 "If this wasn't you, don't share the code with anyone and change your password: someone knows it."
                     .into(),
             ],
+        },
+        MailKind::ConfirmAddress {
+            name,
+            provider,
+            code,
+            minutes,
+        } => Body {
+            subject: format!("{code} is your {brand} confirmation code"),
+            heading: "Confirm your email address".into(),
+            paragraphs: vec![
+                format!("Hi {name},"),
+                format!(
+                    "You're signing up for {brand} with {provider}. Enter this code to confirm this address is yours. It works once, for {minutes} minutes."
+                ),
+            ],
+            code: Some(code.clone()),
+            button: None,
+            after: vec!["If you didn't ask for this, ignore this mail: no account is made without the code.".into()],
         },
         MailKind::NewSignIn {
             name,

@@ -409,15 +409,148 @@ async fn unverified_provider_addresses_are_not_used(backend: Backend) {
     let answer = p.trip(&mut attacker, &mut idp).await;
     let location = answer.location().unwrap();
     assert!(location.starts_with("/login?flow="), "{location}");
+    // Asked for an address to confirm — whatever the provider said.
     let (_, page) = attacker.visit(&location).await;
+    assert!(page.body.contains("data-testid=\"details-lead\""));
+    assert!(page.body.contains("data-testid=\"details-form\""));
+    let flow = page.hidden("flow").unwrap();
+    let csrf = page.hidden("csrf_token").unwrap();
+    let answer = attacker
+        .post_form(
+            "/api/login/details",
+            &[
+                ("flow", &flow),
+                ("csrf_token", &csrf),
+                ("email", "victim@example.com"),
+                ("display_name", "Attacker"),
+            ],
+        )
+        .await;
+    let (_, verify) = attacker.visit(&answer.location().unwrap()).await;
     assert!(
-        page.message_ids()
-            .contains(&"federation.email_unverified".to_string())
+        verify.body.contains("Check your inbox"),
+        "the same answer as for a new address"
     );
+    // The owner is told; no code exists that the attacker could know.
+    let mail = p.rp.latest_mail_to("victim@example.com").await.unwrap();
+    assert_eq!(mail.template, "registration_attempt");
+    for guess in ["000000", "123456"] {
+        let answer = attacker.submit_code(&verify, guess).await;
+        let (path, _) = attacker.visit(&answer.location().unwrap()).await;
+        assert!(path.starts_with("/login?flow="), "{path}");
+    }
     assert_eq!(p.identities_of("victim@example.com").await, 0);
     assert_eq!(p.rp.user_count().await, 1, "no account was created");
     let (path, _) = attacker.visit("/account").await;
     assert!(path.starts_with("/login"));
+    p.cleanup().await;
+}
+
+/// A provider that shares no confirmed address: the customer gives one, confirms it
+/// with the mailed code, and the account is created with the identity — verified.
+async fn an_unconfirmed_address_is_confirmed_by_code(backend: Backend) {
+    let p = pair(backend).await;
+    let idp_tenant = p
+        .idp
+        .state
+        .engine
+        .resolve_tenant(common::HOST)
+        .await
+        .unwrap();
+    let mut policy = idp_tenant.tenant.policy.clone();
+    policy.verification.allow_sign_in_unverified = true;
+    p.idp
+        .state
+        .engine
+        .set_tenant_policy(idp_tenant.tenant.id, &policy)
+        .await
+        .unwrap();
+    let mut idp = p.idp.browser_at_issuer(&p.idp_base);
+    idp.register("kim@example.com", STRONG_PASSWORD, "Kim")
+        .await;
+    idp.login("kim@example.com", STRONG_PASSWORD).await;
+    let mut rp = p.rp_browser();
+    let answer = p.trip(&mut rp, &mut idp).await;
+    let (_, page) = rp.visit(&answer.location().unwrap()).await;
+    assert!(page.body.contains("data-testid=\"details-form\""));
+    assert!(
+        page.body.contains("kim@example.com"),
+        "the provider's address is offered"
+    );
+    let flow = page.hidden("flow").unwrap();
+    let csrf = page.hidden("csrf_token").unwrap();
+    // A bad address names the field and stays on the step.
+    let answer = rp
+        .post_form(
+            "/api/login/details",
+            &[
+                ("flow", &flow),
+                ("csrf_token", &csrf),
+                ("email", "not-an-address"),
+                ("display_name", "Kim"),
+            ],
+        )
+        .await;
+    let (_, page) = rp.visit(&answer.location().unwrap()).await;
+    assert!(
+        page.message_ids().contains(&"email.invalid".to_string()),
+        "{:?}",
+        page.message_ids()
+    );
+    assert!(page.body.contains("data-testid=\"details-form\""));
+    let answer = rp
+        .post_form(
+            "/api/login/details",
+            &[
+                ("flow", &flow),
+                ("csrf_token", &csrf),
+                ("email", "Kim@Example.com"),
+                ("display_name", "Kim Lee"),
+            ],
+        )
+        .await;
+    let (_, verify) = rp.visit(&answer.location().unwrap()).await;
+    assert!(verify.body.contains("kim@example.com"));
+    assert!(!verify.body.contains("I opened the link"), "a code only");
+    let mail = p.rp.latest_mail_to("kim@example.com").await.unwrap();
+    assert_eq!(mail.template, "confirm_address");
+    assert!(mail.text.contains("Acme ID"));
+    // A wrong code is refused.
+    let answer = rp.submit_code(&verify, "000000").await;
+    let (_, again) = rp.visit(&answer.location().unwrap()).await;
+    assert!(
+        again.message_ids().contains(&"code.invalid".to_string()),
+        "{:?}",
+        again.message_ids()
+    );
+    assert_eq!(p.rp.user_count().await, 0);
+    let code = p.rp.latest_code_for("kim@example.com").await.unwrap();
+    let answer = rp.submit_code(&verify, &code).await;
+    assert_eq!(answer.location().as_deref(), Some("/account"));
+    let page = account_page(&mut rp).await;
+    assert!(page.body.contains("Kim Lee"));
+    assert_eq!(p.identities_of("kim@example.com").await, 1);
+    let tenant =
+        p.rp.state
+            .engine
+            .resolve_tenant(common::HOST)
+            .await
+            .unwrap();
+    let summary =
+        p.rp.state
+            .engine
+            .account_summary(
+                tenant.tenant.id,
+                common::user(&p.rp, "kim@example.com").await,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+    assert!(summary.email_verified, "confirmed by the code");
+    // Signing in again goes straight in.
+    rp.sign_out().await;
+    let answer = p.trip(&mut rp, &mut idp).await;
+    assert_eq!(answer.location().as_deref(), Some("/account"));
     p.cleanup().await;
 }
 
@@ -679,6 +812,7 @@ on_both_databases!(
     unverified_accounts_cannot_link,
     a_pending_address_never_matches,
     unverified_provider_addresses_are_not_used,
+    an_unconfirmed_address_is_confirmed_by_code,
     bad_callbacks_are_refused,
     link_and_unlink_from_the_account,
     provider_settings_are_checked_and_sealed,

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{SubmitLogin, SubmitVerification, login_flow};
+use crate::api::{SubmitFederatedDetails, SubmitLogin, SubmitVerification, login_flow};
 use crate::components::{
     AuthLayout, Field, OrDivider, PasskeyButton, ProviderButtons, SubmitButton,
 };
@@ -15,11 +15,13 @@ pub fn LoginPage() -> impl IntoView {
     let submit = ServerAction::<SubmitLogin>::new();
     let verify = ServerAction::<SubmitVerification>::new();
     let second = ServerAction::<SubmitSecondFactor>::new();
+    let details = ServerAction::<SubmitFederatedDetails>::new();
     // The step used last has the newest answer.
     let outcome = Signal::derive(move || {
         second
             .value()
             .get()
+            .or_else(|| details.value().get())
             .or_else(|| verify.value().get())
             .or_else(|| submit.value().get())
     });
@@ -34,6 +36,8 @@ pub fn LoginPage() -> impl IntoView {
                         view! { <VerifyStep flow action=verify /> }.into_any()
                     } else if flow.step == "second_factor" {
                         view! { <SecondFactorStep flow action=second /> }.into_any()
+                    } else if flow.step == "details" {
+                        view! { <FederatedDetailsStep flow action=details /> }.into_any()
                     } else {
                         view! { <LoginForm flow submit /> }.into_any()
                     }
@@ -233,6 +237,61 @@ fn SecondFactorStep(flow: FlowView, action: ServerAction<SubmitSecondFactor>) ->
                 </ul>
             </div>
         })}
+        <p class="mt-7 text-center text-sm text-muted">
+            <a href="/login" rel="external" class="font-medium text-muted hover:text-ink hover:underline">"Cancel and start over"</a>
+        </p>
+    }
+}
+
+/// Signing up through a provider that shared no confirmed address: the customer gives
+/// one (and a name), and confirms it with a mailed code on the next step.
+#[component]
+fn FederatedDetailsStep(
+    flow: FlowView,
+    action: ServerAction<SubmitFederatedDetails>,
+) -> impl IntoView {
+    let outcome = Signal::derive(move || action.value().get());
+    let pending = Signal::derive(move || action.pending().get());
+    let provider = flow
+        .provider_name
+        .clone()
+        .unwrap_or_else(|| "your provider".into());
+    // The step's own lead says what the notice would.
+    let notices: Vec<_> = flow
+        .general_messages()
+        .into_iter()
+        .filter(|m| m.id != "federation.details")
+        .collect();
+    view! {
+        <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">"Finish signing up"</h1>
+        <p class="mt-1.5 mb-7 text-[15px] leading-6 text-muted" data-testid="details-lead">
+            {format!("{provider} didn't share an email address it has confirmed. Enter yours and we'll send you a code to confirm it.")}
+        </p>
+        <FlowNotices messages=notices outcome />
+        <ActionForm action attr:novalidate=true attr:data-testid="details-form">
+            <FlowFields flow=flow.clone() />
+            <Field
+                name="email"
+                label="Email"
+                kind="email"
+                value=flow.email.clone()
+                autocomplete="email"
+                required=true
+                autofocus=true
+                maxlength=254
+                error=flow.field_error("email")
+            />
+            <Field
+                name="display_name"
+                label="Your name"
+                kind="text"
+                value=flow.display_name.clone()
+                autocomplete="name"
+                maxlength=64
+                error=flow.field_error("display_name")
+            />
+            <SubmitButton label="Send code" pending_label="Sending…" pending />
+        </ActionForm>
         <p class="mt-7 text-center text-sm text-muted">
             <a href="/login" rel="external" class="font-medium text-muted hover:text-ink hover:underline">"Cancel and start over"</a>
         </p>

@@ -61,6 +61,15 @@ pub struct PendingLink {
     pub email: Option<String>,
 }
 
+/// The fields of the details step of a sign-up through a provider.
+#[derive(Clone, Copy, Debug)]
+pub struct FederatedDetails<'a> {
+    pub flow_id: &'a str,
+    pub csrf_token: &'a str,
+    pub email: &'a str,
+    pub display_name: &'a str,
+}
+
 /// Where the browser goes to start a trip, and the cookie that binds it.
 #[derive(Clone, Debug)]
 pub struct Trip {
@@ -667,20 +676,12 @@ impl Engine {
                 .await;
         }
 
-        // 2. Unknown identity: only an address the provider verified goes further.
+        // 2. Unknown identity: only an address the provider verified goes further;
+        // without one, the customer gives an address and confirms it with a code.
         let Some(email) = email.filter(|_| identity.email_verified) else {
-            self.note(
-                flow,
-                Message::error(messages::FEDERATION_EMAIL_UNVERIFIED)
-                    .with_arg("provider", &provider.display_name),
-            )
-            .await?;
-            self.record_audit(
-                AuditEvent::new(tenant.id, "federation.email_unverified", client)
-                    .label("provider", provider.slug.clone()),
-            )
-            .await?;
-            return Ok(FlowOutcome::ShowFlow(flow.id));
+            return self
+                .ask_for_details(tenant, client, flow, provider, &identity)
+                .await;
         };
         match store::federation::find_email_owner(db, tenant.id, email.as_str()).await? {
             Some(owner) if owner.primary && owner.verified => {
@@ -781,8 +782,17 @@ impl Engine {
             }
             None => {
                 // 5. A new customer: the account holds only this identity.
-                self.federated_sign_up(tenant, browser, client, flow, provider, &identity, &email)
-                    .await
+                self.federated_sign_up(
+                    tenant,
+                    browser,
+                    client,
+                    flow,
+                    provider,
+                    &identity,
+                    &email,
+                    FlowEvent::FirstFactorVerified,
+                )
+                .await
             }
         }
     }
@@ -797,6 +807,7 @@ impl Engine {
         provider: &Provider,
         identity: &ExternalIdentity,
         email: &Email,
+        event: FlowEvent,
     ) -> Result<FlowOutcome, FlowError> {
         let now = self.now();
         let user = UserId::generate();
@@ -831,11 +842,14 @@ impl Engine {
             }
             other => other?,
         }
-        let methods = [AuthMethod::Fed];
+        let mut methods = vec![AuthMethod::Fed];
+        if event == FlowEvent::CodeAccepted {
+            methods.push(AuthMethod::Email);
+        }
         // A sign-up is recorded by the risk engine (its device becomes known), not judged.
         self.assess_sign_in(&tx, tenant, browser, client, user, &methods, false, false)
             .await?;
-        let state = crate::flows::transition(flow.kind, flow.state, FlowEvent::FirstFactorVerified)
+        let state = crate::flows::transition(flow.kind, flow.state, event)
             .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
         let mut context = flow.context.clone();
         context.methods = methods.to_vec();
@@ -866,13 +880,265 @@ impl Engine {
             tenant_id: tenant.id,
             user_id: user,
             authenticated_at: now,
-            methods: methods.to_vec(),
             aal: AuthMethod::aal(&methods),
+            methods,
             return_to: flow
                 .return_to
                 .clone()
                 .unwrap_or_else(|| crate::flows::DEFAULT_RETURN_TO.to_string()),
         }))
+    }
+
+    /// The provider gave no address it vouches for: the flow asks for one (and a name),
+    /// holding the identity until the address is confirmed with a mailed code.
+    async fn ask_for_details(
+        &self,
+        tenant: &Tenant,
+        client: &ClientInfo,
+        flow: &Flow,
+        provider: &Provider,
+        identity: &ExternalIdentity,
+    ) -> Result<FlowOutcome, FlowError> {
+        let now = self.now();
+        let state = crate::flows::transition(flow.kind, flow.state, FlowEvent::DetailsNeeded)
+            .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
+        let mut context = flow.context.clone();
+        context.email = identity
+            .email
+            .as_deref()
+            .and_then(|e| Email::parse(e).ok())
+            .map(|e| e.as_str().to_string());
+        context.display_name = identity
+            .name
+            .as_deref()
+            .and_then(|n| DisplayName::parse(n).ok().flatten())
+            .map(|n| n.as_str().to_string());
+        context.federated = Some(PendingLink {
+            provider: provider.key(),
+            provider_name: provider.display_name.clone(),
+            subject: identity.subject.clone(),
+            email: None,
+        });
+        let tx = self.db().begin().await?;
+        store::flows::update_step(
+            &tx,
+            flow.id,
+            state,
+            &[Message::info(messages::FEDERATION_DETAILS)
+                .with_arg("provider", &provider.display_name)],
+            &context,
+            now,
+        )
+        .await?;
+        store::audit::insert(
+            &tx,
+            now,
+            &AuditEvent::new(tenant.id, "federation.details_needed", client)
+                .label("provider", provider.slug.clone()),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(FlowOutcome::ShowFlow(flow.id))
+    }
+
+    /// The details step of a sign-up through a provider: the address (and name) the
+    /// customer gives. A code goes to the address; an address that already has an
+    /// account gets a notice instead — the same answer either way, so the step tells
+    /// nobody whether an account exists.
+    pub async fn submit_federated_details(
+        &self,
+        tenant: &Tenant,
+        browser: &BrowserBinding,
+        client: &ClientInfo,
+        input: FederatedDetails<'_>,
+    ) -> Result<FlowOutcome, FlowError> {
+        let flow = match self
+            .open_flow_for_submit(
+                tenant,
+                FlowKind::Login,
+                input.flow_id,
+                browser,
+                input.csrf_token,
+            )
+            .await?
+        {
+            Ok(flow) => flow,
+            Err(fresh) => return Ok(FlowOutcome::ShowFlow(fresh)),
+        };
+        if flow.state != FlowState::Details || flow.context.federated.is_none() {
+            return Ok(FlowOutcome::ShowFlow(flow.id));
+        }
+        let now = self.now();
+        let mut problems = Vec::new();
+        let email = Email::parse(input.email)
+            .map_err(|e| problems.push(crate::flows::registration::email_message(e)))
+            .ok();
+        let name = DisplayName::parse(input.display_name)
+            .map_err(|e| problems.push(crate::flows::registration::name_message(e)))
+            .ok()
+            .flatten();
+        let mut context = flow.context.clone();
+        context.email = Some(input.email.trim().chars().take(254).collect());
+        context.display_name = Some(input.display_name.trim().chars().take(64).collect());
+        let Some(email) = email.filter(|_| problems.is_empty()) else {
+            let state = crate::flows::transition(flow.kind, flow.state, FlowEvent::DetailsRejected)
+                .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
+            store::flows::update_step(self.db().conn(), flow.id, state, &problems, &context, now)
+                .await?;
+            return Ok(FlowOutcome::ShowFlow(flow.id));
+        };
+        let policy = &tenant.policy.throttle;
+        let keys = crate::throttle::keys_for(
+            policy,
+            tenant.id,
+            "verification_mail",
+            email.as_str(),
+            client.ip.as_deref(),
+        );
+        if let crate::throttle::Admission::Throttled { retry_after } =
+            self.admit_attempt(policy, &keys).await?
+        {
+            let seconds = ((retry_after.num_milliseconds() + 999) / 1000).max(1);
+            store::flows::update_step(
+                self.db().conn(),
+                flow.id,
+                flow.state,
+                &[Message::error(messages::CODE_THROTTLED).with_arg("seconds", seconds)],
+                &context,
+                now,
+            )
+            .await?;
+            return Ok(FlowOutcome::ShowFlow(flow.id));
+        }
+        let name = name.unwrap_or_else(|| DisplayName::from_email(&email));
+        context.email = Some(email.as_str().to_string());
+        context.display_name = Some(name.as_str().to_string());
+        context.verify_email = Some(email.as_str().to_string());
+        let state = crate::flows::transition(flow.kind, flow.state, FlowEvent::DetailsAccepted)
+            .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
+        let tx = self.db().begin().await?;
+        self.send_address_code(&tx, tenant, &flow, &mut context)
+            .await?;
+        store::flows::update_step(
+            &tx,
+            flow.id,
+            state,
+            &[Message::info(messages::VERIFICATION_SENT)],
+            &context,
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(FlowOutcome::ShowFlow(flow.id))
+    }
+
+    /// Mails the code for `context.verify_email` (or, if that address has an account,
+    /// a notice to its owner) and keeps the code's hash in the context.
+    async fn send_address_code(
+        &self,
+        tx: &sea_orm::DatabaseTransaction,
+        tenant: &Tenant,
+        flow: &Flow,
+        context: &mut crate::flows::FlowContext,
+    ) -> Result<(), StoreError> {
+        let address = context.verify_email.clone().unwrap_or_default();
+        let minutes = tenant.policy.verification.code_minutes.clamp(5, 24 * 60);
+        let code = crate::verification::six_digit_code();
+        let taken = store::federation::find_email_owner(tx, tenant.id, &address)
+            .await?
+            .is_some();
+        let kind = if taken {
+            crate::mail::MailKind::RegistrationAttempt {
+                login_link: crate::mail::link(tenant, "/login"),
+                recovery_link: crate::mail::link(tenant, "/recovery"),
+            }
+        } else {
+            crate::mail::MailKind::ConfirmAddress {
+                name: context.display_name.clone().unwrap_or_default(),
+                provider: context
+                    .federated
+                    .as_ref()
+                    .map(|p| p.provider_name.clone())
+                    .unwrap_or_default(),
+                code: code.clone(),
+                minutes,
+            }
+        };
+        self.queue_mail(tx, tenant, &address, &kind).await?;
+        // For a taken address the stored hash is of nothing anyone was sent.
+        let secret = if taken { random_token() } else { code };
+        context.address_code = Some(sha256_hex(format!("{}:{secret}", flow.id).as_bytes()));
+        context.address_code_expires_at = Some(self.now() + chrono::Duration::minutes(minutes));
+        Ok(())
+    }
+
+    /// The verify step of a sign-up through a provider: the code from the mail (or a
+    /// new one). The right code creates the account with the provider's identity.
+    pub(crate) async fn verify_federated_address(
+        &self,
+        tenant: &Tenant,
+        browser: &BrowserBinding,
+        client: &ClientInfo,
+        flow: &Flow,
+        code: Option<&str>,
+    ) -> Result<Result<FlowOutcome, ()>, FlowError> {
+        let now = self.now();
+        let Some(code) = code else {
+            // A new code.
+            let mut context = flow.context.clone();
+            let tx = self.db().begin().await?;
+            self.send_address_code(&tx, tenant, flow, &mut context)
+                .await?;
+            store::flows::update_step(
+                &tx,
+                flow.id,
+                flow.state,
+                &[Message::info(messages::VERIFICATION_RESENT)],
+                &context,
+                now,
+            )
+            .await?;
+            tx.commit().await.map_err(StoreError::from)?;
+            return Ok(Ok(FlowOutcome::ShowFlow(flow.id)));
+        };
+        let code: String = code.chars().filter(char::is_ascii_digit).collect();
+        let expected = flow.context.address_code.clone().unwrap_or_default();
+        let live = flow
+            .context
+            .address_code_expires_at
+            .is_some_and(|at| at > now);
+        let given = sha256_hex(format!("{}:{code}", flow.id).as_bytes());
+        if !live || code.len() != 6 || !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+            return Ok(Err(()));
+        }
+        let (Some(pending), Some(address)) = (&flow.context.federated, &flow.context.verify_email)
+        else {
+            return Ok(Err(()));
+        };
+        let slug = pending.provider.trim_start_matches("oidc:");
+        let provider = store::federation::find_provider(self.db().conn(), tenant.id, slug).await?;
+        let (Some(provider), Ok(email)) = (provider.filter(|p| p.enabled), Email::parse(address))
+        else {
+            return Ok(Err(()));
+        };
+        let identity = ExternalIdentity {
+            subject: pending.subject.clone(),
+            email: Some(email.as_str().to_string()),
+            email_verified: true,
+            name: flow.context.display_name.clone(),
+        };
+        self.federated_sign_up(
+            tenant,
+            browser,
+            client,
+            flow,
+            &provider,
+            &identity,
+            &email,
+            FlowEvent::CodeAccepted,
+        )
+        .await
+        .map(Ok)
     }
 
     /// Links the identity a login flow was holding, now that the customer proved an

@@ -64,6 +64,7 @@ pub const FEDERATION_UNAVAILABLE: &str = "federation.unavailable";
 pub const FEDERATION_LINK_EXISTING: &str = "federation.link_existing";
 pub const FEDERATION_EMAIL_UNVERIFIED: &str = "federation.email_unverified";
 pub const FEDERATION_LINKED: &str = "federation.linked";
+pub const FEDERATION_DETAILS: &str = "federation.details";
 pub const LOGIN_PASSWORD_BLOCKED: &str = "login.password_blocked";
 pub const MFA_INVALID: &str = "mfa.invalid_code";
 pub const MFA_THROTTLED: &str = "mfa.throttled";

@@ -144,6 +144,8 @@ pub enum FlowEvent {
     SecondFactorRequired,
     SecondFactorVerified,
     SecondFactorRejected,
+    /// A provider's identity is new and came without an address it vouches for: ask.
+    DetailsNeeded,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -168,6 +170,9 @@ pub fn transition(
         (Login, Identify, FirstFactorRejected) => Ok(Identify),
         (Login, Identify, VerificationNeeded) => Ok(VerifyEmail),
         (Login, Identify, SecondFactorRequired) => Ok(SecondFactor),
+        (Login, Identify, DetailsNeeded) => Ok(Details),
+        (Login, Details, DetailsAccepted) => Ok(VerifyEmail),
+        (Login, Details, DetailsRejected) => Ok(Details),
         (Login, SecondFactor, SecondFactorVerified) => Ok(Complete),
         (Login, SecondFactor, SecondFactorRejected) => Ok(SecondFactor),
         // The address was verified but the risk engine refused the sign-in.
@@ -206,8 +211,13 @@ pub struct FlowContext {
     /// Login, second-factor step: where an email code went, masked (`a•••@example.com`).
     pub code_sent_to: Option<String>,
     /// Login: a provider's identity waiting to be linked once the customer proves the
-    /// existing account it matched (server-side only).
+    /// existing account it matched, or to become an account once its address is
+    /// confirmed (server-side only).
     pub federated: Option<crate::federation::PendingLink>,
+    /// Login, sign-up through a provider: the hash of the code mailed to the address
+    /// typed on the details step, and when it expires (server-side only).
+    pub address_code: Option<String>,
+    pub address_code_expires_at: Option<DateTime<Utc>>,
 }
 
 /// A flow as stored.
@@ -461,6 +471,10 @@ mod tests {
                 Some(SecondFactor),
             ),
             (Login, SecondFactor, FirstFactorVerified, None),
+            (Login, Identify, DetailsNeeded, Some(Details)),
+            (Login, Details, DetailsAccepted, Some(VerifyEmail)),
+            (Login, Details, DetailsRejected, Some(Details)),
+            (Login, SecondFactor, DetailsNeeded, None),
             (Login, Identify, SecondFactorVerified, None),
             (Login, VerifyEmail, SecondFactorVerified, None),
             (Login, Complete, SecondFactorVerified, None),
@@ -522,6 +536,7 @@ mod tests {
             SecondFactorRequired,
             SecondFactorVerified,
             SecondFactorRejected,
+            DetailsNeeded,
         ];
         for kind in [Login, Registration, Reset, PasswordChange] {
             let mut reached = vec![kind.initial_state()];

@@ -68,6 +68,49 @@ impl Engine {
             return Ok(FlowOutcome::ShowFlow(flow.id));
         }
 
+        // A sign-up through a provider confirms its address with a code of its own.
+        if flow.kind == FlowKind::Login && flow.context.address_code.is_some() {
+            let code = match input.intent {
+                VerifyIntent::Code(code) => Some(code),
+                VerifyIntent::Resend => None,
+                VerifyIntent::Continue => {
+                    self.show(&flow, Message::info(messages::VERIFICATION_NOT_YET))
+                        .await?;
+                    return Ok(FlowOutcome::ShowFlow(flow.id));
+                }
+            };
+            return match self
+                .verify_federated_address(tenant, browser, client, &flow, code)
+                .await?
+            {
+                Ok(outcome) => {
+                    self.forgive_after(&keys, admission).await?;
+                    Ok(outcome)
+                }
+                Err(()) => {
+                    let state = transition(flow.kind, flow.state, FlowEvent::CodeRejected)
+                        .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
+                    let tx = self.db().begin().await?;
+                    store::flows::update_step(
+                        &tx,
+                        flow.id,
+                        state,
+                        &[Message::field_error("code", messages::CODE_INVALID)],
+                        &flow.context,
+                        self.now(),
+                    )
+                    .await?;
+                    store::audit::insert(
+                        &tx,
+                        self.now(),
+                        &AuditEvent::new(tenant.id, "email.code_rejected", client),
+                    )
+                    .await?;
+                    tx.commit().await.map_err(StoreError::from)?;
+                    Ok(FlowOutcome::ShowFlow(flow.id))
+                }
+            };
+        }
         let pending = flow.context.pending_user;
         match input.intent {
             VerifyIntent::Resend => {
