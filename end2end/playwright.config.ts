@@ -16,10 +16,10 @@ const workDir = (process.env.PORTICO_E2E_WORKDIR ??= fs.mkdtempSync(
   path.join(os.tmpdir(), 'portico-e2e-'),
 ));
 
-function server(port: number, databaseUrl: string) {
+function server(port: number, databaseUrl: string, host = 'localhost', brand = 'Northwind Outfitters') {
   return {
     command: `"${bin}" serve`,
-    url: `http://localhost:${port}/readyz`,
+    url: `http://${host}:${port}/readyz`,
     reuseExistingServer: false,
     timeout: 60_000,
     cwd: workDir,
@@ -27,10 +27,10 @@ function server(port: number, databaseUrl: string) {
     stderr: 'pipe' as const,
     env: {
       PORTICO__SERVER__ADDRESS: `127.0.0.1:${port}`,
-      PORTICO__SERVER__BASE_URL: `http://localhost:${port}`,
+      PORTICO__SERVER__BASE_URL: `http://${host}:${port}`,
       PORTICO__SERVER__SITE_ROOT: siteRoot,
       PORTICO__DATABASE__URL: databaseUrl,
-      PORTICO__TENANT__DISPLAY_NAME: 'Northwind Outfitters',
+      PORTICO__TENANT__DISPLAY_NAME: brand,
       PORTICO__LOG__LEVEL: 'warn',
     },
   };
@@ -51,6 +51,44 @@ if (pgAdmin) {
   }
   servers.push(server(3101, process.env.PORTICO_E2E_DB_postgres));
   projects.push({ name: 'postgres', use: { baseURL: 'http://localhost:3101' } });
+}
+
+// Social sign-in: a third Portico plays the upstream provider ("Acme ID"), on
+// 127.0.0.1 so its cookies never mix with the stores' on localhost. Before any server
+// starts, the runner registers the stores as an app there and adds it to each store as
+// the provider `acme` (workers inherit the result through the environment).
+const IDP = 'http://127.0.0.1:3102';
+process.env.PORTICO_E2E_DB_idp ??= `sqlite://${workDir}/idp.db`;
+servers.push(server(3102, process.env.PORTICO_E2E_DB_idp, '127.0.0.1', 'Acme ID'));
+if (!process.env.PORTICO_E2E_FEDERATION) {
+  const cli = (db: string, base: string, brand: string, args: string[], extra: Record<string, string> = {}) =>
+    execFileSync(bin, args, {
+      cwd: workDir,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        ...extra,
+        PORTICO__DATABASE__URL: db,
+        PORTICO__SERVER__BASE_URL: base,
+        PORTICO__TENANT__DISPLAY_NAME: brand,
+        PORTICO__LOG__LEVEL: 'warn',
+      },
+    });
+  const stores = projects.map((p) => ({ base: p.use.baseURL, db: process.env[`PORTICO_E2E_DB_${p.name}`]! }));
+  const created = cli(process.env.PORTICO_E2E_DB_idp, IDP, 'Acme ID', [
+    'apps', 'create', '--name', 'Northwind Outfitters', '--kind', 'web', '--first-party',
+    ...stores.flatMap((s) => ['--redirect-uri', `${s.base}/federation/callback/acme`]),
+  ]);
+  const id = created.match(/client_id:\s+(\S+)/)?.[1];
+  const secret = created.match(/client_secret:\s+(\S+)/)?.[1];
+  if (!id || !secret) throw new Error(`registering the stores at the provider failed: ${created}`);
+  for (const s of stores) {
+    cli(s.db, s.base, 'Northwind Outfitters', [
+      'providers', 'add', 'acme', '--kind', 'oidc', '--name', 'Acme ID', '--client-id', id,
+      '--discovery-url', `${IDP}/.well-known/openid-configuration`,
+    ], { PORTICO_PROVIDER_CLIENT_SECRET: secret });
+  }
+  process.env.PORTICO_E2E_FEDERATION = IDP;
 }
 
 export default defineConfig({

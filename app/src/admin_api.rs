@@ -167,7 +167,7 @@ async fn reveal_secret(
 }
 
 #[cfg(feature = "ssr")]
-async fn email_of(
+pub(crate) async fn email_of(
     req: &crate::ssr::Req,
     auth: &portico_identity::sessions::AuthState,
 ) -> Result<String, AppError> {

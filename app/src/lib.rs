@@ -7,6 +7,7 @@
 //! errors are stored on the flow and the browser is sent back to `?flow=<id>`.
 
 pub mod admin_api;
+pub mod admin_providers_api;
 pub mod api;
 pub mod components;
 pub mod error;
@@ -183,6 +184,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin") view=|| view! { <Redirect path="/admin/apps" /> } />
                 <Route path=path!("/admin/apps") view=pages::admin::AdminAppsPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/apps/:client_id") view=pages::admin::AdminAppPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/providers") view=pages::admin::AdminProvidersPage ssr=SsrMode::Async />
                 <Route path=path!("/device") view=pages::device::DevicePage ssr=SsrMode::Async />
                 <Route
                     path=path!("/security/report")

@@ -330,3 +330,55 @@ pub struct AdminAppView {
     pub notice: Option<String>,
     pub csrf_token: String,
 }
+
+/// `/admin/providers`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminProvidersView {
+    pub admin_email: String,
+    pub providers: Vec<AdminProviderRow>,
+    pub form: ProviderFormView,
+    pub notice: Option<String>,
+    pub csrf_token: String,
+}
+
+/// One provider in the console's list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminProviderRow {
+    pub slug: String,
+    pub name: String,
+    /// A preset's name, "OpenID Connect" or "OAuth 2.0".
+    pub kind: String,
+    pub brand: String,
+    pub enabled: bool,
+    /// The callback URL to register at the provider.
+    pub callback: String,
+}
+
+/// The console's "add a provider" form, as typed, with its problems (never a secret).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderFormView {
+    pub kind: String,
+    pub slug: String,
+    pub display_name: String,
+    pub client_id: String,
+    pub discovery_url: String,
+    pub authorize_url: String,
+    pub token_url: String,
+    pub userinfo_url: String,
+    pub scopes: String,
+    pub claims: String,
+    pub untrusted_email: bool,
+    pub apple_team_id: String,
+    pub apple_key_id: String,
+    /// (field, message) pairs.
+    pub problems: Vec<(String, String)>,
+}
+
+impl ProviderFormView {
+    pub fn problem(&self, field: &str) -> Option<String> {
+        self.problems
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.clone())
+    }
+}

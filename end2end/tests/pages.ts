@@ -47,11 +47,12 @@ export class RegisterPage {
   }
 }
 
-/** Reads the newest mail to `email` in the dev mail viewer, in a second tab. */
-export async function latestMail(page: Page, email: string): Promise<string> {
+/** Reads the newest mail to `email` in the dev mail viewer (of the server at `origin`,
+ * else this project's), in a second tab. */
+export async function latestMail(page: Page, email: string, origin = ''): Promise<string> {
   const viewer = await page.context().newPage();
   try {
-    await viewer.goto('/dev/mail');
+    await viewer.goto(`${origin}/dev/mail`);
     const mail = viewer.locator(`[data-testid="mail"][data-to="${email.toLowerCase()}"]`).first();
     await expect(mail).toBeVisible();
     return await mail.getByTestId('mail-text').innerText();
@@ -61,8 +62,8 @@ export async function latestMail(page: Page, email: string): Promise<string> {
 }
 
 /** The 6-digit code in the newest mail to `email`. */
-export async function latestCode(page: Page, email: string): Promise<string> {
-  const text = await latestMail(page, email);
+export async function latestCode(page: Page, email: string, origin = ''): Promise<string> {
+  const text = await latestMail(page, email, origin);
   const code = text.match(/\b(\d{6})\b/);
   expect(code, `a code in: ${text}`).not.toBeNull();
   return code![1];
@@ -81,10 +82,10 @@ export class VerifyStep {
     await this.page.getByRole('button', { name: 'Verify and continue' }).click();
   }
 
-  /** Reads the code from the mail viewer and enters it. */
-  async completeFromMail(email: string) {
+  /** Reads the code from the mail viewer (of the server at `origin`) and enters it. */
+  async completeFromMail(email: string, origin = '') {
     await this.expectShownFor(email);
-    await this.enter(await latestCode(this.page, email));
+    await this.enter(await latestCode(this.page, email, origin));
   }
 }
 

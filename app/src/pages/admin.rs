@@ -4,7 +4,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::admin_api::{admin_app, admin_apps};
 use crate::components::{BrandMark, Footer, LoadError, use_brand};
-use crate::views::{AdminAppView, AdminAppsView, AppFormView};
+use crate::views::{
+    AdminAppView, AdminAppsView, AdminProvidersView, AppFormView, ProviderFormView,
+};
 
 const INPUT: &str = "block w-full rounded-brand border border-line bg-surface px-3 py-2 text-[15px] text-ink shadow-sm outline-none transition focus:border-brand focus:ring-4 focus:ring-brand/20 aria-[invalid=true]:border-danger";
 const PRIMARY: &str = "inline-flex items-center justify-center rounded-brand bg-brand px-4 py-2 text-sm font-semibold text-on-brand shadow-sm transition hover:brightness-110 focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-brand/30";
@@ -12,8 +14,19 @@ const SECONDARY: &str = "inline-flex items-center justify-center rounded-brand b
 
 /// The console's frame: its header (brand, "Admin", who is signed in) and width.
 #[component]
-fn Console(#[prop(into)] email: Signal<Option<String>>, children: Children) -> impl IntoView {
+fn Console(
+    #[prop(into)] email: Signal<Option<String>>,
+    #[prop(default = "apps")] section: &'static str,
+    children: Children,
+) -> impl IntoView {
     let brand = use_brand();
+    let tab = move |name: &str| {
+        if name == section {
+            "font-semibold text-ink"
+        } else {
+            "text-muted hover:text-ink"
+        }
+    };
     view! {
         <div class="flex min-h-screen flex-col">
             <header class="border-b border-line bg-surface">
@@ -31,7 +44,8 @@ fn Console(#[prop(into)] email: Signal<Option<String>>, children: Children) -> i
                         <span class="rounded-full bg-ink px-2 py-0.5 text-xs font-semibold text-surface">"Admin"</span>
                     </a>
                     <nav class="flex items-center gap-5 text-sm">
-                        <a href="/admin/apps" class="font-semibold text-ink">"Apps"</a>
+                        <a href="/admin/apps" class=tab("apps")>"Apps"</a>
+                        <a href="/admin/providers" class=tab("providers")>"Sign-in providers"</a>
                         <a href="/account" class="text-muted hover:text-ink">"Your account"</a>
                         // Read under Suspense: the email comes with the page's data.
                         <Suspense fallback=|| ()>
@@ -303,5 +317,173 @@ fn AppDetail(v: AdminAppView) -> impl IntoView {
                 </button>
             </form>
         </section>
+    }
+}
+
+/// `/admin/providers`: social and enterprise sign-in providers.
+#[component]
+pub fn AdminProvidersPage() -> impl IntoView {
+    let query = use_query_map();
+    let data = Resource::new(
+        move || query.read().get("notice"),
+        crate::admin_providers_api::admin_providers,
+    );
+    let email = Signal::derive(move || data.get().and_then(|r| r.ok()).map(|v| v.admin_email));
+    view! {
+        <Title text="Sign-in providers · Admin" />
+        <Console email section="providers">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(v) => view! { <ProvidersList v /> }.into_any(),
+                        Err(error) => view! { <LoadError error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </Console>
+    }
+}
+
+#[component]
+fn ProvidersList(v: AdminProvidersView) -> impl IntoView {
+    let empty = v.providers.is_empty();
+    let csrf = v.csrf_token.clone();
+    view! {
+        <h1 class="text-[28px] font-semibold leading-9 tracking-tight">"Sign-in providers"</h1>
+        <p class="mt-1 text-[15px] text-muted">"Let customers sign up and sign in with accounts they already have. Each enabled provider is a button on the sign-in page."</p>
+        {v.notice.clone().map(|n| view! {
+            <div role="status" data-testid="admin-notice" class="mt-6 rounded-brand border border-success/25 bg-success/[0.07] px-4 py-3 text-sm text-ink">{n}</div>
+        })}
+        <section class="mt-8 overflow-hidden rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
+            {if empty {
+                view! { <p class="px-5 py-6 text-[15px] text-muted">"No providers yet. Add the first one below."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="divide-y divide-line" data-testid="admin-providers">
+                        {v.providers.clone().into_iter().map(|p| {
+                            let toggle = if p.enabled { "disable" } else { "enable" };
+                            view! {
+                                <li class="flex flex-wrap items-center gap-4 px-5 py-4" data-testid="admin-provider-row" data-slug=p.slug.clone()>
+                                    <span class="inline-flex h-9 w-9 shrink-0 items-center justify-center rounded-full border border-line bg-surface">
+                                        <crate::components::ProviderMark brand=p.brand.clone() name=p.name.clone() />
+                                    </span>
+                                    <div class="min-w-0 flex-1">
+                                        <p class="text-[15px] font-semibold text-ink">
+                                            {p.name.clone()}
+                                            <span class="ml-2 text-sm font-normal text-muted">{format!("{} · {}", p.kind, p.slug)}</span>
+                                        </p>
+                                        <p class="mt-0.5 truncate font-mono text-xs text-muted" title="Callback URL to register at the provider">{p.callback.clone()}</p>
+                                    </div>
+                                    {if p.enabled {
+                                        view! { <span class="rounded-full bg-success/10 px-2 py-0.5 text-xs font-medium text-success">"Enabled"</span> }.into_any()
+                                    } else {
+                                        view! { <span class="rounded-full bg-line/60 px-2 py-0.5 text-xs font-medium text-muted">"Disabled"</span> }.into_any()
+                                    }}
+                                    <form method="post" action="/api/admin/providers/action">
+                                        <input type="hidden" name="csrf_token" value=csrf.clone() />
+                                        <input type="hidden" name="slug" value=p.slug.clone() />
+                                        <input type="hidden" name="action" value=toggle />
+                                        <button type="submit" class=SECONDARY data-testid="admin-provider-toggle">{if p.enabled { "Disable" } else { "Enable" }}</button>
+                                    </form>
+                                    <form method="post" action="/api/admin/providers/action">
+                                        <input type="hidden" name="csrf_token" value=csrf.clone() />
+                                        <input type="hidden" name="slug" value=p.slug.clone() />
+                                        <input type="hidden" name="action" value="remove" />
+                                        <button type="submit" class=format!("{SECONDARY} text-danger") data-testid="admin-provider-remove">"Remove"</button>
+                                    </form>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+
+        <section id="add" class="mt-8 rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
+            <div class="border-b border-line px-6 py-4">
+                <h2 class="text-base font-semibold">"Add a provider"</h2>
+                <p class="mt-0.5 text-sm text-muted">"Presets need only the client ID and secret from the provider's developer console. Secrets are sealed at rest and never shown again."</p>
+            </div>
+            <form method="post" action="/api/admin/providers/add" class="space-y-5 px-6 py-5" data-testid="admin-provider-add" novalidate>
+                <input type="hidden" name="csrf_token" value=v.csrf_token.clone() />
+                <ProviderProblems form=v.form.clone() />
+                <div class="grid gap-5 sm:grid-cols-2">
+                    <div>
+                        <label for="kind" class="mb-1.5 block text-sm font-medium text-ink">"Provider"</label>
+                        <select id="kind" name="kind" class=INPUT>
+                            {[("google", "Google"), ("apple", "Apple"), ("microsoft", "Microsoft"), ("linkedin", "LinkedIn"), ("github", "GitHub"), ("facebook", "Facebook"), ("oidc", "Any OpenID Connect provider"), ("oauth2", "Any OAuth 2.0 provider")]
+                                .into_iter()
+                                .map(|(k, label)| view! { <option value=k selected=v.form.kind == k>{label}</option> })
+                                .collect_view()}
+                        </select>
+                    </div>
+                    <PField form=v.form.clone() name="slug" label="Short name (in URLs, e.g. google)" value=v.form.slug.clone() />
+                    <PField form=v.form.clone() name="display_name" label="Button label (optional)" value=v.form.display_name.clone() />
+                    <PField form=v.form.clone() name="client_id" label="Client ID" value=v.form.client_id.clone() />
+                    <PField form=v.form.clone() name="client_secret" label="Client secret" value=String::new() kind="password" />
+                    <PField form=v.form.clone() name="scopes" label="Scopes (optional)" value=v.form.scopes.clone() />
+                </div>
+                <details class="rounded-brand border border-line px-4 py-3" open=!v.form.discovery_url.is_empty() || !v.form.authorize_url.is_empty() || v.form.kind == "oidc" || v.form.kind == "oauth2">
+                    <summary class="cursor-pointer text-sm font-semibold text-ink">"Any OpenID Connect or OAuth 2.0 provider"</summary>
+                    <div class="mt-4 space-y-5">
+                        <PField form=v.form.clone() name="discovery_url" label="OpenID Connect discovery URL" value=v.form.discovery_url.clone() />
+                        <div class="grid gap-5 sm:grid-cols-3">
+                            <PField form=v.form.clone() name="authorize_url" label="OAuth 2.0 authorize URL" value=v.form.authorize_url.clone() />
+                            <PField form=v.form.clone() name="token_url" label="Token URL" value=v.form.token_url.clone() />
+                            <PField form=v.form.clone() name="userinfo_url" label="Userinfo URL" value=v.form.userinfo_url.clone() />
+                        </div>
+                        <PField form=v.form.clone() name="claims" label="Claim paths (e.g. subject=id,email=mail,name=display_name)" value=v.form.claims.clone() />
+                    </div>
+                </details>
+                <details class="rounded-brand border border-line px-4 py-3" open=v.form.kind == "apple">
+                    <summary class="cursor-pointer text-sm font-semibold text-ink">"Apple"</summary>
+                    <div class="mt-4 grid gap-5 sm:grid-cols-2">
+                        <PField form=v.form.clone() name="apple_team_id" label="Team ID" value=v.form.apple_team_id.clone() />
+                        <PField form=v.form.clone() name="apple_key_id" label="Key ID" value=v.form.apple_key_id.clone() />
+                        <div class="sm:col-span-2">
+                            <label for="apple_private_key" class="mb-1.5 block text-sm font-medium text-ink">"Private key (.p8 contents)"</label>
+                            <textarea id="apple_private_key" name="apple_private_key" rows="4" class=format!("{INPUT} font-mono text-xs")></textarea>
+                            {v.form.problem("apple_private_key").map(|p| view! { <p class="mt-1.5 text-sm text-danger">{p}</p> })}
+                        </div>
+                    </div>
+                </details>
+                <label class="flex items-center gap-2.5 text-[15px] text-ink">
+                    <input type="checkbox" name="untrusted_email" value="on" checked=v.form.untrusted_email class="h-4 w-4 rounded border-line text-brand" />
+                    "Don't trust this provider's verified addresses (customers confirm theirs by code)"
+                </label>
+                <button type="submit" data-testid="admin-provider-add-submit" class=PRIMARY>"Add provider"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn ProviderProblems(form: ProviderFormView) -> impl IntoView {
+    (!form.problems.is_empty()).then(|| view! {
+        <div role="alert" data-testid="admin-form-problems" class="rounded-brand border border-danger/25 bg-danger/[0.06] px-4 py-3 text-sm text-ink">
+            <p class="font-semibold">"Please fix the following:"</p>
+            <ul class="mt-1 list-disc pl-5">
+                {form.problems.iter().map(|(f, m)| view! { <li>{format!("{}: {m}", f.replace('_', " "))}</li> }).collect_view()}
+            </ul>
+        </div>
+    })
+}
+
+#[component]
+fn PField(
+    form: ProviderFormView,
+    name: &'static str,
+    label: &'static str,
+    value: String,
+    #[prop(default = "text")] kind: &'static str,
+) -> impl IntoView {
+    let problem = form.problem(name);
+    let invalid = problem.is_some();
+    view! {
+        <div>
+            <label for=name class="mb-1.5 block text-sm font-medium text-ink">{label}</label>
+            <input id=name name=name type=kind value=value autocomplete="off" class=INPUT aria-invalid=if invalid { "true" } else { "false" } aria-describedby=format!("{name}-error") />
+            {problem.map(|p| view! { <p id=format!("{name}-error") class="mt-1.5 text-sm text-danger">{p}</p> })}
+        </div>
     }
 }
