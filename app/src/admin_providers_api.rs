@@ -114,6 +114,7 @@ pub async fn admin_add_provider(
         scopes: some(&scopes),
         claims: some(&claims),
         trust_email: untrusted_email.is_some().then_some(false),
+        form_post: None,
         apple_team_id: some(&apple_team_id),
         apple_key_id: some(&apple_key_id),
         apple_private_key: some(&apple_private_key),

@@ -115,6 +115,9 @@ struct AddProvider {
     /// Never trust the provider's word that an address is verified.
     #[arg(long)]
     untrusted_email: bool,
+    /// Ask for the provider's answer as a form post (`response_mode=form_post`).
+    #[arg(long)]
+    form_post: bool,
     #[arg(long)]
     apple_team_id: Option<String>,
     #[arg(long)]
@@ -492,6 +495,7 @@ async fn providers(config: Config, command: ProvidersCommand) -> Result<(), Stri
                 scopes: args.scopes.clone(),
                 claims: args.claims.clone(),
                 trust_email: args.untrusted_email.then_some(false),
+                form_post: args.form_post.then_some(true),
                 apple_team_id: args.apple_team_id.clone(),
                 apple_key_id: args.apple_key_id.clone(),
                 apple_private_key,
@@ -860,6 +864,9 @@ async fn serve(config: Config) -> Result<(), String> {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "purging expired rows failed"),
+            }
+            if let Err(e) = engine.purge_federation_states().await {
+                tracing::warn!(error = %e, "purging finished sign-in provider trips failed");
             }
         }
     });

@@ -87,9 +87,15 @@ impl Pair {
     /// Clicks "Continue with Acme ID" on the sign-in page; the answer (a page that
     /// sends the browser to the provider).
     async fn start(&self, rp: &mut Browser) -> Page {
+        self.start_with(rp, SLUG).await
+    }
+
+    async fn start_with(&self, rp: &mut Browser, slug: &str) -> Page {
         let (_, login) = rp.visit("/login").await;
         assert!(
-            login.body.contains("data-testid=\"provider-acme\""),
+            login
+                .body
+                .contains(&format!("data-testid=\"provider-{slug}\"")),
             "the sign-in page shows the provider's button"
         );
         let flow = login.hidden("flow").unwrap();
@@ -99,11 +105,62 @@ impl Pair {
             &[
                 ("flow", &flow),
                 ("csrf_token", &csrf),
-                ("provider", SLUG),
+                ("provider", slug),
                 ("kind", "login"),
             ],
         )
         .await
+    }
+
+    /// Registers another app at the provider, for the downstream provider `slug`
+    /// described by `edit` (its client id and secret are filled in).
+    async fn add_provider(&self, slug: &str, edit: impl FnOnce(&mut NewProvider)) {
+        let idp_tenant = self
+            .idp
+            .state
+            .engine
+            .resolve_tenant(common::HOST)
+            .await
+            .unwrap();
+        let registered = self
+            .idp
+            .state
+            .engine
+            .register_app(
+                &idp_tenant.tenant,
+                &ClientInfo::default(),
+                &NewApp {
+                    name: format!("Downstream {slug}"),
+                    kind: Some(AppKind::Web),
+                    redirect_uris: vec![format!("{}/federation/callback/{slug}", self.rp_base)],
+                    first_party: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        let mut new = NewProvider {
+            slug: slug.into(),
+            client_id: registered.app.client_id.clone(),
+            client_secret: registered.client_secret.clone(),
+            enabled: true,
+            ..Default::default()
+        };
+        edit(&mut new);
+        let rp_tenant = self
+            .rp
+            .state
+            .engine
+            .resolve_tenant(common::HOST)
+            .await
+            .unwrap();
+        self.rp
+            .state
+            .engine
+            .add_provider(&rp_tenant.tenant, None, &ClientInfo::default(), &new)
+            .await
+            .unwrap();
     }
 
     /// The provider's answer to the authorization request that `start` led to: the
@@ -554,6 +611,110 @@ async fn an_unconfirmed_address_is_confirmed_by_code(backend: Backend) {
     p.cleanup().await;
 }
 
+/// A plain OAuth 2.0 provider (no ID token): the profile comes from its userinfo
+/// endpoint through the claim mapping.
+async fn a_plain_oauth2_provider_signs_in_through_userinfo(backend: Backend) {
+    let p = pair(backend).await;
+    let base = p.idp_base.clone();
+    p.add_provider("plain", |n| {
+        n.kind = "oauth2".into();
+        n.display_name = Some("Plain OAuth".into());
+        n.authorize_url = Some(format!("{base}/oauth2/authorize"));
+        n.token_url = Some(format!("{base}/oauth2/token"));
+        n.userinfo_url = Some(format!("{base}/oauth2/userinfo"));
+        n.scopes = Some("openid email profile".into());
+        n.claims = Some("subject=sub,email=email,email_verified=email_verified,name=name".into());
+    })
+    .await;
+    let mut idp = p.idp_account("olu@example.com").await;
+    let mut rp = p.rp_browser();
+    let start = p.start_with(&mut rp, "plain").await;
+    let callback = p.authorize(&start, &mut idp).await;
+    let answer = rp.get(&callback).await;
+    assert_eq!(answer.location().as_deref(), Some("/account"));
+    let page = account_page(&mut rp).await;
+    assert!(page.body.contains("olu@example.com"));
+    let user = common::user(&p.rp, "olu@example.com").await;
+    let tenant =
+        p.rp.state
+            .engine
+            .resolve_tenant(common::HOST)
+            .await
+            .unwrap();
+    let linked = portico_identity::store::federation::linked_identities(
+        p.rp.state.engine.db().conn(),
+        tenant.tenant.id,
+        user,
+    )
+    .await
+    .unwrap();
+    assert_eq!(linked[0].provider, "oidc:plain");
+    p.cleanup().await;
+}
+
+/// A provider that answers with a cross-site form post (as Apple does): the post
+/// carries no SameSite=Lax cookies, so it becomes a same-URL GET that does.
+async fn a_form_post_answer_is_accepted(backend: Backend) {
+    let p = pair(backend).await;
+    let discovery = format!("{}/.well-known/openid-configuration", p.idp_base);
+    p.add_provider("posted", |n| {
+        n.kind = "oidc".into();
+        n.display_name = Some("Posted ID".into());
+        n.discovery_url = Some(discovery);
+        n.form_post = Some(true);
+    })
+    .await;
+    let mut idp = p.idp_account("fay@example.com").await;
+    let mut rp = p.rp_browser();
+    let start = p.start_with(&mut rp, "posted").await;
+    let url = continue_link(&start);
+    assert!(url.contains("response_mode=form_post"));
+    let answer = idp.get(url.strip_prefix(&p.idp_base).unwrap()).await;
+    assert_eq!(answer.status, 200, "the provider answers with a form");
+    let action = regex::Regex::new(r#"<form method="post" action="([^"]+)""#)
+        .unwrap()
+        .captures(&answer.body)
+        .unwrap()[1]
+        .replace("&amp;", "&");
+    let fields: Vec<(String, String)> =
+        regex::Regex::new(r#"<input type="hidden" name="([^"]+)" value="([^"]*)">"#)
+            .unwrap()
+            .captures_iter(&answer.body)
+            .map(|c| (c[1].to_string(), c[2].replace("&amp;", "&")))
+            .collect();
+    // The browser posts it from the provider's page: cross-site, without the
+    // store's cookies.
+    let mut posting = rp.clone();
+    posting.cookies.clear();
+    let mut req = axum::http::Request::builder()
+        .method("POST")
+        .uri(action.strip_prefix(&p.rp_base).unwrap())
+        .header("host", rp.host.clone())
+        .header("origin", p.idp_base.clone())
+        .header("sec-fetch-site", "cross-site")
+        .header("content-type", "application/x-www-form-urlencoded");
+    req = req.extension(axum::extract::ConnectInfo::<std::net::SocketAddr>(
+        "198.51.100.7:50000".parse().unwrap(),
+    ));
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let posted = posting
+        .send(
+            req.body(axum::body::Body::from(common::form_encode(&pairs)))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(posted.status, 303, "{}", posted.body);
+    let again = posted.location().unwrap();
+    assert!(again.starts_with("/federation/callback/posted?"), "{again}");
+    let answer = rp.get(&again).await;
+    assert_eq!(answer.location().as_deref(), Some("/account"));
+    account_page(&mut rp).await;
+    p.cleanup().await;
+}
+
 /// Forged, replayed and cross-browser states, another provider's issuer, and a
 /// provider's error: refused, nothing signed in.
 async fn bad_callbacks_are_refused(backend: Backend) {
@@ -813,6 +974,8 @@ on_both_databases!(
     a_pending_address_never_matches,
     unverified_provider_addresses_are_not_used,
     an_unconfirmed_address_is_confirmed_by_code,
+    a_plain_oauth2_provider_signs_in_through_userinfo,
+    a_form_post_answer_is_accepted,
     bad_callbacks_are_refused,
     link_and_unlink_from_the_account,
     provider_settings_are_checked_and_sealed,

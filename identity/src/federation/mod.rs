@@ -444,11 +444,13 @@ impl Engine {
             }
         };
         // RFC 9207: a response naming an issuer must name this provider's; a provider
-        // that promises to name itself must do so.
+        // that promises to name itself must do so. (A plain OAuth 2.0 provider with no
+        // issuer configured cannot be checked this way; its own callback path — one per
+        // provider — is the mix-up defence RFC 9207 §1 names for it.)
         if let Some(endpoints) = &endpoints {
             let issuer_ok = match (input.iss, endpoints.issuer.as_deref()) {
                 (Some(iss), Some(expected)) => iss == expected,
-                (Some(_), None) => false,
+                (Some(_), None) => true,
                 (None, _) => !endpoints.iss_in_response,
             };
             if !issuer_ok {

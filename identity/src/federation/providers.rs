@@ -194,6 +194,8 @@ pub struct NewProvider {
     pub claims: Option<String>,
     /// Take the provider's `email_verified` (default) or never trust its addresses.
     pub trust_email: Option<bool>,
+    /// Ask for the answer as a form post (`response_mode=form_post`), as Apple does.
+    pub form_post: Option<bool>,
     pub apple_team_id: Option<String>,
     pub apple_key_id: Option<String>,
     /// Apple: the PKCS#8 PEM of the key that signs the client secret.
@@ -515,6 +517,9 @@ pub(crate) fn check(
             Ok(map) => settings.claims = map,
             Err(why) => problems.push(problem("claims", why)),
         }
+    }
+    if let Some(form_post) = new.form_post {
+        settings.form_post = form_post;
     }
     if let Some(trust) = new.trust_email {
         settings.email_trust = if trust {
