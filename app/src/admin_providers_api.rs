@@ -10,7 +10,9 @@
 use leptos::prelude::*;
 
 use crate::AppError;
-use crate::views::{AdminProvidersView, ProviderFormView};
+use crate::views::AdminProvidersView;
+#[cfg(feature = "ssr")]
+use crate::views::ProviderFormView;
 
 #[cfg(feature = "ssr")]
 const FORM_KEY: &str = "portico.admin.provider_form";

@@ -3,7 +3,7 @@
 // the provider `acme` of each store. Nothing is mocked: Chromium goes to the provider,
 // signs up there, and comes back through the store's callback.
 import { expect, test, type Page } from '@playwright/test';
-import { AccountPage, LoginPage, RegisterPage, STRONG_PASSWORD, VerifyStep, freshEmail, snap } from './pages';
+import { AccountPage, LoginPage, RegisterPage, STRONG_PASSWORD, VerifyStep, freshEmail, hydrated, snap } from './pages';
 
 const IDP = process.env.PORTICO_E2E_FEDERATION ?? 'http://127.0.0.1:3102';
 
@@ -11,6 +11,7 @@ const IDP = process.env.PORTICO_E2E_FEDERATION ?? 'http://127.0.0.1:3102';
 async function signUpAtProvider(page: Page, name: string, email: string) {
   await expect(page).toHaveURL(new RegExp(`^${IDP}/login`));
   await expect(page.getByText('Acme ID').first()).toBeVisible();
+  await hydrated(page);
   await page.getByRole('link', { name: 'Create an account' }).click();
   const register = new RegisterPage(page);
   await expect(page.getByRole('heading', { name: 'Create your account' })).toBeVisible();

@@ -156,7 +156,10 @@
     const flow = value("flow");
     const csrf = value("csrf_token");
     const start = await post("/api/passkey/login/options", { flow, csrf_token: csrf });
-    if (start.navigate) return go(start.navigate);
+    // The server can't offer passkeys here (e.g. the site was opened by IP address):
+    // a click shows why on the flow's page; autofill, which nobody asked for, stays
+    // quiet — navigating would re-arm it on the next load, forever.
+    if (start.navigate) return mediation ? undefined : go(start.navigate);
     const options = { publicKey: requestOptions(JSON.parse(start.options)) };
     if (mediation) {
       autofill = new AbortController();

@@ -367,7 +367,8 @@ fn LinkedAccounts(view: SecurityView) -> impl IntoView {
     let last = view.method_count <= 1;
     let csrf = view.csrf_token.clone();
     let empty = view.linked.is_empty();
-    (!(view.linked.is_empty() && view.linkable.is_empty())).then(move || view! {
+    let shown = !(view.linked.is_empty() && view.linkable.is_empty());
+    shown.then(move || view! {
         <section id="linked-accounts" aria-labelledby="linked-heading" class=CARD>
             <div class="border-b border-line px-6 py-4">
                 <h2 id="linked-heading" class="text-base font-semibold">"Linked accounts"</h2>
@@ -398,6 +399,7 @@ fn LinkedAccounts(view: SecurityView) -> impl IntoView {
             })}
         </section>
     })
+    .into_any()
 }
 
 #[component]
