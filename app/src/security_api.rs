@@ -358,6 +358,7 @@ fn sign_in_view(r: portico_identity::risk::signins::SignInRecord) -> crate::view
                     "otp" => "authenticator app",
                     "email" => "email code",
                     "recovery_code" => "recovery code",
+                    "fed" => "linked account",
                     _ => "other",
                 })
                 .collect();

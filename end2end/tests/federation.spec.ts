@@ -3,7 +3,7 @@
 // the provider `acme` of each store. Nothing is mocked: Chromium goes to the provider,
 // signs up there, and comes back through the store's callback.
 import { expect, test, type Page } from '@playwright/test';
-import { AccountPage, LoginPage, RegisterPage, STRONG_PASSWORD, VerifyStep, freshEmail, hydrated, snap } from './pages';
+import { AccountPage, LoginPage, RegisterPage, STRONG_PASSWORD, VerifyStep, freshEmail, hydrated, portico, snap } from './pages';
 
 const IDP = process.env.PORTICO_E2E_FEDERATION ?? 'http://127.0.0.1:3102';
 
@@ -95,4 +95,41 @@ test('the provider page works without JavaScript', async ({ browser }, info) => 
   await page.getByRole('button', { name: 'Continue with Acme ID' }).click();
   await expect(page).toHaveURL(new RegExp(`^${IDP}/login`));
   await context.close();
+});
+
+test('an admin adds a sign-in provider in the console, sees bad input named, and removes it', async ({ page }, info) => {
+  test.setTimeout(120_000);
+  const email = freshEmail('provider-admin');
+  const register = new RegisterPage(page);
+  await register.open();
+  await register.fill('Ada Admin', email, STRONG_PASSWORD);
+  await register.submit();
+  // Signing up confirms the address with a mailed code: two factors in this session.
+  await new VerifyStep(page).completeFromMail(email);
+  portico(info, ['admins', 'grant', email]);
+
+  await page.goto('/admin/providers');
+  await expect(page.getByRole('heading', { name: 'Sign-in providers' })).toBeVisible();
+  await expect(page.getByTestId('admin-provider-row').filter({ hasText: 'Acme ID' })).toContainText('/federation/callback/acme');
+  const slug = `gh${Date.now().toString(36)}`;
+  await page.getByLabel('Provider', { exact: true }).selectOption('oidc');
+  await page.getByLabel('Short name (in URLs, e.g. google)').fill(slug);
+  await page.getByLabel('Client ID').fill('Iv1.example');
+  await page.getByLabel('Client secret').fill('a-secret-never-shown');
+  await page.getByTestId('admin-provider-add-submit').click();
+  await expect(page.getByTestId('admin-form-problems')).toContainText('discovery url');
+  await expect(page.locator('#client_secret')).toHaveValue('');
+  await snap(page, 'admin-providers-problem', info.project.name);
+
+  await page.getByLabel('Provider', { exact: true }).selectOption('github');
+  await page.getByLabel('Client secret').fill('a-secret-never-shown');
+  await page.getByTestId('admin-provider-add-submit').click();
+  await expect(page.getByTestId('admin-notice')).toContainText('Provider added');
+  const row = page.getByTestId('admin-provider-row').filter({ hasText: slug });
+  await expect(row).toContainText('GitHub');
+  await expect(row).toContainText(`/federation/callback/${slug}`);
+  await snap(page, 'admin-providers', info.project.name);
+  await row.getByTestId('admin-provider-remove').click();
+  await expect(page.getByTestId('admin-notice')).toContainText('removed');
+  await expect(page.getByTestId('admin-provider-row').filter({ hasText: slug })).toHaveCount(0);
 });

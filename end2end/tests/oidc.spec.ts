@@ -5,29 +5,10 @@
 // rotation, revocation, introspection and logout, while Chromium signs the customer in.
 // The "app" is a small HTTP server on 127.0.0.1 that receives the callback.
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import * as oidc from 'openid-client';
-import { AccountPage, LoginPage, RegisterPage, STRONG_PASSWORD, VerifyStep, freshEmail, snap } from './pages';
-
-/** Runs the `portico` command line against this project's server and database. */
-function portico(info: TestInfo, args: string[]): string {
-  const root = path.resolve(__dirname, '..', '..');
-  const bin = process.env.PORTICO_BIN ?? path.join(root, 'target/release/portico');
-  return execFileSync(bin, args, {
-    cwd: process.env.PORTICO_E2E_WORKDIR,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      PORTICO__DATABASE__URL: process.env[`PORTICO_E2E_DB_${info.project.name}`],
-      PORTICO__SERVER__BASE_URL: info.project.use.baseURL,
-      PORTICO__TENANT__DISPLAY_NAME: 'Northwind Outfitters',
-      PORTICO__LOG__LEVEL: 'warn',
-    },
-  });
-}
+import { AccountPage, LoginPage, RegisterPage, STRONG_PASSWORD, VerifyStep, freshEmail, portico, snap } from './pages';
 
 /** The app's own web server: it only records the callbacks it receives. */
 async function appServer(): Promise<{ base: string; hits: URL[]; close: () => void }> {

@@ -1,5 +1,6 @@
 // Page objects: what a customer sees and does, named as they would name it.
-import { expect, type Page } from '@playwright/test';
+import { expect, type Page, type TestInfo } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
 export const STRONG_PASSWORD = 'correct horse battery staple';
@@ -128,3 +129,21 @@ export class AccountPage {
     await expect(this.page).toHaveURL(/\/login\?flow=/);
   }
 }
+
+/** Runs the `portico` command line against this project's server and database. */
+export function portico(info: TestInfo, args: string[]): string {
+  const root = path.resolve(__dirname, '..', '..');
+  const bin = process.env.PORTICO_BIN ?? path.join(root, 'target/release/portico');
+  return execFileSync(bin, args, {
+    cwd: process.env.PORTICO_E2E_WORKDIR,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      PORTICO__DATABASE__URL: process.env[`PORTICO_E2E_DB_${info.project.name}`],
+      PORTICO__SERVER__BASE_URL: info.project.use.baseURL,
+      PORTICO__TENANT__DISPLAY_NAME: 'Northwind Outfitters',
+      PORTICO__LOG__LEVEL: 'warn',
+    },
+  });
+}
+

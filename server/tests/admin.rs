@@ -216,4 +216,160 @@ async fn admins_manage_apps_with_two_factors(backend: Backend) {
     app.cleanup().await;
 }
 
-on_both_databases!(admins_manage_apps_with_two_factors);
+/// The sign-in providers page: bad settings name their field and write nothing (and
+/// the typed secret is not shown back); a preset is added with its secret sealed;
+/// disabling takes its button off the sign-in page; removing deletes it.
+async fn admins_manage_sign_in_providers(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let engine = &app.state.engine;
+    let tenant = engine.resolve_tenant(common::HOST).await.unwrap();
+    let mut browser = app.browser();
+    app.sign_up(
+        &mut browser,
+        "root@example.com",
+        STRONG_PASSWORD,
+        "Ada Admin",
+    )
+    .await;
+    let (_, page) = browser.visit("/admin/providers").await;
+    assert_eq!(page.status, 403, "admins only");
+    engine
+        .grant_role(
+            &tenant.tenant,
+            &ClientInfo::default(),
+            &Email::parse("root@example.com").unwrap(),
+            Role::Admin,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    browser.sign_out().await;
+    let answer = browser.login("root@example.com", STRONG_PASSWORD).await;
+    app.pass_email_code(&mut browser, &answer, "root@example.com")
+        .await;
+    let (_, page) = browser.visit("/admin/providers").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Add a provider"));
+    let csrf = page.hidden("csrf_token").unwrap();
+
+    // An OpenID Connect provider without a discovery URL, and a bad slug.
+    let back = browser
+        .post_form(
+            "/api/admin/providers/add",
+            &[
+                ("csrf_token", &csrf),
+                ("kind", "oidc"),
+                ("slug", "Bad Slug"),
+                ("client_id", "c1"),
+                ("client_secret", "very-secret-value"),
+            ],
+        )
+        .await;
+    assert_eq!(back.location().as_deref(), Some("/admin/providers#add"));
+    let (_, page) = browser.visit("/admin/providers").await;
+    assert!(page.body.contains("data-testid=\"admin-form-problems\""));
+    assert!(page.body.contains("slug-error"));
+    assert!(page.body.contains("discovery_url-error"));
+    assert!(
+        !page.body.contains("very-secret-value"),
+        "the secret is not shown back"
+    );
+    assert!(engine.providers(&tenant.tenant).await.unwrap().is_empty());
+
+    // A forged token changes nothing.
+    let forged = browser
+        .post_form(
+            "/api/admin/providers/add",
+            &[
+                ("csrf_token", "forged"),
+                ("kind", "google"),
+                ("slug", "google"),
+                ("client_id", "c"),
+                ("client_secret", "s"),
+            ],
+        )
+        .await;
+    assert_ne!(forged.status, 303);
+    assert!(engine.providers(&tenant.tenant).await.unwrap().is_empty());
+
+    let added = browser
+        .post_form(
+            "/api/admin/providers/add",
+            &[
+                ("csrf_token", &csrf),
+                ("kind", "github"),
+                ("slug", "github"),
+                ("client_id", "Iv1.abc"),
+                ("client_secret", "gh-secret-value"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        added.location().as_deref(),
+        Some("/admin/providers?notice=added")
+    );
+    let providers = engine.providers(&tenant.tenant).await.unwrap();
+    assert_eq!(providers.len(), 1);
+    assert!(
+        !providers[0]
+            .client_secret_sealed
+            .as_deref()
+            .unwrap()
+            .contains("gh-secret")
+    );
+    let (_, page) = browser.visit("/admin/providers?notice=added").await;
+    assert!(
+        page.body.contains("/federation/callback/github"),
+        "the callback URL to register"
+    );
+    let mut visitor = app.browser();
+    let (_, login) = visitor.visit("/login").await;
+    assert!(login.body.contains("Continue with GitHub"));
+
+    let off = browser
+        .post_form(
+            "/api/admin/providers/action",
+            &[
+                ("csrf_token", &csrf),
+                ("slug", "github"),
+                ("action", "disable"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        off.location().as_deref(),
+        Some("/admin/providers?notice=disabled")
+    );
+    let (_, login) = visitor.visit("/login").await;
+    assert!(!login.body.contains("Continue with GitHub"));
+
+    let gone = browser
+        .post_form(
+            "/api/admin/providers/action",
+            &[
+                ("csrf_token", &csrf),
+                ("slug", "github"),
+                ("action", "remove"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        gone.location().as_deref(),
+        Some("/admin/providers?notice=removed")
+    );
+    assert!(engine.providers(&tenant.tenant).await.unwrap().is_empty());
+    let actions = app.audit_actions().await;
+    for a in [
+        "federation.provider_added",
+        "federation.provider_disabled",
+        "federation.provider_removed",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a}");
+    }
+    app.cleanup().await;
+}
+
+on_both_databases!(
+    admins_manage_apps_with_two_factors,
+    admins_manage_sign_in_providers
+);

@@ -370,7 +370,7 @@ fn ProvidersList(v: AdminProvidersView) -> impl IntoView {
                                     <div class="min-w-0 flex-1">
                                         <p class="text-[15px] font-semibold text-ink">
                                             {p.name.clone()}
-                                            <span class="ml-2 text-sm font-normal text-muted">{format!("{} · {}", p.kind, p.slug)}</span>
+                                            <span class="ml-2 text-sm font-normal text-muted">{if p.kind == p.name { p.slug.clone() } else { format!("{} · {}", p.kind, p.slug) }}</span>
                                         </p>
                                         <p class="mt-0.5 truncate font-mono text-xs text-muted" title="Callback URL to register at the provider">{p.callback.clone()}</p>
                                     </div>
