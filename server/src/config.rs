@@ -24,6 +24,45 @@ pub struct Config {
     pub secrets: SecretsConfig,
     pub geoip: GeoIpConfig,
     pub log: LogConfig,
+    /// Sign-in providers of the default tenant, added at start when missing (the
+    /// console and `portico providers` manage them afterwards).
+    pub providers: Vec<ProviderConfig>,
+}
+
+/// A social or enterprise sign-in provider, as `[[providers]]` in the configuration:
+///
+/// ```toml
+/// [[providers]]
+/// slug = "google"
+/// kind = "google"
+/// client_id = "123.apps.googleusercontent.com"
+/// client_secret = "..."
+/// ```
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProviderConfig {
+    pub slug: String,
+    /// oidc, oauth2, google, apple, microsoft, linkedin, github or facebook.
+    pub kind: String,
+    pub name: Option<String>,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub discovery_url: Option<String>,
+    pub issuer: Option<String>,
+    pub authorize_url: Option<String>,
+    pub token_url: Option<String>,
+    pub userinfo_url: Option<String>,
+    pub jwks_uri: Option<String>,
+    pub scopes: Option<String>,
+    pub claims: Option<String>,
+    pub untrusted_email: bool,
+    pub form_post: bool,
+    pub apple_team_id: Option<String>,
+    pub apple_key_id: Option<String>,
+    /// Apple: the .p8 key file.
+    pub apple_key_file: Option<PathBuf>,
+    /// Added hidden from the sign-in page.
+    pub disabled: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -577,7 +616,15 @@ mod tests {
         assert_eq!(from_example, defaults);
         let example: toml::Table = text.parse().unwrap();
         for (section, keys) in defaults.as_object().unwrap() {
-            for (key, value) in keys.as_object().unwrap() {
+            // Lists (`[[providers]]`) are empty by default: shown as a commented example.
+            let Some(keys) = keys.as_object() else {
+                assert!(
+                    text.contains(&format!("# [[{section}]]")),
+                    "portico.example.toml lacks an example of [[{section}]]"
+                );
+                continue;
+            };
+            for (key, value) in keys {
                 // Options unset by default are shown commented out.
                 let present = if value.is_null() {
                     text.contains(&format!("# {key} = "))

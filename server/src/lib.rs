@@ -122,6 +122,77 @@ pub async fn open_database(config: &Config) -> Result<Db, StartError> {
     Ok(db)
 }
 
+/// Adds the configuration's `[[providers]]` that the tenant does not have yet. A
+/// provider the configuration describes wrongly stops the start, naming the field.
+async fn ensure_providers(
+    engine: &portico_identity::Engine,
+    tenant: &portico_identity::tenants::Tenant,
+    providers: &[config::ProviderConfig],
+) -> Result<(), StartError> {
+    use portico_identity::federation::{NewProvider, ProviderError};
+    if providers.is_empty() {
+        return Ok(());
+    }
+    let existing = engine
+        .providers(tenant)
+        .await
+        .map_err(|e| StartError::Setup(format!("providers: {e}")))?;
+    for (i, p) in providers.iter().enumerate() {
+        if existing.iter().any(|e| e.slug == p.slug.trim()) {
+            continue;
+        }
+        let apple_private_key = match &p.apple_key_file {
+            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+                StartError::Setup(format!(
+                    "providers[{i}].apple_key_file {}: {e}",
+                    path.display()
+                ))
+            })?),
+            None => None,
+        };
+        let secret = p.client_secret.expose();
+        let new = NewProvider {
+            slug: p.slug.clone(),
+            display_name: p.name.clone(),
+            kind: p.kind.clone(),
+            discovery_url: p.discovery_url.clone(),
+            issuer: p.issuer.clone(),
+            authorize_url: p.authorize_url.clone(),
+            token_url: p.token_url.clone(),
+            userinfo_url: p.userinfo_url.clone(),
+            jwks_uri: p.jwks_uri.clone(),
+            client_id: p.client_id.clone(),
+            client_secret: (!secret.is_empty()).then(|| secret.to_string()),
+            scopes: p.scopes.clone(),
+            claims: p.claims.clone(),
+            trust_email: p.untrusted_email.then_some(false),
+            form_post: p.form_post.then_some(true),
+            apple_team_id: p.apple_team_id.clone(),
+            apple_key_id: p.apple_key_id.clone(),
+            apple_private_key,
+            enabled: !p.disabled,
+        };
+        let who = portico_identity::audit::ClientInfo {
+            ip: None,
+            user_agent: Some("portico-config".into()),
+        };
+        match engine.add_provider(tenant, None, &who, &new).await {
+            Ok(added) => {
+                tracing::info!(provider = %added.slug, "sign-in provider added from the configuration")
+            }
+            Err(ProviderError::Invalid(problems)) => {
+                let text: Vec<String> = problems
+                    .iter()
+                    .map(|x| format!("providers[{i}].{}: {}", x.field, x.message))
+                    .collect();
+                return Err(StartError::Setup(text.join("; ")));
+            }
+            Err(e) => return Err(StartError::Setup(format!("providers[{i}]: {e}"))),
+        }
+    }
+    Ok(())
+}
+
 /// The master key: configured, or in dev mode one kept in `data/dev-master.key`.
 fn master_key(config: &Config) -> Result<Option<portico_identity::secrets::SealingKey>, String> {
     use portico_identity::secrets::SealingKey;
@@ -245,6 +316,7 @@ pub async fn build_state_with_clock(
         }
         Err(e) => return Err(StartError::Setup(format!("signing keys: {e}"))),
     }
+    ensure_providers(&engine, &tenant, &config.providers).await?;
     if config.demo_app() {
         match engine.ensure_demo_app(&tenant).await {
             Ok(true) => tracing::info!(

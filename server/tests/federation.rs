@@ -257,9 +257,30 @@ async fn sign_up_then_sign_in_again(backend: Backend) {
     assert_eq!(answer.location().as_deref(), Some("/account"));
     account_page(&mut rp).await;
     assert_eq!(p.rp.user_count().await, 1, "no second account");
-    // The session says how: amr `fed`.
     let (_, security) = rp.visit("/account/security").await;
     assert!(security.body.contains("data-testid=\"linked-row\""));
+    let newest = regex::Regex::new(r#"(?s)data-testid="sign-in-row".*?</li>"#)
+        .unwrap()
+        .find(&security.body)
+        .unwrap()
+        .as_str()
+        .to_string();
+    assert!(
+        newest.contains("Linked account"),
+        "the sign-in is listed by its method: {newest}"
+    );
+
+    // From another device the same sign-in meets the risk engine and its second step,
+    // like any other first factor.
+    let mut other = p.rp_browser();
+    let answer = p.trip(&mut other, &mut idp).await;
+    let location = answer.location().unwrap();
+    assert!(location.starts_with("/login?flow="), "{location}");
+    let done =
+        p.rp.pass_email_code(&mut other, &answer, "ada@example.com")
+            .await;
+    assert_eq!(done.location().as_deref(), Some("/account"));
+    account_page(&mut other).await;
     p.cleanup().await;
 }
 
@@ -966,7 +987,53 @@ async fn provider_settings_are_checked_and_sealed(backend: Backend) {
     app.cleanup().await;
 }
 
+/// `[[providers]]` in the configuration: added at start when missing, their secret
+/// sealed; a wrongly described one stops the start, naming the field.
+async fn configured_providers_are_added_at_start(backend: Backend) {
+    let app = TestApp::start_with(backend.clone(), |c| {
+        c.providers.push(portico_server::config::ProviderConfig {
+            slug: "google".into(),
+            kind: "google".into(),
+            client_id: "123.apps.googleusercontent.com".into(),
+            client_secret: "from-the-config".into(),
+            ..Default::default()
+        });
+    })
+    .await;
+    let tenant = app.state.engine.resolve_tenant(common::HOST).await.unwrap();
+    let providers = app.state.engine.providers(&tenant.tenant).await.unwrap();
+    assert_eq!(providers.len(), 1);
+    assert_eq!(providers[0].display_name, "Google");
+    assert!(
+        !providers[0]
+            .client_secret_sealed
+            .as_deref()
+            .unwrap()
+            .contains("from-the-config")
+    );
+    app.cleanup().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::test_config(
+        dir.path(),
+        format!("sqlite://{}/portico.db", dir.path().display()),
+    );
+    config
+        .providers
+        .push(portico_server::config::ProviderConfig {
+            slug: "corp".into(),
+            kind: "oidc".into(),
+            client_id: "c".into(),
+            ..Default::default()
+        });
+    match portico_server::build_state(config).await {
+        Err(e) => assert!(e.to_string().contains("providers[0].discovery_url"), "{e}"),
+        Ok(_) => panic!("a provider without a discovery URL stops the start"),
+    }
+}
+
 on_both_databases!(
+    configured_providers_are_added_at_start,
     sign_up_then_sign_in_again,
     verified_addresses_on_both_sides_link,
     attacker_registered_address_is_never_absorbed,
