@@ -364,6 +364,59 @@ async fn attacker_registered_address_is_never_absorbed(backend: Backend) {
     p.cleanup().await;
 }
 
+/// The owner of an account that never verified its address signs in with the
+/// provider: asked to prove the account first, they sign in with the password on that
+/// same flow, confirm the address with the mailed code, and only then is the
+/// provider linked.
+async fn proving_the_existing_account_links_it(backend: Backend) {
+    let p = pair(backend).await;
+    let mut owner = p.rp_browser();
+    owner
+        .register("maya@example.com", STRONG_PASSWORD, "Maya")
+        .await;
+    let mut idp = p.idp_account("maya@example.com").await;
+    let answer = p.trip(&mut owner, &mut idp).await;
+    let (_, page) = owner.visit(&answer.location().unwrap()).await;
+    assert!(
+        page.message_ids()
+            .contains(&"federation.link_existing".to_string())
+    );
+    assert!(
+        page.body.contains("maya@example.com"),
+        "the address is filled in"
+    );
+    assert_eq!(p.identities_of("maya@example.com").await, 0);
+    // A wrong password links nothing.
+    let answer = owner
+        .submit_login(&page, "maya@example.com", "not the password")
+        .await;
+    let (_, page) = owner.visit(&answer.location().unwrap()).await;
+    assert_eq!(p.identities_of("maya@example.com").await, 0);
+    // The right one leads to the verify step (the address was never confirmed)...
+    let answer = owner
+        .submit_login(&page, "maya@example.com", STRONG_PASSWORD)
+        .await;
+    let (_, verify) = owner.visit(&answer.location().unwrap()).await;
+    assert!(verify.body.contains("Check your inbox"));
+    assert_eq!(p.identities_of("maya@example.com").await, 0);
+    // ...and the code completes the sign-in and the link.
+    let code = p.rp.latest_code_for("maya@example.com").await.unwrap();
+    let answer = owner.submit_code(&verify, &code).await;
+    assert_eq!(answer.location().as_deref(), Some("/account"));
+    assert_eq!(p.identities_of("maya@example.com").await, 1);
+    assert!(
+        p.rp.audit_actions()
+            .await
+            .iter()
+            .any(|a| a == "identity.linked")
+    );
+    // Next time the provider signs straight in.
+    owner.sign_out().await;
+    let answer = p.trip(&mut owner, &mut idp).await;
+    assert_eq!(answer.location().as_deref(), Some("/account"));
+    p.cleanup().await;
+}
+
 /// Trojan identifier: the attacker registers the victim's address and tries to attach
 /// their own provider account to it, to keep a way in after the victim claims it.
 /// Linking needs a verified address.
@@ -1037,6 +1090,7 @@ on_both_databases!(
     sign_up_then_sign_in_again,
     verified_addresses_on_both_sides_link,
     attacker_registered_address_is_never_absorbed,
+    proving_the_existing_account_links_it,
     unverified_accounts_cannot_link,
     a_pending_address_never_matches,
     unverified_provider_addresses_are_not_used,
