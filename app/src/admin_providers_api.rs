@@ -46,6 +46,7 @@ pub async fn admin_providers(
             "enabled" => "Provider enabled: its button is on the sign-in page.",
             "disabled" => "Provider disabled: its button is gone, its links stay.",
             "removed" => "Provider removed, with every account link it made.",
+            "secret" => "Client secret replaced. Account links are unchanged.",
             _ => return None,
         })
     });
@@ -164,6 +165,60 @@ pub async fn admin_add_provider(
         .map_err(|e| req.internal(&e))?;
     req.redirect("/admin/providers#add");
     Ok(())
+}
+
+/// Replaces a provider's client secret (after rotating it at the provider); its
+/// account links stay.
+#[server(prefix = "/api", endpoint = "admin/providers/secret")]
+pub async fn admin_replace_provider_secret(
+    #[server(default)] csrf_token: String,
+    #[server(default)] slug: String,
+    #[server(default)] client_secret: String,
+) -> Result<(), AppError> {
+    use portico_identity::federation::{NewProvider, ProviderError};
+    let req = crate::ssr::Req::get()?;
+    let auth = crate::admin_api::admin_gate(&req, "/admin/providers").await?;
+    if !crate::ssr::Req::check_session_csrf(&auth, &csrf_token) {
+        return Err(AppError::Forbidden);
+    }
+    let secret = client_secret.trim();
+    if secret.is_empty() {
+        return Err(AppError::Request(
+            "client_secret: enter the new secret".into(),
+        ));
+    }
+    let changes = NewProvider {
+        client_secret: Some(secret.to_string()),
+        ..NewProvider::default()
+    };
+    match req
+        .engine
+        .update_provider(
+            &req.tenant.tenant,
+            Some(auth.user_id),
+            &req.client(),
+            &slug,
+            &changes,
+        )
+        .await
+    {
+        Ok(Some(_)) => {
+            req.redirect("/admin/providers?notice=secret");
+            Ok(())
+        }
+        Ok(None) => Err(AppError::Request(format!("no provider {slug:?}"))),
+        Err(ProviderError::Invalid(problems)) => Err(AppError::Request(
+            problems
+                .iter()
+                .map(|p| format!("{}: {}", p.field, p.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )),
+        Err(ProviderError::NoMasterKey) => Err(AppError::Request(
+            "client_secret: cannot be stored without the server's master key".into(),
+        )),
+        Err(ProviderError::Store(e)) => Err(req.store_error(e)),
+    }
 }
 
 /// Enables, disables or removes a provider (`action`: enable, disable, remove).

@@ -53,6 +53,9 @@ enum ProvidersCommand {
     /// need only --client-id and --client-secret; register the printed callback URL at
     /// the provider.
     Add(Box<AddProvider>),
+    /// Change a provider's settings; flags not given keep their value. A new
+    /// `PORTICO_PROVIDER_CLIENT_SECRET` replaces the secret; account links stay.
+    Update(Box<UpdateProvider>),
     /// List the tenant's providers.
     List {
         #[arg(long)]
@@ -76,6 +79,36 @@ enum ProvidersCommand {
         #[arg(long)]
         tenant: Option<String>,
     },
+}
+
+#[derive(clap::Args)]
+struct UpdateProvider {
+    slug: String,
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    client_id: Option<String>,
+    #[arg(long, env = "PORTICO_PROVIDER_CLIENT_SECRET", hide_env_values = true)]
+    client_secret: Option<String>,
+    #[arg(long)]
+    discovery_url: Option<String>,
+    #[arg(long)]
+    authorize_url: Option<String>,
+    #[arg(long)]
+    token_url: Option<String>,
+    #[arg(long)]
+    userinfo_url: Option<String>,
+    #[arg(long)]
+    scopes: Option<String>,
+    #[arg(long)]
+    claims: Option<String>,
+    /// Trust (true) or never trust (false) the provider's verified addresses.
+    #[arg(long)]
+    trust_email: Option<bool>,
+    #[arg(long)]
+    apple_key_file: Option<PathBuf>,
+    #[arg(long)]
+    tenant: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -510,6 +543,48 @@ async fn providers(config: Config, command: ProvidersCommand) -> Result<(), Stri
                     );
                     Ok(())
                 }
+                Err(portico_identity::federation::ProviderError::Invalid(problems)) => {
+                    Err(problems
+                        .iter()
+                        .map(|p| format!("--{}: {}", p.field.replace('_', "-"), p.message))
+                        .collect::<Vec<_>>()
+                        .join("\n"))
+                }
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        ProvidersCommand::Update(args) => {
+            let tenant = tenant_of(args.tenant.clone()).await?;
+            let apple_private_key = match &args.apple_key_file {
+                Some(path) => Some(
+                    std::fs::read_to_string(path)
+                        .map_err(|e| format!("--apple-key-file {}: {e}", path.display()))?,
+                ),
+                None => None,
+            };
+            let changes = NewProvider {
+                display_name: args.name.clone(),
+                client_id: args.client_id.clone().unwrap_or_default(),
+                client_secret: args.client_secret.clone(),
+                discovery_url: args.discovery_url.clone(),
+                authorize_url: args.authorize_url.clone(),
+                token_url: args.token_url.clone(),
+                userinfo_url: args.userinfo_url.clone(),
+                scopes: args.scopes.clone(),
+                claims: args.claims.clone(),
+                trust_email: args.trust_email,
+                apple_private_key,
+                ..NewProvider::default()
+            };
+            match engine
+                .update_provider(&tenant, None, &cli, &args.slug, &changes)
+                .await
+            {
+                Ok(Some(p)) => {
+                    println!("updated {} ({})", p.slug, p.display_name);
+                    Ok(())
+                }
+                Ok(None) => Err(format!("no provider {}", args.slug)),
                 Err(portico_identity::federation::ProviderError::Invalid(problems)) => {
                     Err(problems
                         .iter()

@@ -326,6 +326,26 @@ async fn admins_manage_sign_in_providers(backend: Backend) {
     let (_, login) = visitor.visit("/login").await;
     assert!(login.body.contains("Continue with GitHub"));
 
+    // The secret is replaced in place (links stay).
+    let sealed_before = providers[0].client_secret_sealed.clone();
+    let replaced = browser
+        .post_form(
+            "/api/admin/providers/secret",
+            &[
+                ("csrf_token", &csrf),
+                ("slug", "github"),
+                ("client_secret", "gh-rotated"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        replaced.location().as_deref(),
+        Some("/admin/providers?notice=secret")
+    );
+    let now = engine.providers(&tenant.tenant).await.unwrap();
+    assert_ne!(now[0].client_secret_sealed, sealed_before);
+    assert_eq!(now[0].id, providers[0].id);
+
     let off = browser
         .post_form(
             "/api/admin/providers/action",

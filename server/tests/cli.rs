@@ -351,3 +351,97 @@ fn console_roles_are_granted_to_existing_accounts_only() {
     let list = run_ok(dir.path(), &["admins", "list"], &[]);
     assert!(list.stdout.is_empty(), "no admins yet");
 }
+
+#[test]
+fn sign_in_providers_are_managed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // Bad input names the flag and writes nothing.
+    let bad = run(
+        dir.path(),
+        &[
+            "providers",
+            "add",
+            "Corp SSO",
+            "--kind",
+            "oidc",
+            "--client-id",
+            "c",
+        ],
+    );
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("--slug") && err.contains("--discovery-url"),
+        "{err}"
+    );
+    let missing_secret = run(
+        dir.path(),
+        &[
+            "providers",
+            "add",
+            "google",
+            "--kind",
+            "google",
+            "--client-id",
+            "c",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&missing_secret.stderr).contains("--client-secret"));
+    let list = run_ok(dir.path(), &["providers", "list"], &[]);
+    assert!(list.stdout.is_empty());
+
+    // The secret comes from the environment; the callback URL to register is printed.
+    let added = run_ok(
+        dir.path(),
+        &[
+            "providers",
+            "add",
+            "google",
+            "--kind",
+            "google",
+            "--client-id",
+            "123.apps",
+        ],
+        &[("PORTICO_PROVIDER_CLIENT_SECRET", "GOCSPX-secret")],
+    );
+    let out = String::from_utf8_lossy(&added.stdout);
+    assert!(out.contains("/federation/callback/google"), "{out}");
+    assert!(!out.contains("GOCSPX"), "the secret is never printed");
+    let list = String::from_utf8_lossy(&run_ok(dir.path(), &["providers", "list"], &[]).stdout)
+        .to_string();
+    assert!(list.contains("google\tgoogle\tenabled\tGoogle"), "{list}");
+    run_ok(dir.path(), &["providers", "disable", "google"], &[]);
+    let list = String::from_utf8_lossy(&run_ok(dir.path(), &["providers", "list"], &[]).stdout)
+        .to_string();
+    assert!(list.contains("disabled"), "{list}");
+    run_ok(
+        dir.path(),
+        &[
+            "providers",
+            "update",
+            "google",
+            "--name",
+            "Google Workspace",
+        ],
+        &[],
+    );
+    let list = String::from_utf8_lossy(&run_ok(dir.path(), &["providers", "list"], &[]).stdout)
+        .to_string();
+    assert!(list.contains("Google Workspace"), "{list}");
+    let bad_update = run(
+        dir.path(),
+        &[
+            "providers",
+            "update",
+            "google",
+            "--discovery-url",
+            "ftp://x",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&bad_update.stderr).contains("--discovery-url"));
+    run_ok(dir.path(), &["providers", "remove", "google"], &[]);
+    let list = run_ok(dir.path(), &["providers", "list"], &[]);
+    assert!(list.stdout.is_empty());
+    let gone = run(dir.path(), &["providers", "remove", "google"]);
+    assert!(!gone.status.success());
+}

@@ -789,6 +789,67 @@ async fn a_form_post_answer_is_accepted(backend: Backend) {
     p.cleanup().await;
 }
 
+/// Changing a provider (a new secret, a new label) keeps its links; a bad change
+/// names its field and changes nothing.
+async fn updating_a_provider_keeps_its_links(backend: Backend) {
+    let p = pair(backend).await;
+    let mut idp = p.idp_account("ines@example.com").await;
+    let mut rp = p.rp_browser();
+    p.trip(&mut rp, &mut idp).await;
+    assert_eq!(p.identities_of("ines@example.com").await, 1);
+    let engine = &p.rp.state.engine;
+    let tenant = engine.resolve_tenant(common::HOST).await.unwrap();
+    let before = engine.providers(&tenant.tenant).await.unwrap()[0].clone();
+
+    let bad = engine
+        .update_provider(
+            &tenant.tenant,
+            None,
+            &ClientInfo::default(),
+            SLUG,
+            &NewProvider {
+                discovery_url: Some("ftp://idp.example/".into()),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert!(matches!(
+        bad,
+        Err(portico_identity::federation::ProviderError::Invalid(ref problems))
+            if problems[0].field == "discovery_url"
+    ));
+    let unchanged = engine.providers(&tenant.tenant).await.unwrap()[0].clone();
+    assert_eq!(unchanged.discovery_url, before.discovery_url);
+
+    // A wrong secret (as after a rotation at the provider that was not copied over):
+    // sign-ins fail, links stay.
+    engine
+        .update_provider(
+            &tenant.tenant,
+            None,
+            &ClientInfo::default(),
+            SLUG,
+            &NewProvider {
+                display_name: Some("Acme Account".into()),
+                client_secret: Some("not-the-secret".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    rp.sign_out().await;
+    let answer = p.trip(&mut rp, &mut idp).await;
+    let (_, page) = rp.visit(&answer.location().unwrap()).await;
+    assert!(
+        page.message_ids()
+            .contains(&"federation.failed".to_string())
+    );
+    assert!(page.body.contains("Continue with Acme Account"));
+    assert_eq!(p.identities_of("ines@example.com").await, 1);
+    p.cleanup().await;
+}
+
 /// Forged, replayed and cross-browser states, another provider's issuer, and a
 /// provider's error: refused, nothing signed in.
 async fn bad_callbacks_are_refused(backend: Backend) {
@@ -1097,6 +1158,7 @@ on_both_databases!(
     an_unconfirmed_address_is_confirmed_by_code,
     a_plain_oauth2_provider_signs_in_through_userinfo,
     a_form_post_answer_is_accepted,
+    updating_a_provider_keeps_its_links,
     bad_callbacks_are_refused,
     link_and_unlink_from_the_account,
     provider_settings_are_checked_and_sealed,

@@ -391,6 +391,18 @@ fn ProvidersList(v: AdminProvidersView) -> impl IntoView {
                                         <input type="hidden" name="action" value="remove" />
                                         <button type="submit" class=format!("{SECONDARY} text-danger") data-testid="admin-provider-remove">"Remove"</button>
                                     </form>
+                                    <details class="w-full pl-[3.25rem]">
+                                        <summary class="cursor-pointer text-sm font-semibold text-brand hover:underline">"Replace the client secret"</summary>
+                                        <form method="post" action="/api/admin/providers/secret" class="mt-2 flex flex-wrap items-end gap-2">
+                                            <input type="hidden" name="csrf_token" value=csrf.clone() />
+                                            <input type="hidden" name="slug" value=p.slug.clone() />
+                                            <div class="min-w-[14rem] flex-1">
+                                                <label for=format!("secret-{}", p.slug) class="sr-only">"New client secret"</label>
+                                                <input id=format!("secret-{}", p.slug) name="client_secret" type="password" autocomplete="off" required placeholder="New client secret" class=INPUT />
+                                            </div>
+                                            <button type="submit" class=SECONDARY data-testid="admin-provider-secret">"Replace"</button>
+                                        </form>
+                                    </details>
                                 </li>
                             }
                         }).collect_view()}

@@ -548,6 +548,11 @@ pub(crate) fn check(
         }
     } else if secret.as_ref().is_some_and(|s| s.len() > 1024) {
         problems.push(problem("client_secret", "is longer than 1024 characters"));
+    } else if secret.is_none() && preset.is_some() {
+        problems.push(problem(
+            "client_secret",
+            "is required (from the provider's developer console)",
+        ));
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -636,6 +641,102 @@ impl Engine {
         store::audit::insert(&tx, now, &event).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(provider)
+    }
+
+    /// Changes a provider's settings, keeping its slug, its links and — unless a new
+    /// one is given — its secret (a way to rotate the secret without losing links).
+    /// Only the fields `changes` sets are changed; `None` when there is no such provider.
+    pub async fn update_provider(
+        &self,
+        tenant: &Tenant,
+        actor: Option<crate::UserId>,
+        client: &ClientInfo,
+        slug: &str,
+        changes: &NewProvider,
+    ) -> Result<Option<Provider>, ProviderError> {
+        let Some(old) = store::federation::find_provider(self.db().conn(), tenant.id, slug).await?
+        else {
+            return Ok(None);
+        };
+        let key = self.sealing_key();
+        let old_secret = || {
+            old.client_secret_sealed
+                .as_deref()
+                .and_then(|s| key?.open(s, old.id.as_bytes()))
+                .and_then(|v| String::from_utf8(v).ok())
+        };
+        let pick = |new: &Option<String>, old: &Option<String>| new.clone().or(old.clone());
+        let is_apple = old.preset == Some(Preset::Apple);
+        let merged = NewProvider {
+            slug: old.slug.clone(),
+            display_name: pick(&changes.display_name, &Some(old.display_name.clone())),
+            kind: old
+                .preset
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| old.kind.as_str().to_string()),
+            discovery_url: pick(&changes.discovery_url, &old.discovery_url),
+            issuer: pick(&changes.issuer, &old.issuer),
+            authorize_url: pick(&changes.authorize_url, &old.authorize_url),
+            token_url: pick(&changes.token_url, &old.token_url),
+            userinfo_url: pick(&changes.userinfo_url, &old.userinfo_url),
+            jwks_uri: pick(&changes.jwks_uri, &old.jwks_uri),
+            client_id: if changes.client_id.trim().is_empty() {
+                old.client_id.clone()
+            } else {
+                changes.client_id.clone()
+            },
+            // Checked as if given again; stored again only when it is new.
+            client_secret: match (&changes.client_secret, is_apple) {
+                (Some(secret), _) => Some(secret.clone()),
+                (None, false) => old_secret(),
+                (None, true) => None,
+            },
+            scopes: pick(&changes.scopes, &Some(old.scopes.join(" "))),
+            claims: changes.claims.clone(),
+            trust_email: changes.trust_email,
+            form_post: changes.form_post,
+            apple_team_id: pick(&changes.apple_team_id, &old.settings.apple_team_id),
+            apple_key_id: pick(&changes.apple_key_id, &old.settings.apple_key_id),
+            // Apple's key is checked like a new one: the stored one when none is given.
+            apple_private_key: match (&changes.apple_private_key, is_apple) {
+                (Some(k), _) => Some(k.clone()),
+                (None, true) => old_secret(),
+                (None, false) => None,
+            },
+            enabled: old.enabled,
+        };
+        let (mut provider, secret) = check(tenant.id, &merged).map_err(ProviderError::Invalid)?;
+        provider.id = old.id;
+        provider.created_at = old.created_at;
+        if changes.claims.is_none() {
+            provider.settings.claims = old.settings.claims.clone();
+        }
+        if changes.trust_email.is_none() {
+            provider.settings.email_trust = old.settings.email_trust;
+        }
+        if changes.form_post.is_none() {
+            provider.settings.form_post = old.settings.form_post;
+        }
+        let replaced = changes.client_secret.is_some() || changes.apple_private_key.is_some();
+        provider.client_secret_sealed = match secret {
+            Some(secret) if replaced => {
+                let key = self.sealing_key().ok_or(ProviderError::NoMasterKey)?;
+                Some(key.seal(secret.as_bytes(), provider.id.as_bytes()))
+            }
+            _ => old.client_secret_sealed.clone(),
+        };
+        let now = self.now();
+        let tx = self.db().begin().await?;
+        store::federation::update_provider(&tx, &provider, now).await?;
+        let mut event = AuditEvent::new(tenant.id, "federation.provider_updated", client)
+            .label("provider", provider.slug.clone())
+            .label("secret_replaced", replaced);
+        if let Some(actor) = actor {
+            event = event.actor(actor);
+        }
+        store::audit::insert(&tx, now, &event).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(Some(provider))
     }
 
     /// Every provider of the tenant, enabled or not.
@@ -776,6 +877,7 @@ mod tests {
             ("slug", |n| n.slug = "Bad Slug".into()),
             ("kind", |n| n.kind = "saml".into()),
             ("client_id", |n| n.client_id = " ".into()),
+            ("client_secret", |n| n.client_secret = None),
             ("discovery_url", |n| {
                 n.kind = "oidc".into();
                 n.discovery_url = Some("http://idp.example/.well-known/openid-configuration".into())

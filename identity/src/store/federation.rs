@@ -80,6 +80,36 @@ pub async fn insert_provider(
     Ok(())
 }
 
+/// Replaces a provider's settings (not its id, slug or creation time).
+pub async fn update_provider(
+    db: &impl ConnectionTrait,
+    p: &Provider,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    federation_providers::ActiveModel {
+        id: Set(p.id),
+        display_name: Set(p.display_name.clone()),
+        kind: Set(p.kind.as_str().to_string()),
+        preset: Set(p.preset.map(|x| x.as_str().to_string())),
+        issuer: Set(p.issuer.clone()),
+        discovery_url: Set(p.discovery_url.clone()),
+        authorize_url: Set(p.authorize_url.clone()),
+        token_url: Set(p.token_url.clone()),
+        userinfo_url: Set(p.userinfo_url.clone()),
+        jwks_uri: Set(p.jwks_uri.clone()),
+        client_id: Set(p.client_id.clone()),
+        client_secret_sealed: Set(p.client_secret_sealed.clone()),
+        scopes: Set(p.scopes.join(" ")),
+        settings: Set(settings_json(&p.settings)?),
+        enabled: Set(p.enabled),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
 pub async fn list_providers(
     db: &impl ConnectionTrait,
     tenant: TenantId,
