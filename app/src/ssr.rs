@@ -190,6 +190,9 @@ impl Req {
                 session.insert(AUTH_KEY, &auth).await.map_err(session_err)?;
                 Ok(Some(auth))
             }
+            // Another tenant's session (a cookie shared across hosts) is not this
+            // tenant's to end: it is only not a sign-in here.
+            SessionCheck::Ended(portico_identity::sessions::EndReason::WrongTenant) => Ok(None),
             SessionCheck::Ended(_) => {
                 session.flush().await.map_err(session_err)?;
                 Ok(None)

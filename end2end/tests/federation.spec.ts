@@ -115,14 +115,14 @@ test('an admin adds a sign-in provider in the console, sees bad input named, and
   await page.getByLabel('Provider', { exact: true }).selectOption('oidc');
   await page.getByLabel('Short name (in URLs, e.g. google)').fill(slug);
   await page.getByLabel('Client ID').fill('Iv1.example');
-  await page.getByLabel('Client secret').fill('a-secret-never-shown');
+  await page.getByLabel('Client secret', { exact: true }).fill('a-secret-never-shown');
   await page.getByTestId('admin-provider-add-submit').click();
   await expect(page.getByTestId('admin-form-problems')).toContainText('discovery url');
   await expect(page.locator('#client_secret')).toHaveValue('');
   await snap(page, 'admin-providers-problem', info.project.name);
 
   await page.getByLabel('Provider', { exact: true }).selectOption('github');
-  await page.getByLabel('Client secret').fill('a-secret-never-shown');
+  await page.getByLabel('Client secret', { exact: true }).fill('a-secret-never-shown');
   await page.getByTestId('admin-provider-add-submit').click();
   await expect(page.getByTestId('admin-notice')).toContainText('Provider added');
   const row = page.getByTestId('admin-provider-row').filter({ hasText: slug });

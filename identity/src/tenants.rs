@@ -114,6 +114,157 @@ impl TenantCache {
     }
 }
 
+/// A new tenant, as an operator describes it (command line, admin console).
+#[derive(Clone, Debug, Default)]
+pub struct NewTenant {
+    pub slug: String,
+    pub display_name: String,
+    /// The public URL its pages, links and issuer start with, e.g.
+    /// `https://login.acme.example` (or `http://acme.localhost:3000` locally).
+    pub base_url: String,
+    /// More hosts it serves; the base URL's host is always one.
+    pub hosts: Vec<String>,
+}
+
+/// A field of a [`NewTenant`] that cannot be accepted, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TenantProblem {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn problem(field: &'static str, message: impl Into<String>) -> TenantProblem {
+    TenantProblem {
+        field,
+        message: message.into(),
+    }
+}
+
+/// A host header value a tenant may claim: a DNS name or IP literal, optional port.
+fn check_host(host: &str) -> Result<String, String> {
+    let h = normalize_host(host);
+    let (name, port) = match h.rsplit_once(':') {
+        Some((n, p)) if !n.contains(':') => (n.to_string(), Some(p.to_string())),
+        _ => (h.clone(), None),
+    };
+    let name_ok = !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    let port_ok = port
+        .as_deref()
+        .is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
+    if name_ok && port_ok {
+        Ok(h)
+    } else {
+        Err(format!(
+            "{host:?} is not a host name (with an optional :port)"
+        ))
+    }
+}
+
+/// Checks a new tenant: slug, name, base URL (https, or http on this machine) and
+/// hosts, each problem naming its field. The normalised base URL and hosts.
+pub fn check_new_tenant(new: &NewTenant) -> Result<(String, Vec<String>), Vec<TenantProblem>> {
+    let mut problems = Vec::new();
+    let slug = new.slug.trim();
+    if slug.is_empty()
+        || slug.len() > 32
+        || !slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        || slug.starts_with('-')
+    {
+        problems.push(problem(
+            "slug",
+            "use 1–32 lowercase letters, digits or hyphens",
+        ));
+    }
+    let name = new.display_name.trim();
+    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+        problems.push(problem(
+            "display_name",
+            "is required: at most 64 characters",
+        ));
+    }
+    let mut hosts = Vec::new();
+    let base_url = match url::Url::parse(new.base_url.trim()) {
+        Ok(u) if u.query().is_some() || u.fragment().is_some() || !u.username().is_empty() => {
+            problems.push(problem(
+                "base_url",
+                "must not carry a query, fragment or credentials",
+            ));
+            String::new()
+        }
+        Ok(u) if u.path() != "/" => {
+            problems.push(problem("base_url", "must be an origin, without a path"));
+            String::new()
+        }
+        Ok(u) => {
+            let local = match u.host() {
+                Some(url::Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            };
+            match (u.scheme(), local) {
+                ("https", _) | ("http", true) => {
+                    let origin = u.origin().ascii_serialization();
+                    if let Some(host) = origin.split("://").nth(1) {
+                        hosts.push(normalize_host(host));
+                    }
+                    origin
+                }
+                _ => {
+                    problems.push(problem(
+                        "base_url",
+                        "must use https (http only for localhost)",
+                    ));
+                    String::new()
+                }
+            }
+        }
+        Err(_) => {
+            problems.push(problem(
+                "base_url",
+                "is not a URL, e.g. https://login.acme.example",
+            ));
+            String::new()
+        }
+    };
+    for host in &new.hosts {
+        match check_host(host) {
+            Ok(h) if !hosts.contains(&h) => hosts.push(h),
+            Ok(_) => {}
+            Err(why) => problems.push(problem("hosts", why)),
+        }
+    }
+    if problems.is_empty() {
+        Ok((base_url, hosts))
+    } else {
+        Err(problems)
+    }
+}
+
+/// Why a tenant could not be created (or changed).
+#[derive(Debug, thiserror::Error)]
+pub enum CreateTenantError {
+    #[error("the tenant's settings are not acceptable")]
+    Invalid(Vec<TenantProblem>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A tenant and the hosts it serves.
+#[derive(Clone, Debug)]
+pub struct TenantWithHosts {
+    pub tenant: Tenant,
+    pub hosts: Vec<String>,
+}
+
 /// Lowercases a Host header value and drops a trailing dot, keeping any port.
 pub fn normalize_host(host: &str) -> String {
     let host = host.trim().to_ascii_lowercase();
@@ -172,6 +323,107 @@ impl Engine {
         }
     }
 
+    /// Creates a tenant: its row, its hosts (none may belong to another tenant) and
+    /// its published default theme in one transaction, then its signing keys.
+    pub async fn create_tenant(
+        &self,
+        client: &crate::audit::ClientInfo,
+        new: &NewTenant,
+    ) -> Result<Tenant, CreateTenantError> {
+        let (base_url, hosts) = check_new_tenant(new).map_err(CreateTenantError::Invalid)?;
+        let now = self.now();
+        let tenant = Tenant {
+            id: TenantId::generate(),
+            slug: new.slug.trim().to_string(),
+            display_name: new.display_name.trim().to_string(),
+            base_url,
+            is_default: false,
+            policy: TenantPolicy::default(),
+        };
+        let tx = self.db().begin().await?;
+        match store::tenants::insert_tenant(&tx, &tenant, now).await {
+            Err(StoreError::Conflict { .. }) => {
+                return Err(CreateTenantError::Invalid(vec![problem(
+                    "slug",
+                    "is already used by another tenant",
+                )]));
+            }
+            other => other?,
+        }
+        for host in &hosts {
+            match store::tenants::insert_host(&tx, host, tenant.id, now).await {
+                Err(StoreError::Conflict { .. }) => {
+                    return Err(CreateTenantError::Invalid(vec![problem(
+                        "hosts",
+                        format!("{host} is already served by another tenant"),
+                    )]));
+                }
+                other => other?,
+            }
+        }
+        store::tenants::insert_published_theme(&tx, tenant.id, &ThemeTokens::default(), now)
+            .await?;
+        store::audit::insert(
+            &tx,
+            now,
+            &crate::audit::AuditEvent::new(tenant.id, "tenant.created", client)
+                .label("tenant", tenant.slug.clone())
+                .label("hosts", hosts.join(" ")),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        self.inner.tenant_cache.clear();
+        self.inner.relying_parties.clear();
+        if let Err(e) = self.ensure_signing_keys(&tenant).await {
+            tracing::warn!(tenant = %tenant.slug, error = %e, "signing keys for the new tenant could not be made yet");
+        }
+        Ok(tenant)
+    }
+
+    /// Every tenant with its hosts, the default first.
+    pub async fn tenants(&self) -> Result<Vec<TenantWithHosts>, StoreError> {
+        let db = self.db().conn();
+        let mut out = Vec::new();
+        for tenant in store::tenants::list_tenants(db).await? {
+            let hosts = store::tenants::hosts_of(db, tenant.id).await?;
+            out.push(TenantWithHosts { tenant, hosts });
+        }
+        Ok(out)
+    }
+
+    /// Makes a tenant serve one more host (refused if any tenant serves it).
+    pub async fn add_tenant_host(
+        &self,
+        client: &crate::audit::ClientInfo,
+        tenant: &Tenant,
+        host: &str,
+    ) -> Result<(), CreateTenantError> {
+        let host = check_host(host)
+            .map_err(|why| CreateTenantError::Invalid(vec![problem("host", why)]))?;
+        let now = self.now();
+        let tx = self.db().begin().await?;
+        match store::tenants::insert_host(&tx, &host, tenant.id, now).await {
+            Err(StoreError::Conflict { .. }) => {
+                return Err(CreateTenantError::Invalid(vec![problem(
+                    "host",
+                    format!("{host} is already served by a tenant"),
+                )]));
+            }
+            other => other?,
+        }
+        store::audit::insert(
+            &tx,
+            now,
+            &crate::audit::AuditEvent::new(tenant.id, "tenant.host_added", client)
+                .label("host", host.clone()),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        self.inner.tenant_cache.clear();
+        self.inner.relying_parties.clear();
+        Ok(())
+    }
+
     /// Creates the default tenant with a published default theme if there is none, and
     /// keeps its base URL and hosts in line with the configuration. Idempotent.
     pub async fn ensure_default_tenant(
@@ -223,6 +475,85 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn new_tenants_are_checked_field_by_field() {
+        let ok = NewTenant {
+            slug: "acme".into(),
+            display_name: "Acme".into(),
+            base_url: "https://login.acme.example/".into(),
+            hosts: vec!["Acme.Localhost:3000".into()],
+        };
+        let (base, hosts) = check_new_tenant(&ok).unwrap();
+        assert_eq!(base, "https://login.acme.example");
+        assert_eq!(hosts, ["login.acme.example", "acme.localhost:3000"]);
+        let local = NewTenant {
+            base_url: "http://acme.localhost:3000".into(),
+            ..ok.clone()
+        };
+        assert_eq!(
+            check_new_tenant(&local).unwrap().1[0],
+            "acme.localhost:3000"
+        );
+        let cases: &[(&str, NewTenant)] = &[
+            (
+                "slug",
+                NewTenant {
+                    slug: "Acme Corp".into(),
+                    ..ok.clone()
+                },
+            ),
+            (
+                "display_name",
+                NewTenant {
+                    display_name: " ".into(),
+                    ..ok.clone()
+                },
+            ),
+            (
+                "base_url",
+                NewTenant {
+                    base_url: "http://login.acme.example".into(),
+                    ..ok.clone()
+                },
+            ),
+            (
+                "base_url",
+                NewTenant {
+                    base_url: "https://acme.example/login".into(),
+                    ..ok.clone()
+                },
+            ),
+            (
+                "base_url",
+                NewTenant {
+                    base_url: "acme".into(),
+                    ..ok.clone()
+                },
+            ),
+            (
+                "hosts",
+                NewTenant {
+                    hosts: vec!["bad host".into()],
+                    ..ok.clone()
+                },
+            ),
+            (
+                "hosts",
+                NewTenant {
+                    hosts: vec!["acme.example:99999".into()],
+                    ..ok.clone()
+                },
+            ),
+        ];
+        for (field, new) in cases {
+            let problems = check_new_tenant(new).unwrap_err();
+            assert!(
+                problems.iter().any(|p| p.field == *field),
+                "{field}: {problems:?}"
+            );
+        }
+    }
 
     #[test]
     fn hosts_are_normalized() {

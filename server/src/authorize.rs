@@ -96,6 +96,8 @@ impl Ctx {
                 let _ = session.insert(AUTH_KEY, &auth).await;
                 Some(auth)
             }
+            // Another tenant's session is not this tenant's to end.
+            SessionCheck::Ended(portico_identity::sessions::EndReason::WrongTenant) => None,
             SessionCheck::Ended(_) => {
                 let _ = session.flush().await;
                 None

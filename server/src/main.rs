@@ -45,6 +45,31 @@ enum Command {
     /// OAuth 2.0 provider).
     #[command(subcommand)]
     Providers(ProvidersCommand),
+    /// Tenants: brands or customer companies, each with its own hosts, accounts, apps,
+    /// sessions and theme.
+    #[command(subcommand)]
+    Tenants(TenantsCommand),
+}
+
+#[derive(Subcommand)]
+enum TenantsCommand {
+    /// Create a tenant. Its pages, links and OpenID issuer start with --base-url.
+    Create {
+        /// The tenant's short name (used by `--tenant` elsewhere).
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// e.g. https://login.acme.example, or http://acme.localhost:3000 locally.
+        #[arg(long)]
+        base_url: String,
+        /// More hosts it serves (repeatable); the base URL's host is always one.
+        #[arg(long = "host")]
+        hosts: Vec<String>,
+    },
+    /// List the tenants with their base URL and hosts.
+    List,
+    /// Make a tenant serve one more host.
+    AddHost { slug: String, host: String },
 }
 
 #[derive(Subcommand)]
@@ -407,6 +432,7 @@ fn main() -> ExitCode {
             Command::Keys(command) => keys(config, command).await,
             Command::Admins(command) => admins(config, command).await,
             Command::Providers(command) => providers(config, command).await,
+            Command::Tenants(command) => tenants(config, command).await,
         }
     });
     match result {
@@ -482,6 +508,74 @@ async fn admins(config: Config, command: AdminsCommand) -> Result<(), String> {
             {
                 println!("{email}");
             }
+            Ok(())
+        }
+    }
+}
+
+async fn tenants(config: Config, command: TenantsCommand) -> Result<(), String> {
+    use portico_identity::audit::ClientInfo;
+    use portico_identity::tenants::{CreateTenantError, NewTenant};
+    let state = build_state(config).await.map_err(|e| e.to_string())?;
+    let engine = &state.engine;
+    let cli = ClientInfo {
+        ip: None,
+        user_agent: Some("portico-cli".into()),
+    };
+    let problems = |e: CreateTenantError| match e {
+        CreateTenantError::Invalid(problems) => problems
+            .iter()
+            .map(|p| format!("--{}: {}", p.field.replace('_', "-"), p.message))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        CreateTenantError::Store(e) => e.to_string(),
+    };
+    match command {
+        TenantsCommand::Create {
+            slug,
+            name,
+            base_url,
+            hosts,
+        } => {
+            let new = NewTenant {
+                slug,
+                display_name: name,
+                base_url,
+                hosts,
+            };
+            let tenant = engine.create_tenant(&cli, &new).await.map_err(problems)?;
+            println!("created {} ({})", tenant.slug, tenant.display_name);
+            println!("issuer: {}", tenant.base_url);
+            Ok(())
+        }
+        TenantsCommand::List => {
+            for t in engine.tenants().await.map_err(|e| e.to_string())? {
+                println!(
+                    "{}\t{}\t{}\t{}{}",
+                    t.tenant.slug,
+                    t.tenant.base_url,
+                    t.hosts.join(","),
+                    t.tenant.display_name,
+                    if t.tenant.is_default {
+                        "\t(default)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            Ok(())
+        }
+        TenantsCommand::AddHost { slug, host } => {
+            let tenant = engine
+                .tenant_by_slug(Some(&slug))
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no tenant {slug:?}"))?;
+            engine
+                .add_tenant_host(&cli, &tenant, &host)
+                .await
+                .map_err(problems)?;
+            println!("{slug} now serves {host}");
             Ok(())
         }
     }
@@ -926,12 +1020,13 @@ async fn serve(config: Config) -> Result<(), String> {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
             tick.tick().await;
-            // Scheduled key rotation (and keys for tenants that have none).
-            if let Ok(Some(tenant)) = engine.tenant_by_slug(None).await
-                && let Err(e) = engine.ensure_signing_keys(&tenant).await
-                && !matches!(e, portico_identity::oidc::keys::KeyError::NoMasterKey)
-            {
-                tracing::warn!(error = %e, "signing key rotation failed");
+            // Scheduled key rotation (and keys for tenants that have none), every tenant.
+            for t in engine.tenants().await.unwrap_or_default() {
+                if let Err(e) = engine.ensure_signing_keys(&t.tenant).await
+                    && !matches!(e, portico_identity::oidc::keys::KeyError::NoMasterKey)
+                {
+                    tracing::warn!(tenant = %t.tenant.slug, error = %e, "signing key rotation failed");
+                }
             }
             match engine.purge_expired().await {
                 Ok((sessions, flows)) if sessions + flows > 0 => {

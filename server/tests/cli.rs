@@ -445,3 +445,61 @@ fn sign_in_providers_are_managed_from_the_command_line() {
     let gone = run(dir.path(), &["providers", "remove", "google"]);
     assert!(!gone.status.success());
 }
+
+#[test]
+fn tenants_are_created_and_listed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = run(
+        dir.path(),
+        &[
+            "tenants",
+            "create",
+            "Acme Corp",
+            "--name",
+            "Acme",
+            "--base-url",
+            "http://acme.example",
+        ],
+    );
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("--slug") && err.contains("--base-url"),
+        "{err}"
+    );
+    let out = run_ok(
+        dir.path(),
+        &[
+            "tenants",
+            "create",
+            "acme",
+            "--name",
+            "Acme Travel",
+            "--base-url",
+            "http://acme.localhost:3000",
+            "--host",
+            "login.acme.example",
+        ],
+        &[],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("issuer: http://acme.localhost:3000"));
+    run_ok(
+        dir.path(),
+        &["tenants", "add-host", "acme", "travel.acme.example"],
+        &[],
+    );
+    let taken = run(
+        dir.path(),
+        &["tenants", "add-host", "acme", "login.acme.example"],
+    );
+    assert!(String::from_utf8_lossy(&taken.stderr).contains("--host"));
+    let list =
+        String::from_utf8_lossy(&run_ok(dir.path(), &["tenants", "list"], &[]).stdout).to_string();
+    assert!(list.contains("(default)"), "{list}");
+    assert!(
+        list.contains("acme\thttp://acme.localhost:3000\tacme.localhost:3000,login.acme.example,travel.acme.example\tAcme Travel"),
+        "{list}"
+    );
+    // Other commands reach the new tenant with --tenant.
+    run_ok(dir.path(), &["providers", "list", "--tenant", "acme"], &[]);
+}

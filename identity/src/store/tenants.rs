@@ -211,3 +211,51 @@ pub async fn update_policy(
         .await?;
     Ok(())
 }
+
+/// Every tenant, the default first, then by slug.
+pub async fn list_tenants(db: &impl ConnectionTrait) -> Result<Vec<Tenant>, StoreError> {
+    use sea_orm::QueryOrder;
+    Ok(tenants::Entity::find()
+        .order_by_desc(tenants::Column::IsDefault)
+        .order_by_asc(tenants::Column::Slug)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_tenant)
+        .collect())
+}
+
+/// The hosts a tenant serves, sorted.
+pub async fn hosts_of(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+) -> Result<Vec<String>, StoreError> {
+    use sea_orm::QueryOrder;
+    Ok(tenant_hosts::Entity::find()
+        .filter(tenant_hosts::Column::TenantId.eq(tenant.0))
+        .order_by_asc(tenant_hosts::Column::Host)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|h| h.host)
+        .collect())
+}
+
+/// Claims `host` for `tenant`; fails with `Conflict { field: "host" }` if any tenant
+/// (this one included) serves it already — a host never moves silently.
+pub async fn insert_host(
+    db: &impl ConnectionTrait,
+    host: &str,
+    tenant: TenantId,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    tenant_hosts::ActiveModel {
+        host: Set(host.to_string()),
+        tenant_id: Set(tenant.0),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| StoreError::conflict_on(e, "host"))?;
+    Ok(())
+}
