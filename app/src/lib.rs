@@ -9,6 +9,7 @@
 pub mod admin_api;
 pub mod admin_providers_api;
 pub mod api;
+pub mod branding_api;
 pub mod components;
 pub mod error;
 pub mod flow_page;
@@ -21,6 +22,7 @@ pub mod plain_pages;
 pub mod security_api;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod theme_check;
 pub mod views;
 
 use leptos::prelude::*;
@@ -181,7 +183,8 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/consent") view=pages::consent::ConsentPage ssr=SsrMode::Async />
-                <Route path=path!("/admin") view=|| view! { <Redirect path="/admin/apps" /> } />
+                <Route path=path!("/admin") view=|| view! { <Redirect path="/admin/branding" /> } />
+                <Route path=path!("/admin/branding") view=pages::admin::AdminBrandingPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/apps") view=pages::admin::AdminAppsPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/apps/:client_id") view=pages::admin::AdminAppPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/providers") view=pages::admin::AdminProvidersPage ssr=SsrMode::Async />

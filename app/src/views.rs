@@ -382,3 +382,57 @@ impl ProviderFormView {
             .map(|(_, m)| m.clone())
     }
 }
+
+/// `/admin/branding`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrandingView {
+    pub admin_email: String,
+    /// Admins see the whole console; brand managers only branding.
+    pub is_admin: bool,
+    pub brand: String,
+    pub has_draft: bool,
+    pub form: ThemeFormView,
+    pub versions: Vec<ThemeVersionRow>,
+    pub notice: Option<String>,
+    pub csrf_token: String,
+}
+
+/// The theme editor's fields, as typed (or as stored), with their problems.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThemeFormView {
+    pub primary: String,
+    pub on_primary: String,
+    pub background: String,
+    pub surface: String,
+    pub text: String,
+    pub muted: String,
+    pub border: String,
+    pub error: String,
+    pub success: String,
+    pub radius: String,
+    pub font: String,
+    /// (field, message) pairs.
+    pub problems: Vec<(String, String)>,
+}
+
+/// One version of the theme in the editor's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThemeVersionRow {
+    pub id: String,
+    pub number: i32,
+    /// `draft`, `published` or `archived`.
+    pub status: String,
+    /// Who saved it (their address).
+    pub by: String,
+    pub at: String,
+    pub primary: String,
+}
+
+impl ThemeFormView {
+    pub fn problem(&self, field: &str) -> Option<String> {
+        self.problems
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.clone())
+    }
+}

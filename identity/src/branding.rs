@@ -157,6 +157,156 @@ impl ThemeTokens {
     }
 }
 
+/// A version of the tenant's theme.
+#[derive(Clone, Debug)]
+pub struct ThemeVersion {
+    pub id: uuid::Uuid,
+    pub version: i32,
+    /// `draft`, `published` or `archived`.
+    pub status: String,
+    pub tokens: ThemeTokens,
+    /// Who saved (or last changed) it.
+    pub created_by: Option<crate::UserId>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub published_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// What a theme change could not do.
+#[derive(Debug, thiserror::Error)]
+pub enum ThemeChangeError {
+    /// No such version of this tenant's theme (or it is the published one already).
+    #[error("no such theme version")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] crate::StoreError),
+}
+
+impl crate::Engine {
+    /// The tenant's theme versions, newest first (at most one draft).
+    pub async fn theme_versions(
+        &self,
+        tenant: &crate::tenants::Tenant,
+    ) -> Result<Vec<ThemeVersion>, crate::StoreError> {
+        let db = self.db().conn();
+        let Some(theme) = crate::store::tenants::tenant_theme(db, tenant.id).await? else {
+            return Ok(Vec::new());
+        };
+        Ok(crate::store::tenants::theme_versions(db, theme.id)
+            .await?
+            .into_iter()
+            .map(|v| ThemeVersion {
+                id: v.id,
+                version: v.version,
+                status: v.status,
+                tokens: ThemeTokens::from_json(&v.tokens),
+                created_by: v.created_by.map(crate::UserId),
+                created_at: v.created_at,
+                published_at: v.published_at,
+            })
+            .collect())
+    }
+
+    /// Saves `tokens` as the theme's draft (replacing the draft there is), without
+    /// changing what customers see. The draft's id.
+    pub async fn save_theme_draft(
+        &self,
+        tenant: &crate::tenants::Tenant,
+        actor: crate::UserId,
+        client: &crate::audit::ClientInfo,
+        tokens: &ThemeTokens,
+    ) -> Result<uuid::Uuid, crate::StoreError> {
+        use crate::store;
+        let now = self.now();
+        let tx = self.db().begin().await?;
+        let theme = match store::tenants::tenant_theme(&tx, tenant.id).await? {
+            Some(t) => t,
+            None => {
+                store::tenants::insert_published_theme(
+                    &tx,
+                    tenant.id,
+                    &ThemeTokens::default(),
+                    now,
+                )
+                .await?;
+                store::tenants::tenant_theme(&tx, tenant.id)
+                    .await?
+                    .ok_or(crate::StoreError::Corrupt { what: "theme" })?
+            }
+        };
+        let versions = store::tenants::theme_versions(&tx, theme.id).await?;
+        let id = match versions.iter().find(|v| v.status == "draft") {
+            Some(draft) => {
+                store::tenants::update_draft_tokens(&tx, draft.id, tokens, Some(actor), now)
+                    .await?;
+                draft.id
+            }
+            None => {
+                let next = versions.iter().map(|v| v.version).max().unwrap_or(0) + 1;
+                store::tenants::insert_theme_version(
+                    &tx,
+                    theme.id,
+                    tenant.id,
+                    next,
+                    tokens,
+                    Some(actor),
+                    now,
+                )
+                .await?
+            }
+        };
+        store::audit::insert(
+            &tx,
+            now,
+            &crate::audit::AuditEvent::new(tenant.id, "theme.draft_saved", client)
+                .actor(actor)
+                .reference("version", id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Publishes a version of the theme: the draft, or — a rollback — an earlier
+    /// published one. Audited with who did it; pages show it at once.
+    pub async fn publish_theme_version(
+        &self,
+        tenant: &crate::tenants::Tenant,
+        actor: crate::UserId,
+        client: &crate::audit::ClientInfo,
+        version: uuid::Uuid,
+    ) -> Result<(), ThemeChangeError> {
+        use crate::store;
+        let now = self.now();
+        let tx = self.db().begin().await?;
+        let theme = store::tenants::tenant_theme(&tx, tenant.id)
+            .await?
+            .ok_or(ThemeChangeError::NotFound)?;
+        let versions = store::tenants::theme_versions(&tx, theme.id).await?;
+        let target = versions
+            .iter()
+            .find(|v| v.id == version && v.status != "published")
+            .ok_or(ThemeChangeError::NotFound)?;
+        let action = if target.status == "draft" {
+            "theme.published"
+        } else {
+            "theme.rolled_back"
+        };
+        store::tenants::publish_version(&tx, theme.id, version, now).await?;
+        store::audit::insert(
+            &tx,
+            now,
+            &crate::audit::AuditEvent::new(tenant.id, action, client)
+                .actor(actor)
+                .reference("version", version)
+                .label("number", target.version),
+        )
+        .await?;
+        tx.commit().await.map_err(crate::StoreError::from)?;
+        self.inner_clear_tenant_cache();
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -303,6 +303,11 @@ impl Engine {
         Ok(resolved)
     }
 
+    /// Forgets the host → tenant answers (after a theme or tenant change).
+    pub(crate) fn inner_clear_tenant_cache(&self) {
+        self.inner.tenant_cache.clear();
+    }
+
     /// Replaces a tenant's policy (passwords, throttling, verification, risk…).
     pub async fn set_tenant_policy(
         &self,

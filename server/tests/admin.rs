@@ -389,7 +389,152 @@ async fn admins_manage_sign_in_providers(backend: Backend) {
     app.cleanup().await;
 }
 
+/// The theme editor's form with `primary` and the other tokens at their defaults.
+fn theme_form<'a>(csrf: &'a str, primary: &'a str, intent: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("csrf_token", csrf),
+        ("primary", primary),
+        ("on_primary", "#ffffff"),
+        ("background", "#f3f4f8"),
+        ("surface", "#ffffff"),
+        ("text", "#111827"),
+        ("muted", "#596173"),
+        ("border", "#d9dde5"),
+        ("error", "#b42318"),
+        ("success", "#067647"),
+        ("radius", "6"),
+        ("font", "serif"),
+        ("intent", intent),
+    ]
+}
+
+/// The theme editor: brand managers (and admins) with two factors; a bad colour names
+/// its field and saves nothing; a draft changes nothing customers see; publishing
+/// does, at once; rolling back restores the earlier version; all audited.
+async fn brand_managers_edit_publish_and_roll_back_the_theme(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let engine = &app.state.engine;
+    let tenant = engine.resolve_tenant(common::HOST).await.unwrap();
+    let mut browser = app.browser();
+    app.sign_up(
+        &mut browser,
+        "brand@example.com",
+        STRONG_PASSWORD,
+        "Bea Brand",
+    )
+    .await;
+    let (_, page) = browser.visit("/admin/branding").await;
+    assert_eq!(page.status, 403, "brand managers only");
+    engine
+        .grant_role(
+            &tenant.tenant,
+            &ClientInfo::default(),
+            &Email::parse("brand@example.com").unwrap(),
+            Role::BrandManager,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    browser.sign_out().await;
+    let answer = browser.login("brand@example.com", STRONG_PASSWORD).await;
+    app.pass_email_code(&mut browser, &answer, "brand@example.com")
+        .await;
+    let (_, page) = browser.visit("/admin/branding").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("data-testid=\"theme-preview\""));
+    // A brand manager sees only branding.
+    let (_, apps) = browser.visit("/admin/apps").await;
+    assert_eq!(apps.status, 403);
+    let csrf = page.hidden("csrf_token").unwrap();
+    let public_css = |body: &str| body.contains("--portico-primary:#0f766e;");
+
+    // A bad colour: refused by field, nothing saved.
+    let back = browser
+        .post_form(
+            "/api/admin/branding/save",
+            &theme_form(&csrf, "teal", "publish"),
+        )
+        .await;
+    assert_eq!(back.location().as_deref(), Some("/admin/branding#editor"));
+    let (_, page) = browser.visit("/admin/branding").await;
+    assert!(page.body.contains("data-testid=\"admin-form-problems\""));
+    assert!(page.body.contains("primary: choose a colour"));
+    assert_eq!(
+        engine.theme_versions(&tenant.tenant).await.unwrap().len(),
+        1
+    );
+
+    // A draft: saved, customers still see the published theme.
+    let back = browser
+        .post_form(
+            "/api/admin/branding/save",
+            &theme_form(&csrf, "#0f766e", "draft"),
+        )
+        .await;
+    assert_eq!(
+        back.location().as_deref(),
+        Some("/admin/branding?notice=draft")
+    );
+    let mut visitor = app.browser();
+    let (_, login) = visitor.visit("/login").await;
+    assert!(!public_css(&login.body));
+
+    // Publish: every page shows it at once.
+    let back = browser
+        .post_form(
+            "/api/admin/branding/save",
+            &theme_form(&csrf, "#0f766e", "publish"),
+        )
+        .await;
+    assert_eq!(
+        back.location().as_deref(),
+        Some("/admin/branding?notice=published")
+    );
+    let (_, login) = visitor.visit("/login").await;
+    assert!(
+        public_css(&login.body),
+        "the published theme is on the sign-in page"
+    );
+    let versions = engine.theme_versions(&tenant.tenant).await.unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0].status, "published");
+    assert_eq!(versions[1].status, "archived");
+
+    // Roll back to the first version.
+    let first = versions[1].id.to_string();
+    let back = browser
+        .post_form(
+            "/api/admin/branding/publish",
+            &[("csrf_token", &csrf), ("version", &first)],
+        )
+        .await;
+    assert_eq!(
+        back.location().as_deref(),
+        Some("/admin/branding?notice=rolled_back")
+    );
+    let (_, login) = visitor.visit("/login").await;
+    assert!(!public_css(&login.body));
+    assert!(login.body.contains("--portico-primary:#4338ca;"));
+    let actions = app.audit_actions().await;
+    for a in ["theme.draft_saved", "theme.published", "theme.rolled_back"] {
+        assert!(actions.iter().any(|x| x == a), "{a}");
+    }
+    // A forged token changes nothing.
+    let forged = browser
+        .post_form(
+            "/api/admin/branding/publish",
+            &[
+                ("csrf_token", "forged"),
+                ("version", &versions[0].id.to_string()),
+            ],
+        )
+        .await;
+    assert_ne!(forged.status, 303);
+    app.cleanup().await;
+}
+
 on_both_databases!(
     admins_manage_apps_with_two_factors,
-    admins_manage_sign_in_providers
+    admins_manage_sign_in_providers,
+    brand_managers_edit_publish_and_roll_back_the_theme,
 );

@@ -272,4 +272,39 @@ on_both_databases!(
     accounts_sessions_and_mail_are_per_tenant,
     apps_keys_and_providers_are_per_tenant,
     tenants_are_created_with_their_hosts,
+    themes_are_per_tenant,
 );
+
+/// Publishing a theme on one tenant changes that tenant's pages only, at once.
+async fn themes_are_per_tenant(backend: Backend) {
+    let (app, acme) = with_acme(backend).await;
+    let engine = &app.state.engine;
+    let mut away = app.browser_at_issuer(ACME);
+    let (_, before) = away.visit("/login").await;
+    assert!(before.body.contains("--portico-primary:#4338ca;"));
+    let user = portico_identity::UserId::generate();
+    let tokens = portico_identity::branding::ThemeTokens {
+        primary: portico_identity::branding::Color::parse("#0f766e").unwrap(),
+        ..Default::default()
+    };
+    let draft = engine
+        .save_theme_draft(&acme, user, &ClientInfo::default(), &tokens)
+        .await
+        .unwrap();
+    engine
+        .publish_theme_version(&acme, user, &ClientInfo::default(), draft)
+        .await
+        .unwrap();
+    let (_, after) = away.visit("/login").await;
+    assert!(
+        after.body.contains("--portico-primary:#0f766e;"),
+        "acme's page changed"
+    );
+    let mut home = app.browser();
+    let (_, other) = home.visit("/login").await;
+    assert!(
+        other.body.contains("--portico-primary:#4338ca;"),
+        "the default's did not"
+    );
+    app.cleanup().await;
+}

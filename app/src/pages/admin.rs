@@ -5,7 +5,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::admin_api::{admin_app, admin_apps};
 use crate::components::{BrandMark, Footer, LoadError, use_brand};
 use crate::views::{
-    AdminAppView, AdminAppsView, AdminProvidersView, AppFormView, ProviderFormView,
+    AdminAppView, AdminAppsView, AdminProvidersView, AppFormView, BrandingView, ProviderFormView,
+    ThemeFormView,
 };
 
 const INPUT: &str = "block w-full rounded-brand border border-line bg-surface px-3 py-2 text-[15px] text-ink shadow-sm outline-none transition focus:border-brand focus:ring-4 focus:ring-brand/20 aria-[invalid=true]:border-danger";
@@ -17,8 +18,13 @@ const SECONDARY: &str = "inline-flex items-center justify-center rounded-brand b
 fn Console(
     #[prop(into)] email: Signal<Option<String>>,
     #[prop(default = "apps")] section: &'static str,
+    /// Whether the apps and providers pages are offered (brand managers see only
+    /// branding); known once the page's data has loaded.
+    #[prop(optional, into)]
+    full: Option<Signal<bool>>,
     children: Children,
 ) -> impl IntoView {
+    let full = full.unwrap_or_else(|| Signal::derive(|| true));
     let brand = use_brand();
     let tab = move |name: &str| {
         if name == section {
@@ -31,7 +37,7 @@ fn Console(
         <div class="flex min-h-screen flex-col">
             <header class="border-b border-line bg-surface">
                 <div class="mx-auto flex h-16 w-full max-w-5xl items-center justify-between px-4">
-                    <a href="/admin/apps" class="flex items-center gap-2.5">
+                    <a href="/admin/branding" class="flex items-center gap-2.5">
                         <Suspense fallback=|| ()>
                             {move || Suspend::new(async move {
                                 let name = brand.await.map(|b| b.name).unwrap_or_default();
@@ -44,8 +50,13 @@ fn Console(
                         <span class="rounded-full bg-ink px-2 py-0.5 text-xs font-semibold text-surface">"Admin"</span>
                     </a>
                     <nav class="flex items-center gap-5 text-sm">
-                        <a href="/admin/apps" class=tab("apps")>"Apps"</a>
-                        <a href="/admin/providers" class=tab("providers")>"Sign-in providers"</a>
+                        <Suspense fallback=|| ()>
+                            {move || full.get().then(|| view! {
+                                <a href="/admin/apps" class=tab("apps")>"Apps"</a>
+                                <a href="/admin/providers" class=tab("providers")>"Sign-in providers"</a>
+                            })}
+                        </Suspense>
+                        <a href="/admin/branding" class=tab("branding")>"Branding"</a>
                         <a href="/account" class="text-muted hover:text-ink">"Your account"</a>
                         // Read under Suspense: the email comes with the page's data.
                         <Suspense fallback=|| ()>
@@ -498,4 +509,317 @@ fn PField(
             {problem.map(|p| view! { <p id=format!("{name}-error") class="mt-1.5 text-sm text-danger">{p}</p> })}
         </div>
     }
+}
+
+/// `/admin/branding`: the theme editor, with a live preview and the version history.
+#[component]
+pub fn AdminBrandingPage() -> impl IntoView {
+    let query = use_query_map();
+    let data = Resource::new(
+        move || query.read().get("notice"),
+        crate::branding_api::admin_branding,
+    );
+    let email = Signal::derive(move || data.get().and_then(|r| r.ok()).map(|v| v.admin_email));
+    let full = Signal::derive(move || {
+        data.get()
+            .and_then(|r| r.ok())
+            .map(|v| v.is_admin)
+            .unwrap_or(false)
+    });
+    view! {
+        <Title text="Branding · Admin" />
+        <Console email section="branding" full>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(v) => view! { <BrandingEditor v /> }.into_any(),
+                        Err(error) => view! { <LoadError error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </Console>
+    }
+}
+
+/// The font stacks the editor offers (value, label, CSS stack for the preview).
+const FONTS: [(&str, &str, &str); 5] = [
+    (
+        "system",
+        "System (default)",
+        "ui-sans-serif, system-ui, sans-serif",
+    ),
+    (
+        "humanist",
+        "Humanist",
+        "Seravek, 'Gill Sans Nova', Ubuntu, Calibri, sans-serif",
+    ),
+    (
+        "geometric",
+        "Geometric",
+        "Avenir, Montserrat, Corbel, 'URW Gothic', sans-serif",
+    ),
+    (
+        "serif",
+        "Serif",
+        "Charter, 'Bitstream Charter', Cambria, Georgia, serif",
+    ),
+    (
+        "rounded",
+        "Rounded",
+        "ui-rounded, Quicksand, Comfortaa, 'Arial Rounded MT', sans-serif",
+    ),
+];
+
+/// A colour as the preview may use it: `#rrggbb`, or the fallback.
+fn hex_or(value: &str, fallback: &'static str) -> String {
+    let v = value.trim();
+    let ok = v.len() == 7 && v.starts_with('#') && v[1..].chars().all(|c| c.is_ascii_hexdigit());
+    if ok {
+        v.to_string()
+    } else {
+        fallback.to_string()
+    }
+}
+
+#[component]
+fn BrandingEditor(v: BrandingView) -> impl IntoView {
+    let f = v.form.clone();
+    let primary = RwSignal::new(f.primary.clone());
+    let on_primary = RwSignal::new(f.on_primary.clone());
+    let background = RwSignal::new(f.background.clone());
+    let surface = RwSignal::new(f.surface.clone());
+    let text = RwSignal::new(f.text.clone());
+    let muted = RwSignal::new(f.muted.clone());
+    let border = RwSignal::new(f.border.clone());
+    let error = RwSignal::new(f.error.clone());
+    let success = RwSignal::new(f.success.clone());
+    let radius = RwSignal::new(f.radius.clone());
+    let font = RwSignal::new(f.font.clone());
+    // The preview's custom properties, as (name, value) pairs.
+    let preview_vars = move || {
+        let r = radius.get().trim().parse::<u8>().unwrap_or(10).min(24);
+        let stack = FONTS
+            .iter()
+            .find(|(k, _, _)| *k == font.get())
+            .map(|(_, _, s)| *s)
+            .unwrap_or(FONTS[0].2);
+        vec![
+            ("--portico-primary", hex_or(&primary.get(), "#4338ca")),
+            ("--portico-on-primary", hex_or(&on_primary.get(), "#ffffff")),
+            ("--portico-background", hex_or(&background.get(), "#f3f4f8")),
+            ("--portico-surface", hex_or(&surface.get(), "#ffffff")),
+            ("--portico-text", hex_or(&text.get(), "#111827")),
+            ("--portico-muted", hex_or(&muted.get(), "#596173")),
+            ("--portico-border", hex_or(&border.get(), "#d9dde5")),
+            ("--portico-error", hex_or(&error.get(), "#b42318")),
+            ("--portico-success", hex_or(&success.get(), "#067647")),
+            ("--portico-radius", format!("{r}px")),
+            ("--portico-font", stack.to_string()),
+        ]
+    };
+    // First paint (and pages without JavaScript): a nonce'd rule for the preview. The
+    // pages' CSP allows no style attributes, so changes go through the CSSOM.
+    let initial_css = untrack(move || {
+        let body: String = preview_vars()
+            .into_iter()
+            .map(|(k, v)| format!("{k}:{v};"))
+            .collect();
+        format!("#theme-preview{{{body}}}")
+    });
+    let nonce = use_nonce();
+    let preview = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        let vars = preview_vars();
+        if let Some(el) = preview.get() {
+            let style = leptos::web_sys::HtmlElement::style(&el);
+            for (name, value) in vars {
+                let _ = style.set_property(name, &value);
+            }
+        }
+    });
+    let warnings = move || {
+        crate::theme_check::warnings(&crate::theme_check::Palette {
+            primary: &primary.get(),
+            on_primary: &on_primary.get(),
+            background: &background.get(),
+            surface: &surface.get(),
+            text: &text.get(),
+            muted: &muted.get(),
+            error: &error.get(),
+        })
+    };
+    let color_fields = [
+        ("primary", "Primary", primary),
+        ("on_primary", "Text on primary", on_primary),
+        ("background", "Background", background),
+        ("surface", "Surface", surface),
+        ("text", "Text", text),
+        ("muted", "Muted text", muted),
+        ("border", "Borders", border),
+        ("error", "Errors", error),
+        ("success", "Success", success),
+    ]
+    .into_iter()
+    .map(|(name, label, value)| view! { <ColorField name label value form=f.clone() /> })
+    .collect_view();
+    let csrf = v.csrf_token.clone();
+    let brand = v.brand.clone();
+    let initial = brand
+        .chars()
+        .find(|c| c.is_alphanumeric())
+        .map(|c| c.to_uppercase().to_string())
+        .unwrap_or_else(|| "P".into());
+    view! {
+        <h1 class="text-[28px] font-semibold leading-9 tracking-tight">"Branding"</h1>
+        <p class="mt-1 text-[15px] text-muted">"How every customer-facing page looks. Changes show in the preview as you pick; customers see them when you publish."</p>
+        {v.notice.clone().map(|n| view! {
+            <div role="status" data-testid="admin-notice" class="mt-6 rounded-brand border border-success/25 bg-success/[0.07] px-4 py-3 text-sm text-ink">{n}</div>
+        })}
+        <div class="mt-8 grid gap-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
+            {view! {
+            <section id="editor" class="rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
+                <div class="border-b border-line px-6 py-4">
+                    <h2 class="text-base font-semibold">"Theme"</h2>
+                    <p class="mt-0.5 text-sm text-muted">{if v.has_draft { "Editing the draft." } else { "Editing a copy of the published theme." }}</p>
+                </div>
+                <form method="post" action="/api/admin/branding/save" class="space-y-5 px-6 py-5" data-testid="theme-form" novalidate>
+                    <input type="hidden" name="csrf_token" value=csrf.clone() />
+                    <ThemeProblems form=f.clone() />
+                    <div class="grid grid-cols-2 gap-4 sm:grid-cols-3">
+                        {color_fields}
+                    </div>
+                    <div class="grid gap-4 sm:grid-cols-2">
+                        <div>
+                            <label for="radius" class="mb-1.5 block text-sm font-medium text-ink">"Corner radius (px)"</label>
+                            <input id="radius" name="radius" type="number" min="0" max="24" class=INPUT prop:value=move || radius.get() on:input=move |ev| radius.set(event_target_value(&ev)) />
+                            {f.problem("radius").map(|p| view! { <p class="mt-1.5 text-sm text-danger">{p}</p> })}
+                        </div>
+                        <div>
+                            <label for="font" class="mb-1.5 block text-sm font-medium text-ink">"Font"</label>
+                            <select id="font" name="font" class=INPUT on:change=move |ev| font.set(event_target_value(&ev))>
+                                {FONTS.iter().map(|(k, label, _)| view! { <option value=*k selected=f.font == *k>{*label}</option> }).collect_view()}
+                            </select>
+                        </div>
+                    </div>
+                    <div data-testid="contrast-warnings" aria-live="polite">
+                        {move || {
+                            let list = warnings();
+                            (!list.is_empty()).then(|| view! {
+                                <div class="rounded-brand border border-danger/25 bg-danger/[0.06] px-4 py-3 text-sm text-ink">
+                                    <p class="font-semibold">"Hard to read (below WCAG AA, 4.5:1):"</p>
+                                    <ul class="mt-1 list-disc pl-5">
+                                        {list.into_iter().map(|(pair, ratio)| view! { <li>{format!("{pair}: {ratio:.1}:1")}</li> }).collect_view()}
+                                    </ul>
+                                </div>
+                            })
+                        }}
+                    </div>
+                    <div class="flex flex-wrap gap-3">
+                        <button type="submit" name="intent" value="draft" data-testid="theme-save-draft" class=SECONDARY>"Save draft"</button>
+                        <button type="submit" name="intent" value="publish" data-testid="theme-publish" class=PRIMARY>"Publish"</button>
+                    </div>
+                </form>
+            </section>
+            }.into_any()}
+
+            {view! {
+            <section aria-label="Preview" class="lg:sticky lg:top-6 lg:self-start">
+                <p class="mb-2 text-sm font-medium text-muted">"Preview: the sign-in page"</p>
+                <style nonce=nonce inner_html=initial_css></style>
+                <div id="theme-preview" data-testid="theme-preview" node_ref=preview class="rounded-brand border border-line bg-canvas px-6 py-8 font-brand text-ink">
+                    <div class="mx-auto max-w-[22rem]">
+                        <div class="mb-5 flex flex-col items-center gap-2">
+                            <span aria-hidden="true" class="inline-flex h-10 w-10 items-center justify-center rounded-brand bg-brand text-base font-semibold text-on-brand">{initial}</span>
+                            <span class="text-sm font-semibold">{brand.clone()}</span>
+                        </div>
+                        <div class="rounded-brand border border-line bg-surface px-6 py-6">
+                            <p class="text-xl font-semibold tracking-tight">"Sign in"</p>
+                            <p class="mt-1 text-sm text-muted">"Welcome back. Enter your details below."</p>
+                            <p class="mt-4 text-sm font-medium">"Email"</p>
+                            <div class="mt-1.5 h-10 rounded-brand border border-line bg-surface"></div>
+                            <p class="mt-2 text-sm text-danger">"That email and password combination didn't work."</p>
+                            <div data-testid="preview-button" class="mt-4 flex h-10 items-center justify-center rounded-brand bg-brand text-sm font-semibold text-on-brand">"Sign in"</div>
+                            <p class="mt-4 text-center text-sm text-muted">"New here? " <span class="font-semibold text-brand">"Create an account"</span></p>
+                        </div>
+                    </div>
+                </div>
+            </section>
+            }.into_any()}
+        </div>
+
+        {view! {
+        <section class="mt-8 rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
+            <div class="border-b border-line px-6 py-4">
+                <h2 class="text-base font-semibold">"Versions"</h2>
+                <p class="mt-0.5 text-sm text-muted">"Every published theme is kept: roll back to any of them."</p>
+            </div>
+            <ul class="divide-y divide-line" data-testid="theme-versions">
+                {v.versions.clone().into_iter().map(|row| {
+                    let badge = match row.status.as_str() {
+                        "published" => ("Published", "bg-success/10 text-success"),
+                        "draft" => ("Draft", "bg-brand/10 text-brand"),
+                        _ => ("Earlier", "bg-line/60 text-muted"),
+                    };
+                    let action = match row.status.as_str() {
+                        "draft" => Some("Publish draft"),
+                        "archived" => Some("Roll back to this"),
+                        _ => None,
+                    };
+                    view! {
+                        <li class="flex flex-wrap items-center gap-3 px-6 py-3.5" data-testid="theme-version" data-status=row.status.clone()>
+                            <span class="h-5 w-5 shrink-0 rounded-full border border-line" style=format!("background:{}", hex_or(&row.primary, "#4338ca"))></span>
+                            <span class="text-[15px] font-medium text-ink">{format!("Version {}", row.number)}</span>
+                            <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {}", badge.1)>{badge.0}</span>
+                            <span class="flex-1 text-sm text-muted">{format!("{} · {}", row.by, row.at)}</span>
+                            {action.map(|label| view! {
+                                <form method="post" action="/api/admin/branding/publish">
+                                    <input type="hidden" name="csrf_token" value=csrf.clone() />
+                                    <input type="hidden" name="version" value=row.id.clone() />
+                                    <button type="submit" class=SECONDARY data-testid="theme-version-publish">{label}</button>
+                                </form>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+        }.into_any()}
+    }
+    .into_any()
+}
+
+#[component]
+fn ColorField(
+    name: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    form: ThemeFormView,
+) -> impl IntoView {
+    let problem = form
+        .problems
+        .iter()
+        .find(|(f, _)| f == name)
+        .map(|(_, m)| m.clone());
+    view! {
+        <div>
+            <label for=name class="mb-1.5 block text-sm font-medium text-ink">{label}</label>
+            <div class="flex items-center gap-2">
+                <input id=name name=name type="color" class="h-10 w-12 cursor-pointer rounded-brand border border-line bg-surface p-1" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev)) />
+                <span class="font-mono text-xs text-muted">{move || value.get()}</span>
+            </div>
+            {problem.map(|p| view! { <p class="mt-1.5 text-sm text-danger">{p}</p> })}
+        </div>
+    }
+}
+
+#[component]
+fn ThemeProblems(form: ThemeFormView) -> impl IntoView {
+    (!form.problems.is_empty()).then(|| view! {
+        <div role="alert" data-testid="admin-form-problems" class="rounded-brand border border-danger/25 bg-danger/[0.06] px-4 py-3 text-sm text-ink">
+            <p class="font-semibold">"Please fix the following:"</p>
+            <ul class="mt-1 list-disc pl-5">
+                {form.problems.iter().map(|(f, m)| view! { <li>{format!("{}: {m}", f.replace('_', " "))}</li> }).collect_view()}
+            </ul>
+        </div>
+    })
 }

@@ -259,3 +259,116 @@ pub async fn insert_host(
     .map_err(|e| StoreError::conflict_on(e, "host"))?;
     Ok(())
 }
+
+/// The tenant-wide theme row (every tenant has one from its creation).
+pub async fn tenant_theme(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+) -> Result<Option<themes::Model>, StoreError> {
+    Ok(themes::Entity::find()
+        .filter(themes::Column::TenantId.eq(tenant.0))
+        .filter(themes::Column::AppId.is_null())
+        .one(db)
+        .await?)
+}
+
+/// A theme's versions, newest first.
+pub async fn theme_versions(
+    db: &impl ConnectionTrait,
+    theme: Uuid,
+) -> Result<Vec<theme_versions::Model>, StoreError> {
+    use sea_orm::QueryOrder;
+    Ok(theme_versions::Entity::find()
+        .filter(theme_versions::Column::ThemeId.eq(theme))
+        .order_by_desc(theme_versions::Column::Version)
+        .all(db)
+        .await?)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_theme_version(
+    db: &impl ConnectionTrait,
+    theme: Uuid,
+    tenant: TenantId,
+    version: i32,
+    tokens: &ThemeTokens,
+    created_by: Option<crate::UserId>,
+    now: DateTime<Utc>,
+) -> Result<Uuid, StoreError> {
+    let id = Uuid::now_v7();
+    theme_versions::ActiveModel {
+        id: Set(id),
+        theme_id: Set(theme),
+        tenant_id: Set(tenant.0),
+        version: Set(version),
+        status: Set("draft".to_string()),
+        tokens: Set(
+            serde_json::to_value(tokens).map_err(|_| StoreError::Corrupt {
+                what: "theme tokens",
+            })?,
+        ),
+        created_by: Set(created_by.map(|u| u.0)),
+        created_at: Set(now),
+        published_at: Set(None),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| StoreError::conflict_on(e, "version"))?;
+    Ok(id)
+}
+
+pub async fn update_draft_tokens(
+    db: &impl ConnectionTrait,
+    version: Uuid,
+    tokens: &ThemeTokens,
+    by: Option<crate::UserId>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    theme_versions::ActiveModel {
+        id: Set(version),
+        tokens: Set(
+            serde_json::to_value(tokens).map_err(|_| StoreError::Corrupt {
+                what: "theme tokens",
+            })?,
+        ),
+        created_by: Set(by.map(|u| u.0)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
+/// Publishes `version` of `theme`: the one published before is archived.
+pub async fn publish_version(
+    db: &impl ConnectionTrait,
+    theme: Uuid,
+    version: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::Expr;
+    theme_versions::Entity::update_many()
+        .col_expr(theme_versions::Column::Status, Expr::value("archived"))
+        .filter(theme_versions::Column::ThemeId.eq(theme))
+        .filter(theme_versions::Column::Status.eq("published"))
+        .exec(db)
+        .await?;
+    theme_versions::ActiveModel {
+        id: Set(version),
+        status: Set("published".to_string()),
+        published_at: Set(Some(now)),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    themes::ActiveModel {
+        id: Set(theme),
+        published_version_id: Set(Some(version)),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
