@@ -767,7 +767,8 @@ fn BrandingEditor(v: BrandingView) -> impl IntoView {
                     };
                     view! {
                         <li class="flex flex-wrap items-center gap-3 px-6 py-3.5" data-testid="theme-version" data-status=row.status.clone()>
-                            <span class="h-5 w-5 shrink-0 rounded-full border border-line" style=format!("background:{}", hex_or(&row.primary, "#4338ca"))></span>
+                            // A presentation attribute, not a style: the CSP allows no inline styles.
+                            <svg aria-hidden="true" viewBox="0 0 20 20" class="h-5 w-5 shrink-0"><circle cx="10" cy="10" r="9" fill=hex_or(&row.primary, "#4338ca") stroke="#d9dde5" /></svg>
                             <span class="text-[15px] font-medium text-ink">{format!("Version {}", row.number)}</span>
                             <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {}", badge.1)>{badge.0}</span>
                             <span class="flex-1 text-sm text-muted">{format!("{} · {}", row.by, row.at)}</span>
