@@ -226,7 +226,10 @@ test('the demo app signs in through Portico, refreshes and signs out', async ({ 
   await expect(page.getByTestId('demo-claims')).toContainText(email);
   await expect(page.getByTestId('demo-userinfo')).toContainText(email);
   await snap(page, 'demo-app-signed-in', info.project.name);
+  // Wait for the refresh itself (the status line already says "rotated" before it).
+  const refreshed = page.waitForResponse((r) => r.url().endsWith('/oauth2/token') && r.request().method() === 'POST');
   await page.getByTestId('demo-refresh').click();
+  expect((await refreshed).status()).toBe(200);
   await expect(page.getByTestId('demo-token-status')).toContainText('rotated on every use');
   await page.getByTestId('demo-sign-out').click();
   await expect(page.getByTestId('demo-signed-out')).toBeVisible();

@@ -130,6 +130,8 @@
   async function refresh() {
     const state = load();
     const tokens = await token({ grant_type: 'refresh_token', refresh_token: state.tokens.refresh_token });
+    // Signed out while the refresh was under way: keep nothing.
+    if (!sessionStorage.getItem(KEY)) return;
     save({ ...state, tokens: { ...state.tokens, ...tokens }, received: Date.now() / 1000 });
     await show();
   }
