@@ -287,10 +287,7 @@ pub struct AppFormView {
 
 impl AppFormView {
     pub fn problem(&self, field: &str) -> Option<String> {
-        self.problems
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.clone())
+        problem_for(&self.problems, field)
     }
 }
 
@@ -376,10 +373,7 @@ pub struct ProviderFormView {
 
 impl ProviderFormView {
     pub fn problem(&self, field: &str) -> Option<String> {
-        self.problems
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.clone())
+        problem_for(&self.problems, field)
     }
 }
 
@@ -430,9 +424,14 @@ pub struct ThemeVersionRow {
 
 impl ThemeFormView {
     pub fn problem(&self, field: &str) -> Option<String> {
-        self.problems
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.clone())
+        problem_for(&self.problems, field)
     }
+}
+
+/// The message a form's (field, message) problems hold for `field`.
+fn problem_for(problems: &[(String, String)], field: &str) -> Option<String> {
+    problems
+        .iter()
+        .find(|(f, _)| f == field)
+        .map(|(_, m)| m.clone())
 }

@@ -382,11 +382,45 @@ fn parse_alg(
 }
 
 fn problems_text(problems: &[portico_identity::oidc::apps::AppProblem]) -> String {
+    flag_problems(problems.iter().map(|p| (p.field, p.message.as_str())))
+}
+
+/// Field problems as the command line names them: `--field-name: message`, one a line.
+fn flag_problems<'a>(problems: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     problems
-        .iter()
-        .map(|p| format!("--{}: {}", p.field.replace('_', "-"), p.message))
+        .into_iter()
+        .map(|(field, message)| format!("--{}: {message}", field.replace('_', "-")))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Who the command line is, in audit rows.
+fn cli_client() -> portico_identity::audit::ClientInfo {
+    portico_identity::audit::ClientInfo {
+        ip: None,
+        user_agent: Some("portico-cli".into()),
+    }
+}
+
+/// The tenant named by `--tenant`, or the default one.
+async fn tenant_of(
+    engine: &portico_identity::Engine,
+    slug: Option<String>,
+) -> Result<portico_identity::tenants::Tenant, String> {
+    engine
+        .tenant_by_slug(slug.as_deref())
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no tenant {:?} (--tenant)", slug.unwrap_or_default()))
+}
+
+/// Reads Apple's .p8 key file, if one was named.
+fn read_key_file(path: &Option<PathBuf>) -> Result<Option<String>, String> {
+    path.as_ref()
+        .map(|p| {
+            std::fs::read_to_string(p).map_err(|e| format!("--apple-key-file {}: {e}", p.display()))
+        })
+        .transpose()
 }
 
 fn main() -> ExitCode {
@@ -447,13 +481,9 @@ fn main() -> ExitCode {
 
 async fn admins(config: Config, command: AdminsCommand) -> Result<(), String> {
     use portico_identity::accounts::{Email, Role};
-    use portico_identity::audit::ClientInfo;
     let state = build_state(config).await.map_err(|e| e.to_string())?;
     let engine = &state.engine;
-    let cli = ClientInfo {
-        ip: None,
-        user_agent: Some("portico-cli".into()),
-    };
+    let cli = cli_client();
     let (tenant, role) = match &command {
         AdminsCommand::Grant { tenant, role, .. }
         | AdminsCommand::Revoke { tenant, role, .. }
@@ -514,20 +544,14 @@ async fn admins(config: Config, command: AdminsCommand) -> Result<(), String> {
 }
 
 async fn tenants(config: Config, command: TenantsCommand) -> Result<(), String> {
-    use portico_identity::audit::ClientInfo;
     use portico_identity::tenants::{CreateTenantError, NewTenant};
     let state = build_state(config).await.map_err(|e| e.to_string())?;
     let engine = &state.engine;
-    let cli = ClientInfo {
-        ip: None,
-        user_agent: Some("portico-cli".into()),
-    };
+    let cli = cli_client();
     let problems = |e: CreateTenantError| match e {
-        CreateTenantError::Invalid(problems) => problems
-            .iter()
-            .map(|p| format!("--{}: {}", p.field.replace('_', "-"), p.message))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        CreateTenantError::Invalid(problems) => {
+            flag_problems(problems.iter().map(|p| (p.field, p.message.as_str())))
+        }
         CreateTenantError::Store(e) => e.to_string(),
     };
     match command {
@@ -582,31 +606,14 @@ async fn tenants(config: Config, command: TenantsCommand) -> Result<(), String> 
 }
 
 async fn providers(config: Config, command: ProvidersCommand) -> Result<(), String> {
-    use portico_identity::audit::ClientInfo;
     use portico_identity::federation::NewProvider;
     let state = build_state(config).await.map_err(|e| e.to_string())?;
     let engine = &state.engine;
-    let cli = ClientInfo {
-        ip: None,
-        user_agent: Some("portico-cli".into()),
-    };
-    let tenant_of = |slug: Option<String>| async move {
-        engine
-            .tenant_by_slug(slug.as_deref())
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("no tenant {:?} (--tenant)", slug.unwrap_or_default()))
-    };
+    let cli = cli_client();
     match command {
         ProvidersCommand::Add(args) => {
-            let tenant = tenant_of(args.tenant.clone()).await?;
-            let apple_private_key = match &args.apple_key_file {
-                Some(path) => Some(
-                    std::fs::read_to_string(path)
-                        .map_err(|e| format!("--apple-key-file {}: {e}", path.display()))?,
-                ),
-                None => None,
-            };
+            let tenant = tenant_of(engine, args.tenant.clone()).await?;
+            let apple_private_key = read_key_file(&args.apple_key_file)?;
             let new = NewProvider {
                 slug: args.slug.clone(),
                 display_name: args.name.clone(),
@@ -648,14 +655,8 @@ async fn providers(config: Config, command: ProvidersCommand) -> Result<(), Stri
             }
         }
         ProvidersCommand::Update(args) => {
-            let tenant = tenant_of(args.tenant.clone()).await?;
-            let apple_private_key = match &args.apple_key_file {
-                Some(path) => Some(
-                    std::fs::read_to_string(path)
-                        .map_err(|e| format!("--apple-key-file {}: {e}", path.display()))?,
-                ),
-                None => None,
-            };
+            let tenant = tenant_of(engine, args.tenant.clone()).await?;
+            let apple_private_key = read_key_file(&args.apple_key_file)?;
             let changes = NewProvider {
                 display_name: args.name.clone(),
                 client_id: args.client_id.clone().unwrap_or_default(),
@@ -690,7 +691,7 @@ async fn providers(config: Config, command: ProvidersCommand) -> Result<(), Stri
             }
         }
         ProvidersCommand::List { tenant } => {
-            let tenant = tenant_of(tenant).await?;
+            let tenant = tenant_of(engine, tenant).await?;
             for p in engine.providers(&tenant).await.map_err(|e| e.to_string())? {
                 println!(
                     "{}\t{}\t{}\t{}",
@@ -703,13 +704,13 @@ async fn providers(config: Config, command: ProvidersCommand) -> Result<(), Stri
             Ok(())
         }
         ProvidersCommand::Enable { slug, tenant } => {
-            set_provider(engine, &cli, tenant_of(tenant).await?, &slug, true).await
+            set_provider(engine, &cli, tenant_of(engine, tenant).await?, &slug, true).await
         }
         ProvidersCommand::Disable { slug, tenant } => {
-            set_provider(engine, &cli, tenant_of(tenant).await?, &slug, false).await
+            set_provider(engine, &cli, tenant_of(engine, tenant).await?, &slug, false).await
         }
         ProvidersCommand::Remove { slug, tenant } => {
-            let tenant = tenant_of(tenant).await?;
+            let tenant = tenant_of(engine, tenant).await?;
             match engine
                 .remove_provider(&tenant, None, &cli, &slug)
                 .await
@@ -746,24 +747,13 @@ async fn set_provider(
 }
 
 async fn apps(config: Config, command: AppsCommand) -> Result<(), String> {
-    use portico_identity::audit::ClientInfo;
     use portico_identity::oidc::apps::{AppKind, AppStatus, NewApp};
     let state = build_state(config).await.map_err(|e| e.to_string())?;
     let engine = &state.engine;
-    let cli = ClientInfo {
-        ip: None,
-        user_agent: Some("portico-cli".into()),
-    };
-    let tenant_of = |slug: Option<String>| async move {
-        engine
-            .tenant_by_slug(slug.as_deref())
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("no tenant {:?} (--tenant)", slug.unwrap_or_default()))
-    };
+    let cli = cli_client();
     match command {
         AppsCommand::Create(args) => {
-            let tenant = tenant_of(args.tenant.clone()).await?;
+            let tenant = tenant_of(engine, args.tenant.clone()).await?;
             let grants = parse_grants(&args.grants)?;
             let id_token_alg = parse_alg(&args.id_token_alg)?;
             let new = NewApp {
@@ -813,7 +803,7 @@ async fn apps(config: Config, command: AppsCommand) -> Result<(), String> {
             }
         }
         AppsCommand::Update(args) => {
-            let tenant = tenant_of(args.tenant.clone()).await?;
+            let tenant = tenant_of(engine, args.tenant.clone()).await?;
             let current = engine
                 .app_by_client_id(&tenant, &args.client_id)
                 .await
@@ -864,7 +854,7 @@ async fn apps(config: Config, command: AppsCommand) -> Result<(), String> {
             }
         }
         AppsCommand::List { tenant, json } => {
-            let tenant = tenant_of(tenant).await?;
+            let tenant = tenant_of(engine, tenant).await?;
             let apps = engine.apps(&tenant).await.map_err(|e| e.to_string())?;
             if json {
                 println!(
@@ -888,7 +878,7 @@ async fn apps(config: Config, command: AppsCommand) -> Result<(), String> {
             set_status(
                 engine,
                 &cli,
-                tenant_of(tenant).await?,
+                tenant_of(engine, tenant).await?,
                 &client_id,
                 AppStatus::Disabled,
             )
@@ -898,7 +888,7 @@ async fn apps(config: Config, command: AppsCommand) -> Result<(), String> {
             set_status(
                 engine,
                 &cli,
-                tenant_of(tenant).await?,
+                tenant_of(engine, tenant).await?,
                 &client_id,
                 AppStatus::Active,
             )
@@ -909,7 +899,7 @@ async fn apps(config: Config, command: AppsCommand) -> Result<(), String> {
             overlap,
             tenant,
         } => {
-            let tenant = tenant_of(tenant).await?;
+            let tenant = tenant_of(engine, tenant).await?;
             let overlap =
                 humantime::parse_duration(&overlap).map_err(|e| format!("--overlap: {e}"))?;
             let overlap =

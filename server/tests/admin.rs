@@ -216,6 +216,31 @@ async fn admins_manage_apps_with_two_factors(backend: Backend) {
     app.cleanup().await;
 }
 
+/// Gives the signed-in `email` a console role, and signs in again: the sign-in of a
+/// role holder always asks for the second factor (the mailed code here).
+async fn grant_and_sign_in_again(
+    app: &TestApp,
+    browser: &mut common::Browser,
+    email: &str,
+    role: Role,
+) {
+    let tenant = app.state.engine.resolve_tenant(common::HOST).await.unwrap();
+    app.state
+        .engine
+        .grant_role(
+            &tenant.tenant,
+            &ClientInfo::default(),
+            &Email::parse(email).unwrap(),
+            role,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    browser.sign_out().await;
+    let answer = browser.login(email, STRONG_PASSWORD).await;
+    app.pass_email_code(browser, &answer, email).await;
+}
+
 /// The sign-in providers page: bad settings name their field and write nothing (and
 /// the typed secret is not shown back); a preset is added with its secret sealed;
 /// disabling takes its button off the sign-in page; removing deletes it.
@@ -233,20 +258,7 @@ async fn admins_manage_sign_in_providers(backend: Backend) {
     .await;
     let (_, page) = browser.visit("/admin/providers").await;
     assert_eq!(page.status, 403, "admins only");
-    engine
-        .grant_role(
-            &tenant.tenant,
-            &ClientInfo::default(),
-            &Email::parse("root@example.com").unwrap(),
-            Role::Admin,
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    browser.sign_out().await;
-    let answer = browser.login("root@example.com", STRONG_PASSWORD).await;
-    app.pass_email_code(&mut browser, &answer, "root@example.com")
-        .await;
+    grant_and_sign_in_again(&app, &mut browser, "root@example.com", Role::Admin).await;
     let (_, page) = browser.visit("/admin/providers").await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Add a provider"));
@@ -425,20 +437,7 @@ async fn brand_managers_edit_publish_and_roll_back_the_theme(backend: Backend) {
     .await;
     let (_, page) = browser.visit("/admin/branding").await;
     assert_eq!(page.status, 403, "brand managers only");
-    engine
-        .grant_role(
-            &tenant.tenant,
-            &ClientInfo::default(),
-            &Email::parse("brand@example.com").unwrap(),
-            Role::BrandManager,
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    browser.sign_out().await;
-    let answer = browser.login("brand@example.com", STRONG_PASSWORD).await;
-    app.pass_email_code(&mut browser, &answer, "brand@example.com")
-        .await;
+    grant_and_sign_in_again(&app, &mut browser, "brand@example.com", Role::BrandManager).await;
     let (_, page) = browser.visit("/admin/branding").await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("data-testid=\"theme-preview\""));

@@ -131,7 +131,7 @@ fn AppsList(v: AdminAppsView) -> impl IntoView {
             </div>
             <form method="post" action="/api/admin/apps/create" class="space-y-5 px-6 py-5" data-testid="admin-app-create" novalidate>
                 <input type="hidden" name="csrf_token" value=v.csrf_token.clone() />
-                <FormProblems form=v.form.clone() />
+                <FormProblems problems=v.form.problems.clone() />
                 <TextField form=v.form.clone() name="name" label="Name" value=v.form.name.clone() />
                 <div>
                     <label for="kind" class="mb-1.5 block text-sm font-medium text-ink">"Kind"</label>
@@ -171,13 +171,14 @@ fn StatusBadge(status: String) -> impl IntoView {
     view! { <span class=class data-testid="admin-app-status">{text}</span> }
 }
 
+/// The field problems of a console form, above it.
 #[component]
-fn FormProblems(form: AppFormView) -> impl IntoView {
-    (!form.problems.is_empty()).then(|| view! {
+fn FormProblems(problems: Vec<(String, String)>) -> impl IntoView {
+    (!problems.is_empty()).then(|| view! {
         <div role="alert" data-testid="admin-form-problems" class="rounded-brand border border-danger/25 bg-danger/[0.06] px-4 py-3 text-sm text-ink">
             <p class="font-semibold">"Please fix the following:"</p>
             <ul class="mt-1 list-disc pl-5">
-                {form.problems.iter().map(|(f, m)| view! { <li>{format!("{}: {m}", f.replace('_', " "))}</li> }).collect_view()}
+                {problems.iter().map(|(f, m)| view! { <li>{format!("{}: {m}", f.replace('_', " "))}</li> }).collect_view()}
             </ul>
         </div>
     })
@@ -285,7 +286,7 @@ fn AppDetail(v: AdminAppView) -> impl IntoView {
             <form method="post" action="/api/admin/app/update" class="space-y-5 px-6 py-5" data-testid="admin-app-update" novalidate>
                 <input type="hidden" name="client_id" value=v.client_id.clone() />
                 <input type="hidden" name="csrf_token" value=v.csrf_token.clone() />
-                <FormProblems form=v.form.clone() />
+                <FormProblems problems=v.form.problems.clone() />
                 <TextField form=v.form.clone() name="name" label="Name" value=v.form.name.clone() />
                 {uses_redirects.then(|| view! {
                     <AreaField form=v.form.clone() name="redirect_uris" label="Redirect URIs (one per line)" value=v.form.redirect_uris.clone() />
@@ -429,7 +430,7 @@ fn ProvidersList(v: AdminProvidersView) -> impl IntoView {
             </div>
             <form method="post" action="/api/admin/providers/add" class="space-y-5 px-6 py-5" data-testid="admin-provider-add" novalidate>
                 <input type="hidden" name="csrf_token" value=v.csrf_token.clone() />
-                <ProviderProblems form=v.form.clone() />
+                <FormProblems problems=v.form.problems.clone() />
                 <div class="grid gap-5 sm:grid-cols-2">
                     <div>
                         <label for="kind" class="mb-1.5 block text-sm font-medium text-ink">"Provider"</label>
@@ -478,18 +479,6 @@ fn ProvidersList(v: AdminProvidersView) -> impl IntoView {
             </form>
         </section>
     }
-}
-
-#[component]
-fn ProviderProblems(form: ProviderFormView) -> impl IntoView {
-    (!form.problems.is_empty()).then(|| view! {
-        <div role="alert" data-testid="admin-form-problems" class="rounded-brand border border-danger/25 bg-danger/[0.06] px-4 py-3 text-sm text-ink">
-            <p class="font-semibold">"Please fix the following:"</p>
-            <ul class="mt-1 list-disc pl-5">
-                {form.problems.iter().map(|(f, m)| view! { <li>{format!("{}: {m}", f.replace('_', " "))}</li> }).collect_view()}
-            </ul>
-        </div>
-    })
 }
 
 #[component]
@@ -684,7 +673,7 @@ fn BrandingEditor(v: BrandingView) -> impl IntoView {
                 </div>
                 <form method="post" action="/api/admin/branding/save" class="space-y-5 px-6 py-5" data-testid="theme-form" novalidate>
                     <input type="hidden" name="csrf_token" value=csrf.clone() />
-                    <ThemeProblems form=f.clone() />
+                    <FormProblems problems=f.problems.clone() />
                     <div class="grid grid-cols-2 gap-4 sm:grid-cols-3">
                         {color_fields}
                     </div>
@@ -796,11 +785,7 @@ fn ColorField(
     value: RwSignal<String>,
     form: ThemeFormView,
 ) -> impl IntoView {
-    let problem = form
-        .problems
-        .iter()
-        .find(|(f, _)| f == name)
-        .map(|(_, m)| m.clone());
+    let problem = form.problem(name);
     view! {
         <div>
             <label for=name class="mb-1.5 block text-sm font-medium text-ink">{label}</label>
@@ -811,16 +796,4 @@ fn ColorField(
             {problem.map(|p| view! { <p class="mt-1.5 text-sm text-danger">{p}</p> })}
         </div>
     }
-}
-
-#[component]
-fn ThemeProblems(form: ThemeFormView) -> impl IntoView {
-    (!form.problems.is_empty()).then(|| view! {
-        <div role="alert" data-testid="admin-form-problems" class="rounded-brand border border-danger/25 bg-danger/[0.06] px-4 py-3 text-sm text-ink">
-            <p class="font-semibold">"Please fix the following:"</p>
-            <ul class="mt-1 list-disc pl-5">
-                {form.problems.iter().map(|(f, m)| view! { <li>{format!("{}: {m}", f.replace('_', " "))}</li> }).collect_view()}
-            </ul>
-        </div>
-    })
 }
