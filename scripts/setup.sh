@@ -74,4 +74,9 @@ if [ "$want_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
   say "installing Chromium (Debian)"
   apt_install chromium
 fi
+# A Japanese font, so the Japanese pages' screenshots show text rather than boxes.
+if [ "$want_browser" = 1 ] && [ ! -d /usr/share/fonts/opentype/ipafont-gothic ]; then
+  say "installing a Japanese font"
+  apt_install fonts-ipafont-gothic
+fi
 say "ready"

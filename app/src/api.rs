@@ -3,15 +3,33 @@
 use leptos::prelude::*;
 
 use crate::AppError;
-use crate::views::{AccountView, BrandView, DevMailView, FlowView, FormOutcome, VerifyLinkView};
+use crate::views::{AccountView, DevMailView, FlowView, FormOutcome, VerifyLinkView};
 
-/// The brand of the request's tenant.
-#[server(prefix = "/api", endpoint = "brand")]
-pub async fn brand() -> Result<BrandView, AppError> {
+/// Keeps the customer's choice of language (a cookie for a year) and sends them back
+/// to the page they were on. A plain form post: the switcher works without JavaScript.
+#[server(prefix = "/api", endpoint = "language")]
+pub async fn set_language(
+    #[server(default)] lang: String,
+    #[server(default)] return_to: String,
+) -> Result<(), AppError> {
+    use portico_identity::i18n::Language;
     let req = crate::ssr::Req::get()?;
-    Ok(BrandView {
-        name: req.tenant.tenant.display_name.clone(),
-    })
+    let language = Language::parse(&lang)
+        .ok_or_else(|| AppError::Request("lang: not a language Portico speaks".into()))?;
+    let secure = if req.cookies.secure { "; Secure" } else { "" };
+    let cookie = format!(
+        "{}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}",
+        crate::ssr::LANGUAGE_COOKIE,
+        language.code()
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&cookie) {
+        req.response.append_header(http::header::SET_COOKIE, value);
+    }
+    let back = portico_identity::flows::sanitize_return_to(&return_to)
+        .filter(|p| !p.starts_with("/api/"))
+        .unwrap_or_else(|| "/login".into());
+    req.redirect(&back);
+    Ok(())
 }
 
 /// The login flow for this page: the one in the URL if it is still usable, otherwise a

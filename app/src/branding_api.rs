@@ -43,7 +43,11 @@ async fn branding_gate(
 }
 
 #[cfg(feature = "ssr")]
-fn tokens_view(t: &portico_identity::branding::ThemeTokens) -> crate::views::ThemeFormView {
+fn tokens_view(
+    t: &portico_identity::branding::ThemeTokens,
+    copy_lang: portico_identity::i18n::Language,
+) -> crate::views::ThemeFormView {
+    use portico_identity::branding::{COPY_KEYS, Layout};
     crate::views::ThemeFormView {
         primary: t.primary.as_str().into(),
         on_primary: t.on_primary.as_str().into(),
@@ -59,8 +63,63 @@ fn tokens_view(t: &portico_identity::branding::ThemeTokens) -> crate::views::The
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_else(|| "system".into()),
+        layout: if t.layout == Layout::Split {
+            "split"
+        } else {
+            "centered"
+        }
+        .into(),
+        terms_url: t.terms_url.clone().unwrap_or_default(),
+        privacy_url: t.privacy_url.clone().unwrap_or_default(),
+        custom_css: t.custom_css.clone(),
+        copy_lang: copy_lang.code().into(),
+        copy: COPY_KEYS
+            .iter()
+            .map(|(key, _)| {
+                (
+                    key.to_string(),
+                    t.copy_text(copy_lang, key).unwrap_or_default().to_string(),
+                )
+            })
+            .collect(),
+        logo: t.logo.as_ref().map(|a| a.url()),
+        favicon: t.favicon.as_ref().map(|a| a.url()),
+        side_image: t.side_image.as_ref().map(|a| a.url()),
         problems: Vec::new(),
     }
+}
+
+/// The tokens the editor works on: the draft, else the published theme.
+#[cfg(feature = "ssr")]
+async fn editing_tokens(
+    req: &crate::ssr::Req,
+) -> Result<portico_identity::branding::ThemeTokens, AppError> {
+    let versions = req
+        .engine
+        .theme_versions(&req.tenant.tenant)
+        .await
+        .map_err(|e| req.store_error(e))?;
+    Ok(versions
+        .iter()
+        .find(|v| v.status == "draft")
+        .or_else(|| versions.iter().find(|v| v.status == "published"))
+        .map(|v| v.tokens.clone())
+        .unwrap_or_default())
+}
+
+/// Keeps a failed form's fields and problems for the next view of the editor.
+#[cfg(feature = "ssr")]
+async fn keep_form(
+    req: &crate::ssr::Req,
+    form: crate::views::ThemeFormView,
+    anchor: &str,
+) -> Result<(), AppError> {
+    req.session()?
+        .insert(FORM_KEY, form)
+        .await
+        .map_err(|e| req.internal(&e))?;
+    req.redirect(&format!("/admin/branding#{anchor}"));
+    Ok(())
 }
 
 /// `/admin/branding`: the theme being edited (the draft, else the published one), the
@@ -68,6 +127,7 @@ fn tokens_view(t: &portico_identity::branding::ThemeTokens) -> crate::views::The
 #[server(prefix = "/api", endpoint = "admin/branding")]
 pub async fn admin_branding(
     #[server(default)] notice: Option<String>,
+    #[server(default)] lang: Option<String>,
 ) -> Result<BrandingView, AppError> {
     use crate::views::ThemeVersionRow;
     let req = crate::ssr::Req::get()?;
@@ -87,10 +147,14 @@ pub async fn admin_branding(
         .iter()
         .find(|v| v.status == "draft")
         .or_else(|| versions.iter().find(|v| v.status == "published"));
+    let copy_lang = lang
+        .as_deref()
+        .and_then(portico_identity::i18n::Language::parse)
+        .unwrap_or_default();
     let form = kept.unwrap_or_else(|| {
         editing
-            .map(|v| tokens_view(&v.tokens))
-            .unwrap_or_else(|| tokens_view(&Default::default()))
+            .map(|v| tokens_view(&v.tokens, copy_lang))
+            .unwrap_or_else(|| tokens_view(&Default::default(), copy_lang))
     });
     let mut rows = Vec::new();
     for v in &versions {
@@ -121,6 +185,8 @@ pub async fn admin_branding(
             "draft" => "Draft saved. Customers still see the published theme.",
             "published" => "Published. Every page shows the new theme now.",
             "rolled_back" => "Rolled back. Every page shows that version again.",
+            "uploaded" => "Image uploaded to the draft. Publish to show it to customers.",
+            "removed" => "Image removed from the draft.",
             _ => return None,
         })
     });
@@ -151,9 +217,25 @@ pub async fn admin_save_theme(
     #[server(default)] success: String,
     #[server(default)] radius: String,
     #[server(default)] font: String,
+    #[server(default)] layout: String,
+    #[server(default)] terms_url: String,
+    #[server(default)] privacy_url: String,
+    #[server(default)] custom_css: String,
+    #[server(default)] copy_lang: String,
+    #[server(default)] copy_login_title: String,
+    #[server(default)] copy_login_subtitle: String,
+    #[server(default)] copy_login_submit: String,
+    #[server(default)] copy_register_title: String,
+    #[server(default)] copy_register_subtitle: String,
+    #[server(default)] copy_register_submit: String,
+    #[server(default)] copy_recovery_title: String,
+    #[server(default)] copy_recovery_subtitle: String,
+    #[server(default)] copy_footer_terms: String,
+    #[server(default)] copy_footer_privacy: String,
     #[server(default)] intent: String,
 ) -> Result<(), AppError> {
-    use portico_identity::branding::{Color, FontFamily, ThemeTokens};
+    use portico_identity::branding::{Color, FontFamily, Layout, check_copy, check_link, css};
+    use portico_identity::i18n::Language;
     let req = crate::ssr::Req::get()?;
     let (auth, _) = branding_gate(&req).await?;
     if !crate::ssr::Req::check_session_csrf(&auth, &csrf_token) {
@@ -171,8 +253,35 @@ pub async fn admin_save_theme(
         success,
         radius,
         font,
+        layout,
+        terms_url,
+        privacy_url,
+        custom_css,
+        copy_lang,
+        copy: [
+            ("login.title", copy_login_title),
+            ("login.subtitle", copy_login_subtitle),
+            ("login.submit", copy_login_submit),
+            ("register.title", copy_register_title),
+            ("register.subtitle", copy_register_subtitle),
+            ("register.submit", copy_register_submit),
+            ("recovery.title", copy_recovery_title),
+            ("recovery.subtitle", copy_recovery_subtitle),
+            ("footer.terms", copy_footer_terms),
+            ("footer.privacy", copy_footer_privacy),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect(),
+        logo: None,
+        favicon: None,
+        side_image: None,
         problems: Vec::new(),
     };
+    let mut tokens = editing_tokens(&req).await?;
+    form.logo = tokens.logo.as_ref().map(|a| a.url());
+    form.favicon = tokens.favicon.as_ref().map(|a| a.url());
+    form.side_image = tokens.side_image.as_ref().map(|a| a.url());
     let mut problems = Vec::new();
     let mut color = |field: &str, value: &str| match Color::parse(value) {
         Ok(c) => Some(c),
@@ -211,7 +320,42 @@ pub async fn admin_save_theme(
             None
         }
     };
-    let tokens = match (colors, radius, font) {
+    let layout = match form.layout.as_str() {
+        "split" => Some(Layout::Split),
+        "centered" | "" => Some(Layout::Centered),
+        _ => {
+            problems.push(("layout".into(), "choose centred or split".into()));
+            None
+        }
+    };
+    let mut link = |field: &str, value: &str| match check_link(value) {
+        Ok(l) => Some(l),
+        Err(message) => {
+            problems.push((field.to_string(), message));
+            None
+        }
+    };
+    let terms = link("terms_url", &form.terms_url);
+    let privacy = link("privacy_url", &form.privacy_url);
+    let custom = match css::sanitise(&form.custom_css) {
+        Ok(_) => Some(form.custom_css.trim().to_string()),
+        Err(p) => {
+            problems.push(("custom_css".into(), p.to_string()));
+            None
+        }
+    };
+    let copy_lang = Language::parse(&form.copy_lang).unwrap_or_default();
+    let mut texts = std::collections::BTreeMap::new();
+    for (key, text) in &form.copy {
+        match check_copy(key, text) {
+            Ok(t) if t.is_empty() => {}
+            Ok(t) => {
+                texts.insert(key.clone(), t);
+            }
+            Err(message) => problems.push((format!("copy_{}", key.replace('.', "_")), message)),
+        }
+    }
+    let tokens = match (colors, radius, font, layout, terms, privacy, custom) {
         (
             [
                 Some(primary),
@@ -226,27 +370,36 @@ pub async fn admin_save_theme(
             ],
             Some(radius_px),
             Some(font),
-        ) => ThemeTokens {
-            primary,
-            on_primary,
-            background,
-            surface,
-            text,
-            muted,
-            border,
-            error,
-            success,
-            radius_px,
-            font,
-        },
+            Some(layout),
+            Some(terms_url),
+            Some(privacy_url),
+            Some(custom_css),
+        ) if problems.is_empty() => {
+            tokens.primary = primary;
+            tokens.on_primary = on_primary;
+            tokens.background = background;
+            tokens.surface = surface;
+            tokens.text = text;
+            tokens.muted = muted;
+            tokens.border = border;
+            tokens.error = error;
+            tokens.success = success;
+            tokens.radius_px = radius_px;
+            tokens.font = font;
+            tokens.layout = layout;
+            tokens.terms_url = terms_url;
+            tokens.privacy_url = privacy_url;
+            tokens.custom_css = custom_css;
+            if texts.is_empty() {
+                tokens.copy.remove(&copy_lang);
+            } else {
+                tokens.copy.insert(copy_lang, texts);
+            }
+            tokens
+        }
         _ => {
             form.problems = problems;
-            req.session()?
-                .insert(FORM_KEY, form)
-                .await
-                .map_err(|e| req.internal(&e))?;
-            req.redirect("/admin/branding#editor");
-            return Ok(());
+            return keep_form(&req, form, "editor").await;
         }
     };
     let tenant = &req.tenant.tenant;
@@ -265,6 +418,117 @@ pub async fn admin_save_theme(
     } else {
         req.redirect("/admin/branding?notice=draft");
     }
+    Ok(())
+}
+
+/// Uploads the logo, the favicon or the split layout's picture into the draft: a
+/// multipart form (`csrf_token`, `kind`, then `file`). The file is read at most to the
+/// largest size any kind allows; its type comes from its bytes.
+#[server(
+    prefix = "/api",
+    endpoint = "admin/branding/asset",
+    input = server_fn::codec::MultipartFormData
+)]
+pub async fn admin_upload_theme_asset(
+    data: server_fn::codec::MultipartData,
+) -> Result<(), AppError> {
+    use portico_identity::branding::assets::{AssetKind, UploadError};
+    let req = crate::ssr::Req::get()?;
+    let (auth, _) = branding_gate(&req).await?;
+    let mut parts = data
+        .into_inner()
+        .ok_or_else(|| AppError::Request("file: send the form as multipart/form-data".into()))?;
+    let bad = |_| AppError::Request("file: the upload could not be read".into());
+    let (mut csrf, mut kind, mut file) = (String::new(), String::new(), None);
+    let cap = AssetKind::SideImage.max_bytes() + 1;
+    while let Some(mut field) = parts.next_field().await.map_err(bad)? {
+        match field.name().unwrap_or("") {
+            "csrf_token" => csrf = field.text().await.map_err(bad)?,
+            "kind" => kind = field.text().await.map_err(bad)?,
+            "file" => {
+                let declared = field.content_type().map(|m| m.essence_str().to_string());
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                    let room = cap.saturating_sub(bytes.len());
+                    bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    if bytes.len() >= cap {
+                        break;
+                    }
+                }
+                file = Some((declared, bytes));
+            }
+            _ => {}
+        }
+    }
+    if !crate::ssr::Req::check_session_csrf(&auth, &csrf) {
+        return Err(AppError::Forbidden);
+    }
+    let kind = AssetKind::parse(&kind)
+        .ok_or_else(|| AppError::Request("kind: choose logo, favicon or side_image".into()))?;
+    let (declared, bytes) = file.unwrap_or_default();
+    let tenant = &req.tenant.tenant;
+    let client = req.client();
+    let mut tokens = editing_tokens(&req).await?;
+    let name = match req
+        .engine
+        .store_theme_asset(
+            tenant,
+            auth.user_id,
+            &client,
+            kind,
+            declared.as_deref(),
+            &bytes,
+        )
+        .await
+    {
+        Ok(name) => name,
+        Err(UploadError::Refused(why)) => {
+            let mut form = tokens_view(&tokens, Default::default());
+            form.problems
+                .push((kind.field().to_string(), why.to_string()));
+            return keep_form(&req, form, "images").await;
+        }
+        Err(UploadError::Store(e)) => return Err(req.store_error(e)),
+    };
+    let slot = match kind {
+        AssetKind::Logo => &mut tokens.logo,
+        AssetKind::Favicon => &mut tokens.favicon,
+        AssetKind::SideImage => &mut tokens.side_image,
+    };
+    *slot = Some(name);
+    req.engine
+        .save_theme_draft(tenant, auth.user_id, &client, &tokens)
+        .await
+        .map_err(|e| req.store_error(e))?;
+    req.redirect("/admin/branding?notice=uploaded#images");
+    Ok(())
+}
+
+/// Takes the logo, the favicon or the split layout's picture out of the draft.
+#[server(prefix = "/api", endpoint = "admin/branding/asset/remove")]
+pub async fn admin_remove_theme_asset(
+    #[server(default)] csrf_token: String,
+    #[server(default)] kind: String,
+) -> Result<(), AppError> {
+    use portico_identity::branding::assets::AssetKind;
+    let req = crate::ssr::Req::get()?;
+    let (auth, _) = branding_gate(&req).await?;
+    if !crate::ssr::Req::check_session_csrf(&auth, &csrf_token) {
+        return Err(AppError::Forbidden);
+    }
+    let kind = AssetKind::parse(&kind)
+        .ok_or_else(|| AppError::Request("kind: choose logo, favicon or side_image".into()))?;
+    let mut tokens = editing_tokens(&req).await?;
+    match kind {
+        AssetKind::Logo => tokens.logo = None,
+        AssetKind::Favicon => tokens.favicon = None,
+        AssetKind::SideImage => tokens.side_image = None,
+    }
+    req.engine
+        .save_theme_draft(&req.tenant.tenant, auth.user_id, &req.client(), &tokens)
+        .await
+        .map_err(|e| req.store_error(e))?;
+    req.redirect("/admin/branding?notice=removed#images");
     Ok(())
 }
 

@@ -4,18 +4,14 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::{t, tf};
 use crate::views::{BrandView, MessageView, Tone};
 
-/// The tenant's brand, loaded once per page and shared through context.
-pub fn use_brand() -> Resource<Result<BrandView, crate::AppError>> {
-    match use_context::<Resource<Result<BrandView, crate::AppError>>>() {
-        Some(r) => r,
-        None => {
-            let r = Resource::new(|| (), |_| crate::api::brand());
-            provide_context(r);
-            r
-        }
-    }
+/// The tenant's brand, as the server wrote it into the page (see [`PageSetup`]).
+///
+/// [`PageSetup`]: crate::views::PageSetup
+pub fn use_brand() -> BrandView {
+    use_context::<BrandView>().unwrap_or_default()
 }
 
 /// A square mark with the brand's initial, in the brand colour.
@@ -41,48 +37,165 @@ pub fn BrandMark(
     }
 }
 
-/// The centred card every signed-out page uses.
+/// The brand's uploaded logo, else its mark and name.
 #[component]
-pub fn AuthLayout(children: Children) -> impl IntoView {
+pub fn BrandLogo(
+    /// Small, for page headers; large above the signed-out card.
+    #[prop(optional)]
+    small: bool,
+) -> impl IntoView {
     let brand = use_brand();
-    view! {
-        <div class="flex min-h-screen flex-col">
-            <main class="flex flex-1 items-start justify-center px-4 pt-12 pb-10 sm:items-center sm:pt-10">
-                <div class="w-full max-w-[26rem]">
-                    <div class="mb-7 flex flex-col items-center gap-3 text-center">
-                        <Suspense fallback=|| view! { <span class="h-11 w-11"></span> }>
-                            {move || Suspend::new(async move {
-                                let name = brand.await.map(|b| b.name).unwrap_or_default();
-                                view! {
-                                    <BrandMark name=name.clone() />
-                                    <span class="text-sm font-semibold tracking-tight text-ink">
-                                        {name}
-                                    </span>
-                                }
-                            })}
-                        </Suspense>
-                    </div>
-                    <div class="rounded-brand border border-line bg-surface px-6 py-8 shadow-[0_1px_2px_rgba(16,24,40,0.04),0_8px_24px_-6px_rgba(16,24,40,0.08)] sm:px-9 sm:py-9">
-                        {children()}
-                    </div>
-                </div>
-            </main>
-            <Footer />
-        </div>
+    match brand.logo {
+        Some(src) => view! {
+            <img
+                src=src
+                alt=brand.name
+                data-testid="brand-logo"
+                class=if small { "h-8 w-auto max-w-[160px] object-contain" } else { "h-12 w-auto max-w-[220px] object-contain" }
+            />
+        }
+        .into_any(),
+        None => view! {
+            <BrandMark name=brand.name.clone() size=if small { "h-8 w-8 text-sm" } else { "h-11 w-11 text-lg" } />
+            <span class=if small { "text-[15px] font-semibold tracking-tight" } else { "text-sm font-semibold tracking-tight text-ink" }>
+                {brand.name}
+            </span>
+        }
+        .into_any(),
     }
 }
 
+/// The frame of every signed-out page: the card in the middle, or — in the split
+/// layout — beside the brand's picture.
+#[component]
+pub fn AuthLayout(children: Children) -> impl IntoView {
+    let brand = use_brand();
+    let card = view! {
+        <div class="w-full max-w-[26rem]">
+            <div class="mb-7 flex flex-col items-center gap-3 text-center">
+                <BrandLogo />
+            </div>
+            <div class="portico-card rounded-brand border border-line bg-surface px-6 py-8 shadow-[0_1px_2px_rgba(16,24,40,0.04),0_8px_24px_-6px_rgba(16,24,40,0.08)] sm:px-9 sm:py-9">
+                {children()}
+            </div>
+        </div>
+    };
+    if brand.split {
+        let side = match brand.side_image.clone() {
+            Some(src) => view! {
+                <img src=src alt="" data-testid="side-image" class="h-full w-full object-cover" />
+            }
+            .into_any(),
+            None => view! {
+                <div class="flex h-full w-full items-end bg-brand p-12 text-on-brand">
+                    <p class="text-3xl font-semibold tracking-tight">{brand.name.clone()}</p>
+                </div>
+            }
+            .into_any(),
+        };
+        view! {
+            <div class="flex min-h-screen" data-layout="split">
+                <div class="flex min-h-screen flex-1 flex-col">
+                    <main class="flex flex-1 items-start justify-center px-4 pt-12 pb-10 sm:items-center sm:pt-10">
+                        {card}
+                    </main>
+                    <Footer />
+                </div>
+                <aside aria-hidden="true" class="sticky top-0 hidden h-screen w-[45%] max-w-[52rem] lg:block">
+                    {side}
+                </aside>
+            </div>
+        }
+        .into_any()
+    } else {
+        view! {
+            <div class="flex min-h-screen flex-col" data-layout="centered">
+                <main class="flex flex-1 items-start justify-center px-4 pt-12 pb-10 sm:items-center sm:pt-10">
+                    {card}
+                </main>
+                <Footer />
+            </div>
+        }
+        .into_any()
+    }
+}
+
+/// The line under every page: the brand's legal links, the language switcher, and
+/// who keeps the page safe.
 #[component]
 pub fn Footer() -> impl IntoView {
+    let brand = use_brand();
+    let link = |href: Option<String>, key: &str, testid: &'static str| {
+        href.map(|href| {
+            view! {
+                <a href=href rel="noopener" class="hover:text-ink hover:underline" data-testid=testid>
+                    {t(key)}
+                </a>
+            }
+        })
+    };
     view! {
-        <footer class="px-4 pb-8 text-center text-xs text-muted">
+        <footer class="flex flex-wrap items-center justify-center gap-x-5 gap-y-3 px-4 pb-8 text-xs text-muted">
+            {link(brand.terms_url, "footer.terms", "terms-link")}
+            {link(brand.privacy_url, "footer.privacy", "privacy-link")}
+            <LanguageSwitcher />
             <span class="inline-flex items-center gap-1.5">
                 <svg aria-hidden="true" viewBox="0 0 20 20" class="h-3.5 w-3.5 fill-current">
                     <path d="M10 1.5 3 4.3v5.2c0 4.2 2.9 7.9 7 9 4.1-1.1 7-4.8 7-9V4.3L10 1.5Zm0 2.1 5 2v3.9c0 3.2-2.1 6-5 7-2.9-1-5-3.8-5-7V5.6l5-2Z" />
                 </svg>
-                "Secured by Portico"
+                {t("layout.secured_by")}
             </span>
         </footer>
+    }
+}
+
+/// Chooses the page's language: a plain form (the choice is kept in a cookie), sent as
+/// soon as a language is picked; without JavaScript its button sends it.
+#[component]
+pub fn LanguageSwitcher() -> impl IntoView {
+    let current = crate::i18n::use_i18n().lang();
+    let location = leptos_router::hooks::use_location();
+    // The server's search has no leading "?", the browser's has.
+    let return_to = move || {
+        let search = location.search.get();
+        match search.trim_start_matches('?') {
+            "" => location.pathname.get(),
+            query => format!("{}?{query}", location.pathname.get()),
+        }
+    };
+    let form = NodeRef::<leptos::html::Form>::new();
+    view! {
+        <form node_ref=form method="post" action="/api/language" class="inline-flex items-center gap-1.5" data-testid="language-form">
+            <input type="hidden" name="return_to" value=return_to />
+            <label for="portico-language" class="sr-only">{t("layout.language")}</label>
+            <svg aria-hidden="true" viewBox="0 0 20 20" class="h-3.5 w-3.5 fill-none stroke-current" stroke-width="1.5">
+                <circle cx="10" cy="10" r="7.5" />
+                <path d="M2.5 10h15M10 2.5c2 2.2 3 4.7 3 7.5s-1 5.3-3 7.5c-2-2.2-3-4.7-3-7.5s1-5.3 3-7.5Z" />
+            </svg>
+            <select
+                id="portico-language"
+                name="lang"
+                data-testid="language-select"
+                class="cursor-pointer appearance-none rounded bg-transparent py-0.5 pr-1 text-xs text-muted hover:text-ink focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-brand/30"
+                on:change=move |_| {
+                    if let Some(f) = form.get() {
+                        let _ = f.submit();
+                    }
+                }
+            >
+                {crate::i18n::LANGUAGES
+                    .iter()
+                    .map(|(code, name)| {
+                        view! {
+                            <option value=*code selected=*code == current lang=*code>{*name}</option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <button type="submit" data-nojs-only="" class="font-medium text-brand hover:underline">
+                {t("layout.change_language")}
+            </button>
+        </form>
     }
 }
 
@@ -227,7 +340,7 @@ pub fn LoadError(error: crate::AppError) -> impl IntoView {
         crate::AppError::Unauthorized => view! { <Loading /> }.into_any(),
         other => view! {
             <div role="alert" class="text-sm text-danger">
-                <p class="font-semibold">"We couldn't load this page."</p>
+                <p class="font-semibold">{t("common.load_failed")}</p>
                 <p class="mt-1 text-muted">{other.to_string()}</p>
             </div>
         }
@@ -244,7 +357,7 @@ pub fn OrDivider() -> impl IntoView {
     view! {
         <div class="my-5 flex items-center gap-3 text-xs font-medium uppercase tracking-wider text-muted" aria-hidden="true">
             <span class="h-px flex-1 bg-line"></span>
-            "or"
+            {t("common.or")}
             <span class="h-px flex-1 bg-line"></span>
         </div>
     }
@@ -275,10 +388,10 @@ pub fn PasskeyButton(
             </button>
             <p data-passkey-error="" hidden=true role="alert" class="mt-2 text-sm text-danger"></p>
             <p data-passkey-unsupported="" hidden=true class="text-center text-sm leading-6 text-muted">
-                "This browser can't use passkeys. Use a password here, or try a current browser on your phone or computer."
+                {t("passkey.unsupported")}
             </p>
             // Shown only where no script runs (`html.js` hides it).
-            <p data-passkey-nojs="" class="text-center text-sm leading-6 text-muted">"Passkeys need JavaScript, which is turned off in this browser."</p>
+            <p data-passkey-nojs="" class="text-center text-sm leading-6 text-muted">{t("passkey.nojs")}</p>
         </div>
     }
     .into_any()
@@ -307,7 +420,7 @@ pub fn ProviderButtons(flow: crate::views::FlowView) -> impl IntoView {
         view! {
             <div class="space-y-2.5" data-testid="provider-buttons">
                 {providers.into_iter().map(|p| {
-                    let label = format!("Continue with {}", p.name);
+                    let label = tf("provider.continue", &[("provider", &p.name)]);
                     view! {
                         <form method="post" action="/federation/start">
                             <input type="hidden" name="flow" value=flow.id.clone() />

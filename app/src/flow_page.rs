@@ -8,6 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::AppError;
 use crate::components::{Alert, LoadError, Loading};
+use crate::i18n::{t, tf};
 use crate::views::{FlowView, FormOutcome, MessageView};
 
 /// What a flow page reads from its URL.
@@ -99,8 +100,8 @@ pub fn FlowFields(flow: FlowView) -> impl IntoView {
 /// The line under a form that leads to the other flow ("New here? Create an account").
 #[component]
 pub fn SwitchLink(
-    prompt: &'static str,
-    label: &'static str,
+    #[prop(into)] prompt: String,
+    #[prop(into)] label: String,
     path: &'static str,
     return_to: Option<String>,
 ) -> impl IntoView {
@@ -143,6 +144,13 @@ pub fn VerifyStep(
     let pending = Signal::derive(move || action.pending().get());
     let email = flow.verify_email.clone().unwrap_or_default();
     let code_only = flow.code_only;
+    // The address is set in bold inside the translated sentence.
+    let lead = t(if code_only {
+        "verify.lead_code"
+    } else {
+        "verify.lead_link"
+    });
+    let (lead_before, lead_after) = crate::i18n::around(&lead, "email");
     // The "we sent a mail" notice is the page's own text; show only the others.
     let notices: Vec<MessageView> = flow
         .general_messages()
@@ -150,10 +158,9 @@ pub fn VerifyStep(
         .filter(|m| m.id != "verification.sent")
         .collect();
     view! {
-        <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">"Check your inbox"</h1>
+        <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">{t("verify.title")}</h1>
         <p class="mt-1.5 mb-7 text-[15px] leading-6 text-muted">
-            "We sent a 6-digit code to " <strong class="font-semibold text-ink" data-testid="verify-email">{email}</strong>
-            {if code_only { ". Enter it below." } else { ". Enter it below, or open the link in the mail." }}
+            {lead_before} <strong class="font-semibold text-ink" data-testid="verify-email">{email}</strong> {lead_after}
         </p>
         <FlowNotices messages=notices outcome />
         <ActionForm action attr:novalidate=true attr:data-testid="verify-form">
@@ -161,7 +168,7 @@ pub fn VerifyStep(
             <FlowFields flow=flow.clone() />
             <crate::components::Field
                 name="code"
-                label="Verification code"
+                label=t("verify.code_label")
                 kind="text"
                 autocomplete="one-time-code"
                 inputmode="numeric"
@@ -171,17 +178,17 @@ pub fn VerifyStep(
                 error=flow.field_error("code")
             />
             <div class="mt-2">
-                <crate::components::SubmitButton label="Verify and continue" pending_label="Checking…" pending />
+                <crate::components::SubmitButton label=t("verify.submit") pending_label=t("common.checking") pending />
             </div>
             <div class="mt-7 border-t border-line pt-5">
-                <p class="text-sm text-muted">"No mail yet? Check your spam folder, or:"</p>
+                <p class="text-sm text-muted">{t("verify.no_mail")}</p>
                 <div class=if code_only { "mt-3 grid grid-cols-1 gap-3" } else { "mt-3 grid grid-cols-2 gap-3" }>
                     <button type="submit" name="intent" value="resend" class=crate::components::SECONDARY_BUTTON>
-                        "Send a new code"
+                        {t("verify.resend")}
                     </button>
                     {(!code_only).then(|| view! {
                         <button type="submit" name="intent" value="continue" class=crate::components::SECONDARY_BUTTON>
-                            "I opened the link"
+                            {t("verify.opened_link")}
                         </button>
                     })}
                 </div>
@@ -194,11 +201,12 @@ pub fn VerifyStep(
 #[component]
 pub fn NewPasswordField(
     flow: FlowView,
-    #[prop(default = "Password")] label: &'static str,
+    #[prop(optional, into)] label: Option<String>,
 ) -> impl IntoView {
-    let hint = format!(
-        "At least {} characters. A phrase of unrelated words works well.",
-        flow.password_min_length
+    let label = label.unwrap_or_else(|| t("common.password"));
+    let hint = tf(
+        "password.hint",
+        &[("min", &flow.password_min_length.to_string())],
     );
     view! {
         <crate::components::Field

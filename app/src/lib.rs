@@ -13,6 +13,8 @@ pub mod branding_api;
 pub mod components;
 pub mod error;
 pub mod flow_page;
+pub mod i18n;
+#[cfg(feature = "ssr")]
 pub mod messages;
 pub mod oauth_api;
 pub mod pages;
@@ -26,7 +28,7 @@ pub mod theme_check;
 pub mod views;
 
 use leptos::prelude::*;
-use leptos_meta::{Link, Title, provide_meta_context};
+use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -109,10 +111,17 @@ mod navigation {
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     use leptos_meta::MetaTags;
     let theme_css = ssr::theme_css();
+    let setup = ssr::page_setup();
+    let setup_json = serde_json::to_string(&setup)
+        .unwrap_or_else(|_| "{}".into())
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    let favicon = ssr::favicon_url();
     let nonce = leptos::nonce::use_nonce();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=setup.lang.clone()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -121,6 +130,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <style nonce=nonce.clone() id="portico-theme">
                     {theme_css}
                 </style>
+                <script type="application/json" id="portico-page" inner_html=setup_json></script>
+                <link rel="icon" href=favicon.0 type=favicon.1 />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <script nonce=nonce src="/assets/passkeys.js" defer></script>
@@ -138,6 +149,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     navigation::install_redirect_hook();
     provide_meta_context();
+    // The language and brand the server chose, the same on both sides.
+    #[cfg(feature = "ssr")]
+    let setup = ssr::page_setup();
+    #[cfg(not(feature = "ssr"))]
+    let setup = i18n::setup_from_document();
+    provide_context(i18n::I18n::new(&setup.lang, setup.copy));
+    provide_context(setup.brand);
     // Marks the document once the browser has taken over (tests and styles can key on it).
     Effect::new(|_| {
         if let Some(root) = document().document_element() {
@@ -146,7 +164,6 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <leptos_meta::Stylesheet id="leptos" href="/pkg/portico.css" />
-        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
         <Title formatter=|title: String| format!("{title} · Portico") />
         <Router>
             <navigation::RouterBridge />

@@ -74,12 +74,101 @@ pub struct RequestId(pub String);
 #[derive(Clone)]
 struct MintedBrowserCookie(String);
 
-/// The `:root` custom properties of the request's tenant theme.
+/// The language the server chose for this request (see `portico_identity::i18n`).
+#[derive(Clone, Copy, Debug)]
+pub struct RequestLanguage(pub portico_identity::i18n::Language);
+
+/// The name of the cookie that keeps the customer's choice of language.
+pub const LANGUAGE_COOKIE: &str = "portico_lang";
+
+/// The language of a request: the customer's choice (the `portico_lang` cookie), then
+/// `Accept-Language`, then the tenant's default.
+pub fn choose_language(
+    headers: &http::HeaderMap,
+    tenant_default: portico_identity::i18n::Language,
+) -> portico_identity::i18n::Language {
+    let chosen = headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == LANGUAGE_COOKIE)
+        .map(|(_, v)| v.to_string());
+    let accept = headers
+        .get(http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    portico_identity::i18n::Language::choose(chosen.as_deref(), accept, tenant_default)
+}
+
+/// The request's tenant theme: the pages' custom properties and custom CSS.
 pub fn theme_css() -> String {
     use_context::<Parts>()
         .and_then(|p| p.extensions.get::<RequestTenant>().cloned())
-        .map(|t| t.0.theme.css_variables())
-        .unwrap_or_else(|| portico_identity::branding::ThemeTokens::default().css_variables())
+        .map(|t| t.0.theme.page_css())
+        .unwrap_or_else(|| portico_identity::branding::ThemeTokens::default().page_css())
+}
+
+/// The page's language and brand, from the request's tenant.
+pub fn page_setup() -> crate::views::PageSetup {
+    let parts = use_context::<Parts>();
+    let tenant = parts
+        .as_ref()
+        .and_then(|p| p.extensions.get::<RequestTenant>().cloned());
+    let lang = parts
+        .as_ref()
+        .and_then(|p| p.extensions.get::<RequestLanguage>().copied())
+        .map(|l| l.0)
+        .unwrap_or_default();
+    let Some(tenant) = tenant else {
+        return crate::views::PageSetup {
+            lang: lang.code().into(),
+            ..Default::default()
+        };
+    };
+    page_setup_for(&tenant.0, lang)
+}
+
+/// A tenant's page setup in `lang`.
+pub fn page_setup_for(
+    tenant: &ResolvedTenant,
+    lang: portico_identity::i18n::Language,
+) -> crate::views::PageSetup {
+    let theme = &tenant.theme;
+    crate::views::PageSetup {
+        lang: lang.code().into(),
+        copy: theme
+            .copy
+            .get(&lang)
+            .map(|texts| texts.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
+        brand: crate::views::BrandView {
+            name: tenant.tenant.display_name.clone(),
+            logo: theme.logo.as_ref().map(|a| a.url()),
+            split: theme.layout == portico_identity::branding::Layout::Split,
+            side_image: theme.side_image.as_ref().map(|a| a.url()),
+            terms_url: theme.terms_url.clone(),
+            privacy_url: theme.privacy_url.clone(),
+        },
+    }
+}
+
+/// The page's icon: the theme's favicon, else the brand's initial (`/favicon.svg`).
+/// (URL, content type).
+pub fn favicon_url() -> (String, &'static str) {
+    use_context::<Parts>()
+        .and_then(|p| p.extensions.get::<RequestTenant>().cloned())
+        .and_then(|t| t.0.theme.favicon.clone())
+        .map(|f| (f.url(), f.image_type().mime()))
+        .unwrap_or_else(|| ("/favicon.svg".into(), "image/svg+xml"))
+}
+
+/// The language of the request a server function serves.
+pub fn request_language() -> portico_identity::i18n::Language {
+    use_context::<Parts>()
+        .and_then(|p| p.extensions.get::<RequestLanguage>().copied())
+        .map(|l| l.0)
+        .unwrap_or_default()
 }
 
 /// Everything a server function needs about its request.
@@ -266,7 +355,7 @@ impl Req {
                         portico_identity::flows::MessageKind::Error => Tone::Error,
                     },
                     field: m.field.clone(),
-                    text: crate::messages::text(&m.id, &m.args),
+                    text: crate::messages::text(request_language(), &m.id, &m.args),
                 })
                 .collect(),
             email: flow.context.email.clone().unwrap_or_default(),

@@ -78,10 +78,27 @@ impl FlowView {
     }
 }
 
-/// The brand a page is dressed in.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// The brand a page is dressed in (from the tenant's published theme).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BrandView {
     pub name: String,
+    /// The logo's URL; the brand's initial and name are shown without one.
+    pub logo: Option<String>,
+    /// The signed-out pages' layout: `split` puts `side_image` beside the card.
+    pub split: bool,
+    pub side_image: Option<String>,
+    pub terms_url: Option<String>,
+    pub privacy_url: Option<String>,
+}
+
+/// What the server decided about a page before rendering it — its language, the
+/// brand's texts for that language and the brand — written into the document so the
+/// browser renders the same page when it takes over.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageSetup {
+    pub lang: String,
+    pub copy: std::collections::HashMap<String, String>,
+    pub brand: BrandView,
 }
 
 /// The signed-in customer's account page.
@@ -405,6 +422,19 @@ pub struct ThemeFormView {
     pub success: String,
     pub radius: String,
     pub font: String,
+    /// `centered` or `split`.
+    pub layout: String,
+    pub terms_url: String,
+    pub privacy_url: String,
+    pub custom_css: String,
+    /// The language whose texts `copy` holds.
+    pub copy_lang: String,
+    /// (key, text) for every text a theme may replace, in `copy_lang`.
+    pub copy: Vec<(String, String)>,
+    /// The theme's images' URLs.
+    pub logo: Option<String>,
+    pub favicon: Option<String>,
+    pub side_image: Option<String>,
     /// (field, message) pairs.
     pub problems: Vec<(String, String)>,
 }

@@ -10,6 +10,7 @@ pub mod branding;
 pub mod credentials;
 pub mod federation;
 pub mod flows;
+pub mod i18n;
 pub mod ids;
 pub mod mail;
 pub mod oidc;

@@ -33,6 +33,9 @@ pub struct TenantPolicy {
     pub mail: MailPolicy,
     pub verification: crate::verification::VerificationPolicy,
     pub risk: crate::risk::RiskPolicy,
+    /// The language of pages and mail when neither the customer nor the browser names
+    /// one Portico speaks.
+    pub default_language: crate::i18n::Language,
 }
 
 /// How a tenant's mail is sent.

@@ -21,6 +21,7 @@ mod m20261129_000014_create_device_authorizations;
 mod m20261129_000015_add_client_keys;
 mod m20261129_000016_create_user_roles;
 mod m20261129_000017_create_federation;
+mod m20261129_000018_create_theme_assets;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000015_add_client_keys::Migration),
             Box::new(m20261129_000016_create_user_roles::Migration),
             Box::new(m20261129_000017_create_federation::Migration),
+            Box::new(m20261129_000018_create_theme_assets::Migration),
         ]
     }
 }

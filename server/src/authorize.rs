@@ -182,7 +182,7 @@ pub(crate) async fn context(state: &AppState, req: Request) -> Result<Ctx, Respo
             .map(|n| n.0.clone())
             .unwrap_or_default(),
         session: parts.extensions.get::<Session>().cloned(),
-        theme: tenant.0.theme.css_variables(),
+        theme: tenant.0.theme.page_css(),
         tenant,
         browser,
         set_cookie,

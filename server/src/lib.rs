@@ -430,6 +430,7 @@ pub fn router(state: AppState) -> Router {
         .route("/demo", get(demo_app))
         .route("/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))
+        .route("/branding/assets/{name}", get(theme_asset))
         // Static files straight from disk. (leptos_axum's file handler copies headers
         // from whatever reactive owner is current on the thread onto the file response,
         // which leaked another request's Set-Cookie; ServeDir has no such state.)
@@ -641,7 +642,7 @@ async fn demo_app(State(state): State<AppState>, req: Request) -> Response {
         .get::<CspNonce>()
         .map(|n| n.0.clone())
         .unwrap_or_default();
-    let theme = tenant.0.theme.css_variables();
+    let theme = tenant.0.theme.page_css();
     let html = portico_app::plain_pages::demo_app(
         &portico_app::plain_pages::Look {
             brand: &tenant.0.tenant.display_name,
@@ -654,11 +655,54 @@ async fn demo_app(State(state): State<AppState>, req: Request) -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }
 
+/// `/branding/assets/<sha256>.<ext>`: one of the tenant's theme images. The name is
+/// the content's hash, so the answer never changes and is cached for a year; the
+/// image is served as what its bytes were checked to be, never sniffed, and cannot
+/// run anything even when opened on its own.
+async fn theme_asset(
+    State(state): State<AppState>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    req: Request,
+) -> Response {
+    let Some(tenant) = req.extensions().get::<RequestTenant>() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let Some(name) = portico_identity::branding::AssetName::parse(&name) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match state.engine.theme_asset(tenant.0.tenant.id, &name).await {
+        Ok(Some((mime, bytes))) => Response::builder()
+            .header(header::CONTENT_TYPE, mime)
+            .header(header::CACHE_CONTROL, "public, max-age=31536000, immutable")
+            .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+            .header(
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox",
+            )
+            .header(header::CONTENT_DISPOSITION, "inline")
+            .body(Body::from(bytes))
+            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "theme asset lookup failed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
 async fn favicon(req: Request) -> Response {
     let Some(tenant) = req.extensions().get::<RequestTenant>() else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let t = &tenant.0;
+    if let Some(icon) = &t.theme.favicon {
+        return Response::builder()
+            .status(StatusCode::FOUND)
+            .header(header::LOCATION, icon.url())
+            .header(header::CACHE_CONTROL, "public, max-age=300")
+            .body(Body::empty())
+            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    }
     let initial = t
         .tenant
         .display_name

@@ -11,7 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use portico_app::ssr::{ClientAddr, CspNonce, RequestId, RequestTenant};
+use portico_app::ssr::{ClientAddr, CspNonce, RequestId, RequestLanguage, RequestTenant};
 use tower_http::request_id::RequestId as TowerRequestId;
 
 use crate::AppState;
@@ -38,7 +38,7 @@ pub async fn security_headers(
     let h = res.headers_mut();
     let csp = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; font-src 'self'; \
+         style-src 'self' 'nonce-{nonce}'; img-src 'self' data: blob:; font-src 'self'; \
          connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; \
          object-src 'none'"
     );
@@ -132,10 +132,20 @@ pub async fn cross_site_guard(State(state): State<AppState>, req: Request, next:
     next.run(req).await
 }
 
-/// Reads the whole request body up to `server.max_body_bytes`; anything larger, with or
-/// without a Content-Length, gets 413 before a handler sees a byte.
+/// Routes that take uploads, with the body they may send: the theme editor's images
+/// (the largest image kind is 2 MiB; up to 4 MiB is read so a too-large picture gets
+/// the editor's own message naming the field, rather than a bare 413).
+const UPLOAD_ROUTES: &[(&str, usize)] = &[("/api/admin/branding/asset", 4 * 1024 * 1024)];
+
+/// Reads the whole request body up to `server.max_body_bytes` (more only on an upload
+/// route); anything larger, with or without a Content-Length, gets 413 before a
+/// handler sees a byte.
 pub async fn limit_body(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let limit = state.config.server.max_body_bytes;
+    let base = state.config.server.max_body_bytes;
+    let limit = UPLOAD_ROUTES
+        .iter()
+        .find(|(path, _)| req.method() == Method::POST && req.uri().path() == *path)
+        .map_or(base, |(_, upload)| (*upload).max(base));
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -188,7 +198,7 @@ pub async fn hashing_admission(
         let seconds = retry_after_ms.div_ceil(1000).max(1);
         let mut res = if wants_html {
             let (brand, theme) = match &tenant {
-                Some(t) => (t.tenant.display_name.clone(), t.theme.css_variables()),
+                Some(t) => (t.tenant.display_name.clone(), t.theme.page_css()),
                 None => ("Portico".to_string(), String::new()),
             };
             (
@@ -251,6 +261,11 @@ pub async fn resolve_tenant(
     };
     match state.engine.resolve_tenant(&host).await {
         Ok(tenant) => {
+            let language = portico_app::ssr::choose_language(
+                req.headers(),
+                tenant.tenant.policy.default_language,
+            );
+            req.extensions_mut().insert(RequestLanguage(language));
             req.extensions_mut().insert(RequestTenant(tenant));
         }
         Err(err) => {

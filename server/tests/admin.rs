@@ -532,8 +532,265 @@ async fn brand_managers_edit_publish_and_roll_back_the_theme(backend: Backend) {
     app.cleanup().await;
 }
 
+/// A real 1×1 PNG.
+const TINY_PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+/// Images, layout, legal links, texts per language and custom CSS: every bad input is
+/// refused naming its field with nothing saved; uploads go into the draft and are
+/// served by content hash; published texts show in their language only.
+async fn brand_managers_upload_images_texts_and_safe_css(backend: Backend) {
+    use base64::Engine as _;
+    let app = TestApp::start(backend).await;
+    let engine = &app.state.engine;
+    let tenant = engine.resolve_tenant(common::HOST).await.unwrap();
+    let mut browser = app.browser();
+    app.sign_up(&mut browser, "bea@example.com", STRONG_PASSWORD, "Bea")
+        .await;
+    grant_and_sign_in_again(&app, &mut browser, "bea@example.com", Role::BrandManager).await;
+    let (_, page) = browser.visit("/admin/branding").await;
+    let csrf = page.hidden("csrf_token").unwrap();
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(TINY_PNG)
+        .unwrap();
+    let upload =
+        |kind: &'static str| vec![("csrf_token", csrf.clone()), ("kind", kind.to_string())];
+    async fn post(
+        browser: &mut common::Browser,
+        fields: &[(&'static str, String)],
+        file: (&str, &str, &[u8]),
+    ) -> common::Page {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        browser
+            .post_multipart(
+                "/api/admin/branding/asset",
+                &fields,
+                ("file", file.0, file.1, file.2),
+            )
+            .await
+    }
+    let drafts = || async { engine.theme_versions(&tenant.tenant).await.unwrap() };
+
+    // Wrong types, a disguised file and an oversized one: refused, named, not kept.
+    let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>";
+    for (file, expected) in [
+        (
+            ("logo.svg", "image/svg+xml", &svg[..]),
+            "the file is not a PNG, JPEG or WebP image",
+        ),
+        (
+            ("logo.jpg", "image/jpeg", &png[..]),
+            "contents are not the image/jpeg",
+        ),
+        (
+            ("logo.gif", "image/gif", &b"GIF89a\x01\x00\x01\x00"[..]),
+            "the file is not a PNG",
+        ),
+    ] {
+        let back = post(&mut browser, &upload("logo"), file).await;
+        assert_eq!(
+            back.location().as_deref(),
+            Some("/admin/branding#images"),
+            "{expected}"
+        );
+        let (_, page) = browser.visit("/admin/branding").await;
+        assert!(
+            page.body.contains("data-testid=\"image-logo-problem\""),
+            "{expected}"
+        );
+        assert!(
+            page.body.contains(expected),
+            "{expected}: {}",
+            page.body.len()
+        );
+    }
+    let mut big = png.clone();
+    big.resize(512 * 1024 + 1, 0);
+    let back = post(
+        &mut browser,
+        &upload("logo"),
+        ("big.png", "image/png", &big),
+    )
+    .await;
+    assert_eq!(
+        back.location().as_deref(),
+        Some("/admin/branding#images"),
+        "{} {}",
+        back.status,
+        back.body
+    );
+    let (_, page) = browser.visit("/admin/branding").await;
+    assert!(page.body.contains("larger than 512 KiB"));
+    let ico_as_logo = post(
+        &mut browser,
+        &upload("favicon"),
+        ("f.jpg", "image/jpeg", &[0xff, 0xd8, 0xff, 0xe0]),
+    )
+    .await;
+    assert_eq!(
+        ico_as_logo.location().as_deref(),
+        Some("/admin/branding#images")
+    );
+    assert_eq!(drafts().await.len(), 1, "nothing was saved");
+    // A forged token stores nothing.
+    let forged = post(
+        &mut browser,
+        &[
+            ("csrf_token", "forged".to_string()),
+            ("kind", "logo".to_string()),
+        ],
+        ("logo.png", "image/png", &png),
+    )
+    .await;
+    assert_ne!(forged.status, 303);
+    assert_eq!(drafts().await.len(), 1);
+
+    // A real logo: into the draft, served by its hash, not yet on public pages.
+    let back = post(
+        &mut browser,
+        &upload("logo"),
+        ("logo.png", "image/png", &png),
+    )
+    .await;
+    assert_eq!(
+        back.location().as_deref(),
+        Some("/admin/branding?notice=uploaded#images")
+    );
+    let versions = drafts().await;
+    let logo = versions[0]
+        .tokens
+        .logo
+        .clone()
+        .expect("the draft holds the logo");
+    assert_eq!(versions[0].status, "draft");
+    let served = browser.get(&logo.url()).await;
+    assert_eq!(served.status, 200);
+    assert_eq!(served.header("content-type").as_deref(), Some("image/png"));
+    assert_eq!(
+        served.header("x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
+    assert!(
+        served
+            .header("cache-control")
+            .unwrap()
+            .contains("immutable")
+    );
+    let mut visitor = app.browser();
+    let (_, login) = visitor.visit("/login").await;
+    assert!(
+        !login.body.contains(&logo.url()),
+        "a draft's logo is not public"
+    );
+    // Unknown and malformed asset names are not found.
+    let missing = format!("/branding/assets/{}.png", "0".repeat(64));
+    assert_eq!(browser.get(&missing).await.status, 404);
+    assert_eq!(
+        browser
+            .get("/branding/assets/..%2F..%2Fetc%2Fpasswd")
+            .await
+            .status,
+        404
+    );
+
+    // Custom CSS outside the safe subset, a bad link, an overlong text: named, nothing saved.
+    let mut form = theme_form(&csrf, "#0f766e", "publish");
+    form.push(("custom_css", "@import url(https://evil.example/x.css);"));
+    form.push(("terms_url", "javascript:alert(1)"));
+    let long = "x".repeat(61);
+    form.push(("copy_lang", "ja"));
+    form.push(("copy_login_title", &long));
+    let back = browser.post_form("/api/admin/branding/save", &form).await;
+    assert_eq!(back.location().as_deref(), Some("/admin/branding#editor"));
+    let (_, page) = browser.visit("/admin/branding").await;
+    assert!(page.body.contains("@import is not allowed"));
+    assert!(
+        page.body
+            .contains("enter an address starting with https://")
+    );
+    assert!(page.body.contains("use at most 60 characters"));
+    assert_eq!(drafts().await[0].tokens.primary.as_str(), "#4338ca");
+    let mut form = theme_form(&csrf, "#0f766e", "publish");
+    form.push((
+        "custom_css",
+        "a { background: url(https://evil.example/track.gif) }",
+    ));
+    browser.post_form("/api/admin/branding/save", &form).await;
+    let (_, page) = browser.visit("/admin/branding").await;
+    assert!(
+        page.body
+            .contains("url() may only name an image uploaded to this theme")
+    );
+
+    // Everything valid, Japanese texts, split layout: published.
+    let mut form = theme_form(&csrf, "#0f766e", "publish");
+    form.push(("custom_css", ".portico-card { letter-spacing: 0.01em }"));
+    form.push(("terms_url", "https://acme.example/terms"));
+    form.push(("layout", "split"));
+    form.push(("copy_lang", "ja"));
+    form.push(("copy_login_title", "Acme へようこそ"));
+    let back = browser.post_form("/api/admin/branding/save", &form).await;
+    assert_eq!(
+        back.location().as_deref(),
+        Some("/admin/branding?notice=published")
+    );
+    let published = &drafts().await[0];
+    assert_eq!(published.status, "published");
+    assert_eq!(
+        published.tokens.logo.as_ref(),
+        Some(&logo),
+        "the upload was kept"
+    );
+    let (_, login) = visitor.visit("/login").await;
+    assert!(login.body.contains(&logo.url()), "the logo is public now");
+    assert!(login.body.contains("data-layout=\"split\""));
+    assert!(login.body.contains("href=\"https://acme.example/terms\""));
+    assert!(
+        login
+            .body
+            .contains(".portico-card { letter-spacing: 0.01em }")
+    );
+    assert!(
+        !login.body.contains("Acme へようこそ"),
+        "the Japanese title is for Japanese pages"
+    );
+    let mut japanese = app.browser();
+    japanese.languages = Some("ja,en;q=0.5".into());
+    let (_, login) = japanese.visit("/login").await;
+    assert!(login.body.contains("<html lang=\"ja\""));
+    assert!(
+        login.body.contains("Acme へようこそ"),
+        "the brand's own title"
+    );
+    assert!(
+        login.body.contains("パスワードをお忘れですか？"),
+        "the rest from the translation"
+    );
+
+    // Removing the logo takes it out of the draft only.
+    let back = browser
+        .post_form(
+            "/api/admin/branding/asset/remove",
+            &[("csrf_token", &csrf), ("kind", "logo")],
+        )
+        .await;
+    assert_eq!(
+        back.location().as_deref(),
+        Some("/admin/branding?notice=removed#images")
+    );
+    assert!(drafts().await[0].tokens.logo.is_none());
+    let (_, login) = visitor.visit("/login").await;
+    assert!(
+        login.body.contains(&logo.url()),
+        "still published until the next publish"
+    );
+    let actions = app.audit_actions().await;
+    assert!(actions.iter().any(|a| a == "theme.asset_uploaded"));
+    app.cleanup().await;
+}
+
 on_both_databases!(
     admins_manage_apps_with_two_factors,
     admins_manage_sign_in_providers,
     brand_managers_edit_publish_and_roll_back_the_theme,
+    brand_managers_upload_images_texts_and_safe_css,
 );

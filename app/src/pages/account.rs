@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{SignOut, account};
-use crate::components::{BrandMark, Footer, LoadError, use_brand};
+use crate::components::{BrandLogo, Footer, LoadError};
 use crate::views::AccountView;
 
 /// `/account`: the signed-in customer's home.
@@ -54,20 +54,11 @@ pub(crate) fn Header(
     csrf_token: Option<String>,
     sign_out: Option<ServerAction<SignOut>>,
 ) -> impl IntoView {
-    let brand = use_brand();
     view! {
         <header class="border-b border-line bg-surface">
             <div class="mx-auto flex h-16 w-full max-w-3xl items-center justify-between px-4">
                 <a href="/account" class="flex items-center gap-2.5">
-                    <Suspense fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            let name = brand.await.map(|b| b.name).unwrap_or_default();
-                            view! {
-                                <BrandMark name=name.clone() size="h-8 w-8 text-sm" />
-                                <span class="text-[15px] font-semibold tracking-tight">{name}</span>
-                            }
-                        })}
-                    </Suspense>
+                    <BrandLogo small=true />
                 </a>
                 {match (csrf_token, sign_out) {
                     (Some(csrf_token), Some(action)) => view! {

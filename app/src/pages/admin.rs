@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::admin_api::{admin_app, admin_apps};
-use crate::components::{BrandMark, Footer, LoadError, use_brand};
+use crate::components::{BrandLogo, Footer, LoadError};
 use crate::views::{
     AdminAppView, AdminAppsView, AdminProvidersView, AppFormView, BrandingView, ProviderFormView,
     ThemeFormView,
@@ -25,7 +25,6 @@ fn Console(
     children: Children,
 ) -> impl IntoView {
     let full = full.unwrap_or_else(|| Signal::derive(|| true));
-    let brand = use_brand();
     let tab = move |name: &str| {
         if name == section {
             "font-semibold text-ink"
@@ -38,15 +37,7 @@ fn Console(
             <header class="border-b border-line bg-surface">
                 <div class="mx-auto flex h-16 w-full max-w-5xl items-center justify-between px-4">
                     <a href="/admin/branding" class="flex items-center gap-2.5">
-                        <Suspense fallback=|| ()>
-                            {move || Suspend::new(async move {
-                                let name = brand.await.map(|b| b.name).unwrap_or_default();
-                                view! {
-                                    <BrandMark name=name.clone() size="h-8 w-8 text-sm" />
-                                    <span class="text-[15px] font-semibold tracking-tight">{name}</span>
-                                }
-                            })}
-                        </Suspense>
+                        <BrandLogo small=true />
                         <span class="rounded-full bg-ink px-2 py-0.5 text-xs font-semibold text-surface">"Admin"</span>
                     </a>
                     <nav class="flex items-center gap-5 text-sm">
@@ -505,8 +496,11 @@ fn PField(
 pub fn AdminBrandingPage() -> impl IntoView {
     let query = use_query_map();
     let data = Resource::new(
-        move || query.read().get("notice"),
-        crate::branding_api::admin_branding,
+        move || {
+            let q = query.read();
+            (q.get("notice"), q.get("lang"))
+        },
+        |(notice, lang)| crate::branding_api::admin_branding(notice, lang),
     );
     let email = Signal::derive(move || data.get().and_then(|r| r.ok()).map(|v| v.admin_email));
     let full = Signal::derive(move || {
@@ -584,6 +578,28 @@ fn BrandingEditor(v: BrandingView) -> impl IntoView {
     let success = RwSignal::new(f.success.clone());
     let radius = RwSignal::new(f.radius.clone());
     let font = RwSignal::new(f.font.clone());
+    let layout = RwSignal::new(f.layout.clone());
+    let copy_text = |key: &str| {
+        f.copy
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let copy = PreviewCopy {
+        lang: f.copy_lang.clone(),
+        login_title: RwSignal::new(copy_text("login.title")),
+        login_subtitle: RwSignal::new(copy_text("login.subtitle")),
+        login_submit: RwSignal::new(copy_text("login.submit")),
+        register_title: RwSignal::new(copy_text("register.title")),
+        register_subtitle: RwSignal::new(copy_text("register.subtitle")),
+        register_submit: RwSignal::new(copy_text("register.submit")),
+        recovery_title: RwSignal::new(copy_text("recovery.title")),
+        recovery_subtitle: RwSignal::new(copy_text("recovery.subtitle")),
+    };
+    // A picked logo shows in the preview before it is uploaded (an object URL).
+    let logo = RwSignal::new(f.logo.clone());
+    let side_image = RwSignal::new(f.side_image.clone());
     // The preview's custom properties, as (name, value) pairs.
     let preview_vars = move || {
         let r = radius.get().trim().parse::<u8>().unwrap_or(10).min(24);
@@ -690,6 +706,14 @@ fn BrandingEditor(v: BrandingView) -> impl IntoView {
                             </select>
                         </div>
                     </div>
+                    <LayoutFields form=f.clone() layout />
+                    <CopyFields form=f.clone() copy=copy.clone() />
+                    <div>
+                        <label for="custom_css" class="mb-1.5 block text-sm font-medium text-ink">"Custom CSS"</label>
+                        <p class="mb-2 text-[13px] text-muted">"Optional. Checked against a safe subset: no @import, no url() except this theme's own images, no scripts."</p>
+                        <textarea id="custom_css" name="custom_css" rows="5" spellcheck="false" data-testid="custom-css" class=format!("{INPUT} font-mono text-[13px]")>{f.custom_css.clone()}</textarea>
+                        {f.problem("custom_css").map(|p| view! { <p class="mt-1.5 text-sm text-danger" data-testid="custom-css-problem">{p}</p> })}
+                    </div>
                     <div data-testid="contrast-warnings" aria-live="polite">
                         {move || {
                             let list = warnings();
@@ -713,29 +737,15 @@ fn BrandingEditor(v: BrandingView) -> impl IntoView {
 
             {view! {
             <section aria-label="Preview" class="lg:sticky lg:top-6 lg:self-start">
-                <p class="mb-2 text-sm font-medium text-muted">"Preview: the sign-in page"</p>
                 <style nonce=nonce inner_html=initial_css></style>
-                <div id="theme-preview" data-testid="theme-preview" node_ref=preview class="rounded-brand border border-line bg-canvas px-6 py-8 font-brand text-ink">
-                    <div class="mx-auto max-w-[22rem]">
-                        <div class="mb-5 flex flex-col items-center gap-2">
-                            <span aria-hidden="true" class="inline-flex h-10 w-10 items-center justify-center rounded-brand bg-brand text-base font-semibold text-on-brand">{initial}</span>
-                            <span class="text-sm font-semibold">{brand.clone()}</span>
-                        </div>
-                        <div class="rounded-brand border border-line bg-surface px-6 py-6">
-                            <p class="text-xl font-semibold tracking-tight">"Sign in"</p>
-                            <p class="mt-1 text-sm text-muted">"Welcome back. Enter your details below."</p>
-                            <p class="mt-4 text-sm font-medium">"Email"</p>
-                            <div class="mt-1.5 h-10 rounded-brand border border-line bg-surface"></div>
-                            <p class="mt-2 text-sm text-danger">"That email and password combination didn't work."</p>
-                            <div data-testid="preview-button" class="mt-4 flex h-10 items-center justify-center rounded-brand bg-brand text-sm font-semibold text-on-brand">"Sign in"</div>
-                            <p class="mt-4 text-center text-sm text-muted">"New here? " <span class="font-semibold text-brand">"Create an account"</span></p>
-                        </div>
-                    </div>
+                <div id="theme-preview" data-testid="theme-preview" node_ref=preview class="overflow-hidden rounded-brand border border-line bg-canvas font-brand text-ink">
+                    <PreviewPane brand=brand.clone() initial=initial.clone() layout logo side_image copy=copy.clone() />
                 </div>
             </section>
             }.into_any()}
         </div>
 
+        <ThemeImages form=f.clone() csrf=csrf.clone() logo side_image />
         {view! {
         <section class="mt-8 rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
             <div class="border-b border-line px-6 py-4">
@@ -795,5 +805,354 @@ fn ColorField(
             </div>
             {problem.map(|p| view! { <p class="mt-1.5 text-sm text-danger">{p}</p> })}
         </div>
+    }
+}
+
+/// The editor's texts, as the preview shows them while they are typed (empty: the
+/// translation's own text).
+#[derive(Clone)]
+struct PreviewCopy {
+    lang: String,
+    login_title: RwSignal<String>,
+    login_subtitle: RwSignal<String>,
+    login_submit: RwSignal<String>,
+    register_title: RwSignal<String>,
+    register_subtitle: RwSignal<String>,
+    register_submit: RwSignal<String>,
+    recovery_title: RwSignal<String>,
+    recovery_subtitle: RwSignal<String>,
+}
+
+impl PreviewCopy {
+    fn signal(&self, key: &str) -> Option<RwSignal<String>> {
+        Some(match key {
+            "login.title" => self.login_title,
+            "login.subtitle" => self.login_subtitle,
+            "login.submit" => self.login_submit,
+            "register.title" => self.register_title,
+            "register.subtitle" => self.register_subtitle,
+            "register.submit" => self.register_submit,
+            "recovery.title" => self.recovery_title,
+            "recovery.subtitle" => self.recovery_subtitle,
+            _ => return None,
+        })
+    }
+
+    /// The text the preview shows for `key`: the typed one, else the translation.
+    fn shown(&self, key: &'static str) -> impl Fn() -> String + Send + Sync + use<> {
+        let i18n = crate::i18n::I18n::new(&self.lang, Default::default());
+        let typed = self.signal(key);
+        move || {
+            typed
+                .map(|s| s.get())
+                .filter(|t| !t.trim().is_empty())
+                .unwrap_or_else(|| i18n.text(key))
+        }
+    }
+}
+
+/// Layout and the legal links.
+#[component]
+fn LayoutFields(form: ThemeFormView, layout: RwSignal<String>) -> impl IntoView {
+    view! {
+        <div class="grid gap-4 sm:grid-cols-3">
+            <div>
+                <label for="layout" class="mb-1.5 block text-sm font-medium text-ink">"Layout"</label>
+                <select id="layout" name="layout" data-testid="layout" class=INPUT on:change=move |ev| layout.set(event_target_value(&ev))>
+                    <option value="centered" selected=form.layout != "split">"Centred"</option>
+                    <option value="split" selected=form.layout == "split">"Split"</option>
+                </select>
+            </div>
+            <div>
+                <label for="terms_url" class="mb-1.5 block text-sm font-medium text-ink">"Terms link"</label>
+                <input id="terms_url" name="terms_url" type="url" placeholder="https://" class=INPUT value=form.terms_url.clone() />
+                {form.problem("terms_url").map(|p| view! { <p class="mt-1.5 text-sm text-danger">{p}</p> })}
+            </div>
+            <div>
+                <label for="privacy_url" class="mb-1.5 block text-sm font-medium text-ink">"Privacy link"</label>
+                <input id="privacy_url" name="privacy_url" type="url" placeholder="https://" class=INPUT value=form.privacy_url.clone() />
+                {form.problem("privacy_url").map(|p| view! { <p class="mt-1.5 text-sm text-danger">{p}</p> })}
+            </div>
+        </div>
+    }
+}
+
+/// The texts a theme replaces, for one language at a time (tabs are links, so unsaved
+/// changes to the form stay in the editor only until another language is opened).
+#[component]
+fn CopyFields(form: ThemeFormView, copy: PreviewCopy) -> impl IntoView {
+    let lang = form.copy_lang.clone();
+    let i18n = crate::i18n::I18n::new(&lang, Default::default());
+    let labels = [
+        ("login.title", "Sign-in title"),
+        ("login.subtitle", "Sign-in subtitle"),
+        ("login.submit", "Sign-in button"),
+        ("register.title", "Sign-up title"),
+        ("register.subtitle", "Sign-up subtitle"),
+        ("register.submit", "Sign-up button"),
+        ("recovery.title", "Recovery title"),
+        ("recovery.subtitle", "Recovery subtitle"),
+        ("footer.terms", "Terms link text"),
+        ("footer.privacy", "Privacy link text"),
+    ];
+    let fields = labels
+        .into_iter()
+        .map(|(key, label)| {
+            let name = format!("copy_{}", key.replace('.', "_"));
+            let value = form
+                .copy
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            let signal = copy.signal(key);
+            let problem = form.problem(&name);
+            view! {
+                <div>
+                    <label for=name.clone() class="mb-1 block text-[13px] font-medium text-ink">{label}</label>
+                    <input
+                        id=name.clone()
+                        name=name.clone()
+                        data-testid=name
+                        class=INPUT
+                        placeholder=i18n.text(key)
+                        value=value
+                        on:input=move |ev| {
+                            if let Some(s) = signal {
+                                s.set(event_target_value(&ev));
+                            }
+                        }
+                    />
+                    {problem.map(|p| view! { <p class="mt-1 text-sm text-danger">{p}</p> })}
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset id="texts" class="rounded-brand border border-line px-4 pt-3 pb-4">
+            <legend class="px-1 text-sm font-medium text-ink">"Texts"</legend>
+            <input type="hidden" name="copy_lang" value=lang.clone() />
+            <p class="text-[13px] text-muted">"Leave a field empty to keep the translation (shown greyed)."</p>
+            <nav class="mt-2 mb-3 flex flex-wrap gap-1.5" aria-label="Language of the texts">
+                {crate::i18n::LANGUAGES.iter().map(|(code, name)| {
+                    let current = *code == lang;
+                    view! {
+                        <a
+                            href=format!("/admin/branding?lang={code}#texts")
+                            rel="external"
+                            aria-current=current.then_some("true")
+                            data-testid=format!("copy-lang-{code}")
+                            class=if current { "rounded-full bg-ink px-2.5 py-0.5 text-xs font-semibold text-surface" } else { "rounded-full border border-line px-2.5 py-0.5 text-xs text-muted hover:text-ink" }
+                        >
+                            {*name}
+                        </a>
+                    }
+                }).collect_view()}
+            </nav>
+            <div class="grid gap-3 sm:grid-cols-2">{fields}</div>
+        </fieldset>
+    }
+}
+
+/// The preview: one of the signed-out pages, in the editor's colours, layout and texts.
+#[component]
+fn PreviewPane(
+    brand: String,
+    initial: String,
+    layout: RwSignal<String>,
+    logo: RwSignal<Option<String>>,
+    side_image: RwSignal<Option<String>>,
+    copy: PreviewCopy,
+) -> impl IntoView {
+    let page = RwSignal::new("login".to_string());
+    let i18n = crate::i18n::I18n::new(&copy.lang, Default::default());
+    let (login_title, login_subtitle, login_submit) = (
+        copy.shown("login.title"),
+        copy.shown("login.subtitle"),
+        copy.shown("login.submit"),
+    );
+    let (register_title, register_subtitle, register_submit) = (
+        copy.shown("register.title"),
+        copy.shown("register.subtitle"),
+        copy.shown("register.submit"),
+    );
+    let (recovery_title, recovery_subtitle) = (
+        copy.shown("recovery.title"),
+        copy.shown("recovery.subtitle"),
+    );
+    let email = i18n.text("common.email");
+    let recovery_submit = i18n.text("recovery.submit");
+    let brand_for_side = brand.clone();
+    let card = move || {
+        let (title, subtitle, button) = match page.get().as_str() {
+            "register" => (register_title(), register_subtitle(), register_submit()),
+            "recovery" => (
+                recovery_title(),
+                recovery_subtitle(),
+                recovery_submit.clone(),
+            ),
+            _ => (login_title(), login_subtitle(), login_submit()),
+        };
+        view! {
+            <div class="rounded-brand border border-line bg-surface px-6 py-6">
+                <p class="text-xl font-semibold tracking-tight" data-testid="preview-title">{title}</p>
+                <p class="mt-1 text-sm text-muted">{subtitle}</p>
+                <p class="mt-4 text-sm font-medium">{email.clone()}</p>
+                <div class="mt-1.5 h-10 rounded-brand border border-line bg-surface"></div>
+                <p class="mt-2 text-sm text-danger">"That email and password combination didn't work."</p>
+                <div data-testid="preview-button" class="mt-4 flex h-10 items-center justify-center rounded-brand bg-brand text-sm font-semibold text-on-brand">{button}</div>
+            </div>
+        }
+        .into_any()
+    };
+    let bar = view! {
+        <div class="flex items-center justify-between gap-3 border-b border-line bg-surface px-4 py-2.5">
+            <label for="preview-page" class="text-sm font-medium text-muted">"Preview"</label>
+            <select id="preview-page" data-testid="preview-page" class="rounded-brand border border-line bg-surface px-2 py-1 text-sm" on:change=move |ev| page.set(event_target_value(&ev))>
+                <option value="login">"Sign in"</option>
+                <option value="register">"Create account"</option>
+                <option value="recovery">"Reset password"</option>
+            </select>
+        </div>
+    }
+    .into_any();
+    let logo_view = move || {
+        match logo.get() {
+        Some(src) => view! { <img src=src alt=brand.clone() data-testid="preview-logo" class="h-10 w-auto max-w-[180px] object-contain" /> }.into_any(),
+        None => view! {
+            <span aria-hidden="true" class="inline-flex h-10 w-10 items-center justify-center rounded-brand bg-brand text-base font-semibold text-on-brand">{initial.clone()}</span>
+            <span class="text-sm font-semibold">{brand.clone()}</span>
+        }.into_any(),
+    }
+    };
+    let side = move || {
+        (layout.get() == "split").then(|| match side_image.get() {
+        Some(src) => view! { <img src=src alt="" class="h-full w-full object-cover" /> }.into_any(),
+        None => view! { <div class="flex items-end bg-brand p-4 text-sm font-semibold text-on-brand">{brand_for_side.clone()}</div> }.into_any(),
+    })
+    };
+    view! {
+        {bar}
+        <div class=move || if layout.get() == "split" { "grid grid-cols-[3fr_2fr]" } else { "grid grid-cols-1" } data-testid="preview-layout">
+            <div class="px-6 py-8">
+                <div class="mx-auto max-w-[22rem]">
+                    <div class="mb-5 flex flex-col items-center gap-2">{logo_view}</div>
+                    {card}
+                </div>
+            </div>
+            {side}
+        </div>
+    }
+    .into_any()
+}
+
+/// Uploads for the logo, the favicon and the split layout's picture: one small
+/// multipart form each (works without JavaScript); a picked file shows in the preview
+/// at once.
+#[component]
+fn ThemeImages(
+    form: ThemeFormView,
+    csrf: String,
+    logo: RwSignal<Option<String>>,
+    side_image: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let slots = [
+        (
+            "logo",
+            "Logo",
+            "PNG, JPEG or WebP, up to 512 KiB. Shown above every sign-in page.",
+            form.logo.clone(),
+            Some(logo),
+            "image/png,image/jpeg,image/webp",
+        ),
+        (
+            "favicon",
+            "Favicon",
+            "PNG or ICO, up to 128 KiB. The browser tab's icon.",
+            form.favicon.clone(),
+            None,
+            "image/png,image/x-icon,.ico",
+        ),
+        (
+            "side_image",
+            "Split-layout picture",
+            "PNG, JPEG or WebP, up to 2 MiB. Beside the card in the split layout.",
+            form.side_image.clone(),
+            Some(side_image),
+            "image/png,image/jpeg,image/webp",
+        ),
+    ];
+    let rows = slots
+        .into_iter()
+        .map(|(kind, label, hint, current, preview, accept)| {
+            let problem = form.problem(kind);
+            let csrf = csrf.clone();
+            let csrf_remove = csrf.clone();
+            let has = current.is_some();
+            view! {
+                <li class="flex flex-wrap items-start gap-4 px-6 py-4" data-testid=format!("image-{kind}")>
+                    <div class="flex h-14 w-24 shrink-0 items-center justify-center overflow-hidden rounded-brand border border-line bg-canvas">
+                        {current.clone().map(|src| view! { <img src=src alt="" class="max-h-12 max-w-[88px] object-contain" /> })}
+                    </div>
+                    <div class="min-w-0 flex-1">
+                        <p class="text-[15px] font-medium text-ink">{label}</p>
+                        <p class="text-[13px] text-muted">{hint}</p>
+                        {problem.map(|p| view! { <p class="mt-1 text-sm text-danger" data-testid=format!("image-{kind}-problem")>{p}</p> })}
+                        <form method="post" action="/api/admin/branding/asset" enctype="multipart/form-data" class="mt-2 flex flex-wrap items-center gap-2">
+                            <input type="hidden" name="csrf_token" value=csrf />
+                            <input type="hidden" name="kind" value=kind />
+                            <input
+                                type="file"
+                                name="file"
+                                accept=accept
+                                required=true
+                                data-testid=format!("image-{kind}-file")
+                                class="text-sm text-muted file:mr-3 file:rounded-brand file:border file:border-line file:bg-surface file:px-3 file:py-1.5 file:text-sm file:font-medium file:text-ink"
+                                on:change=move |ev| {
+                                    if let Some(target) = preview {
+                                        target.set(picked_image_url(&ev));
+                                    }
+                                }
+                            />
+                            <button type="submit" class=SECONDARY data-testid=format!("image-{kind}-upload")>"Upload to draft"</button>
+                        </form>
+                    </div>
+                    {has.then(|| view! {
+                        <form method="post" action="/api/admin/branding/asset/remove">
+                            <input type="hidden" name="csrf_token" value=csrf_remove />
+                            <input type="hidden" name="kind" value=kind />
+                            <button type="submit" class=SECONDARY data-testid=format!("image-{kind}-remove")>"Remove"</button>
+                        </form>
+                    })}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section id="images" class="mt-8 rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
+            <div class="border-b border-line px-6 py-4">
+                <h2 class="text-base font-semibold">"Images"</h2>
+                <p class="mt-0.5 text-sm text-muted">"Uploads go into the draft; customers see them when you publish."</p>
+            </div>
+            <ul class="divide-y divide-line">{rows}</ul>
+        </section>
+    }
+    .into_any()
+}
+
+/// An object URL for the image just picked in a file input (the preview shows it
+/// before anything is uploaded).
+fn picked_image_url(ev: &leptos::ev::Event) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let input = ev.target()?.dyn_into::<web_sys::HtmlInputElement>().ok()?;
+        let file = input.files()?.get(0)?;
+        web_sys::Url::create_object_url_with_blob(&file).ok()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = ev;
+        None
     }
 }

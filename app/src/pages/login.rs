@@ -6,6 +6,7 @@ use crate::components::{
     AuthLayout, Field, OrDivider, PasskeyButton, ProviderButtons, SubmitButton,
 };
 use crate::flow_page::{FlowFields, FlowNotices, FlowQuery, FlowScreen, SwitchLink, VerifyStep};
+use crate::i18n::{t, tf};
 use crate::security_api::SubmitSecondFactor;
 use crate::views::FlowView;
 
@@ -26,7 +27,7 @@ pub fn LoginPage() -> impl IntoView {
             .or_else(|| submit.value().get())
     });
     view! {
-        <Title text="Sign in" />
+        <Title text=t("login.page_title") />
         <AuthLayout>
             <FlowScreen
                 load=|q: FlowQuery| login_flow(q.flow, q.extra, q.login_hint, q.prompt)
@@ -54,15 +55,15 @@ fn LoginForm(flow: FlowView, submit: ServerAction<SubmitLogin>) -> impl IntoView
     let return_to = flow.return_to.clone();
     let has_email = !flow.email.is_empty();
     view! {
-        <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">"Sign in"</h1>
-        <p class="mt-1.5 mb-7 text-[15px] text-muted">"Welcome back. Enter your details below."</p>
+        <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">{t("login.title")}</h1>
+        <p class="mt-1.5 mb-7 text-[15px] text-muted">{t("login.subtitle")}</p>
         <FlowNotices messages=flow.general_messages() outcome />
         <ProviderButtons flow=flow.clone() />
         <ActionForm action=submit attr:novalidate=true attr:data-testid="login-form">
             <FlowFields flow=flow.clone() />
             <Field
                 name="email"
-                label="Email"
+                label=t("common.email")
                 kind="email"
                 value=flow.email.clone()
                 autocomplete="username webauthn"
@@ -73,7 +74,7 @@ fn LoginForm(flow: FlowView, submit: ServerAction<SubmitLogin>) -> impl IntoView
             />
             <Field
                 name="password"
-                label="Password"
+                label=t("common.password")
                 kind="password"
                 autocomplete="current-password"
                 required=true
@@ -81,15 +82,15 @@ fn LoginForm(flow: FlowView, submit: ServerAction<SubmitLogin>) -> impl IntoView
                 error=flow.field_error("password")
             />
             <div class="-mt-2 mb-5 text-right">
-                <a href="/recovery" class="text-sm font-medium text-brand hover:underline">"Forgot your password?"</a>
+                <a href="/recovery" class="text-sm font-medium text-brand hover:underline">{t("login.forgot")}</a>
             </div>
-            <SubmitButton label="Sign in" pending_label="Signing in…" pending />
+            <SubmitButton label=t("login.submit") pending_label=t("login.submitting") pending />
             <OrDivider />
-            <PasskeyButton action="login" label="Sign in with a passkey" />
+            <PasskeyButton action="login" label=t("login.passkey") />
         </ActionForm>
         <SwitchLink
-            prompt="New here?"
-            label="Create an account"
+            prompt=t("login.new_here")
+            label=t("login.create_account")
             path="/register"
             return_to
         />
@@ -121,25 +122,25 @@ fn SecondFactorStep(flow: FlowView, action: ServerAction<SubmitSecondFactor>) ->
     let flow_id = flow.id.clone();
     let messages = flow.general_messages();
     let lead = match current.as_str() {
-        "passkey" => {
-            "Use the passkey on this device or your phone to finish signing in.".to_string()
-        }
-        "totp" => "Enter the 6-digit code from your authenticator app.".to_string(),
-        "recovery_code" => {
-            "Enter one of the recovery codes you saved. Each code works once.".to_string()
-        }
-        _ => format!(
-            "We sent a 6-digit code to {}. It works for 10 minutes.",
-            flow.code_sent_to
-                .clone()
-                .unwrap_or_else(|| "your email address".into())
+        "passkey" => t("mfa.lead_passkey"),
+        "totp" => t("mfa.lead_totp"),
+        "recovery_code" => t("mfa.lead_recovery"),
+        _ => tf(
+            "mfa.lead_email",
+            &[(
+                "email",
+                &flow
+                    .code_sent_to
+                    .clone()
+                    .unwrap_or_else(|| t("common.your_email")),
+            )],
         ),
     };
     let form = match current.as_str() {
         "passkey" => view! {
             <form data-flow-form="" data-testid="second-factor-passkey" on:submit=|ev| ev.prevent_default()>
                 <FlowFields flow=flow.clone() />
-                <PasskeyButton action="second-factor" label="Use your passkey" primary=true />
+                <PasskeyButton action="second-factor" label=t("mfa.use_passkey_button") primary=true />
             </form>
         }
         .into_any(),
@@ -149,7 +150,7 @@ fn SecondFactorStep(flow: FlowView, action: ServerAction<SubmitSecondFactor>) ->
                 <input type="hidden" name="intent" value="totp" />
                 <Field
                     name="code"
-                    label="Authentication code"
+                    label=t("mfa.totp_label")
                     kind="text"
                     autocomplete="one-time-code"
                     inputmode="numeric"
@@ -158,7 +159,7 @@ fn SecondFactorStep(flow: FlowView, action: ServerAction<SubmitSecondFactor>) ->
                     input_class="text-center text-2xl font-semibold tracking-[0.45em] tabular-nums"
                     error=flow.field_error("totp_code")
                 />
-                <SubmitButton label="Verify" pending_label="Checking…" pending />
+                <SubmitButton label=t("common.verify") pending_label=t("common.checking") pending />
             </ActionForm>
         }
         .into_any(),
@@ -168,7 +169,7 @@ fn SecondFactorStep(flow: FlowView, action: ServerAction<SubmitSecondFactor>) ->
                 <input type="hidden" name="intent" value="recovery_code" />
                 <Field
                     name="code"
-                    label="Recovery code"
+                    label=t("mfa.recovery_label")
                     kind="text"
                     autocomplete="off"
                     autofocus=true
@@ -176,7 +177,7 @@ fn SecondFactorStep(flow: FlowView, action: ServerAction<SubmitSecondFactor>) ->
                     input_class="font-mono tracking-wider"
                     error=flow.field_error("recovery_code")
                 />
-                <SubmitButton label="Verify" pending_label="Checking…" pending />
+                <SubmitButton label=t("common.verify") pending_label=t("common.checking") pending />
             </ActionForm>
         }
         .into_any(),
@@ -185,7 +186,7 @@ fn SecondFactorStep(flow: FlowView, action: ServerAction<SubmitSecondFactor>) ->
                 <FlowFields flow=flow.clone() />
                 <Field
                     name="code"
-                    label="Code from the email"
+                    label=t("mfa.email_label")
                     kind="text"
                     autocomplete="one-time-code"
                     inputmode="numeric"
@@ -195,10 +196,10 @@ fn SecondFactorStep(flow: FlowView, action: ServerAction<SubmitSecondFactor>) ->
                     error=flow.field_error("email_code")
                 />
                 // No intent: a code (Enter in the field submits the same).
-                <SubmitButton label="Verify" pending_label="Checking…" pending />
+                <SubmitButton label=t("common.verify") pending_label=t("common.checking") pending />
                 <div class="mt-5 text-center text-sm text-muted">
-                    "No mail? Check your spam folder, or "
-                    <button type="submit" name="intent" value="send_email_code" formnovalidate=true class="font-semibold text-brand hover:underline">"send a new code"</button>
+                    {t("mfa.no_mail")} " "
+                    <button type="submit" name="intent" value="send_email_code" formnovalidate=true class="font-semibold text-brand hover:underline">{t("mfa.send_new_code")}</button>
                     "."
                 </div>
             </ActionForm>
@@ -212,22 +213,22 @@ fn SecondFactorStep(flow: FlowView, action: ServerAction<SubmitSecondFactor>) ->
                 <path d="m9 12 2 2 4-4" />
             </svg>
         </div>
-        <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">"Confirm it's you"</h1>
+        <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">{t("mfa.title")}</h1>
         <p class="mt-1.5 mb-7 text-[15px] leading-6 text-muted" data-testid="second-factor-lead">
-            "This sign-in looks different from your usual ones, so we need one more step. " {lead}
+            {t("mfa.lead")} " " {lead}
         </p>
         <FlowNotices messages outcome />
         {form}
         {(!others.is_empty()).then(|| view! {
             <div class="mt-7 border-t border-line pt-5">
-                <p class="text-sm font-medium text-ink">"Other ways to confirm"</p>
+                <p class="text-sm font-medium text-ink">{t("mfa.other_ways")}</p>
                 <ul class="mt-2 space-y-1">
                     {others.into_iter().map(|f| {
                         let label = match f.as_str() {
-                            "passkey" => "Use a passkey",
-                            "totp" => "Use your authenticator app",
-                            "recovery_code" => "Use a recovery code",
-                            _ => "Email me a code",
+                            "passkey" => t("mfa.use_passkey"),
+                            "totp" => t("mfa.use_totp"),
+                            "recovery_code" => t("mfa.use_recovery"),
+                            _ => t("mfa.use_email"),
                         };
                         let href = format!("/login?flow={}&method={}", flow_id, f);
                         view! {
@@ -238,7 +239,7 @@ fn SecondFactorStep(flow: FlowView, action: ServerAction<SubmitSecondFactor>) ->
             </div>
         })}
         <p class="mt-7 text-center text-sm text-muted">
-            <a href="/login" rel="external" class="font-medium text-muted hover:text-ink hover:underline">"Cancel and start over"</a>
+            <a href="/login" rel="external" class="font-medium text-muted hover:text-ink hover:underline">{t("common.cancel_start_over")}</a>
         </p>
     }
 }
@@ -255,7 +256,7 @@ fn FederatedDetailsStep(
     let provider = flow
         .provider_name
         .clone()
-        .unwrap_or_else(|| "your provider".into());
+        .unwrap_or_else(|| t("details.your_provider"));
     // The step's own lead says what the notice would.
     let notices: Vec<_> = flow
         .general_messages()
@@ -263,16 +264,16 @@ fn FederatedDetailsStep(
         .filter(|m| m.id != "federation.details")
         .collect();
     view! {
-        <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">"Finish signing up"</h1>
+        <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">{t("details.title")}</h1>
         <p class="mt-1.5 mb-7 text-[15px] leading-6 text-muted" data-testid="details-lead">
-            {format!("{provider} didn't share an email address it has confirmed. Enter yours and we'll send you a code to confirm it.")}
+            {tf("details.lead", &[("provider", &provider)])}
         </p>
         <FlowNotices messages=notices outcome />
         <ActionForm action attr:novalidate=true attr:data-testid="details-form">
             <FlowFields flow=flow.clone() />
             <Field
                 name="email"
-                label="Email"
+                label=t("common.email")
                 kind="email"
                 value=flow.email.clone()
                 autocomplete="email"
@@ -283,17 +284,17 @@ fn FederatedDetailsStep(
             />
             <Field
                 name="display_name"
-                label="Your name"
+                label=t("details.name")
                 kind="text"
                 value=flow.display_name.clone()
                 autocomplete="name"
                 maxlength=64
                 error=flow.field_error("display_name")
             />
-            <SubmitButton label="Send code" pending_label="Sending…" pending />
+            <SubmitButton label=t("details.submit") pending_label=t("common.sending") pending />
         </ActionForm>
         <p class="mt-7 text-center text-sm text-muted">
-            <a href="/login" rel="external" class="font-medium text-muted hover:text-ink hover:underline">"Cancel and start over"</a>
+            <a href="/login" rel="external" class="font-medium text-muted hover:text-ink hover:underline">{t("common.cancel_start_over")}</a>
         </p>
     }
 }

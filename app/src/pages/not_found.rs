@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::components::AuthLayout;
+use crate::i18n::t;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -10,17 +11,17 @@ pub fn NotFound() -> impl IntoView {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Title text="Page not found" />
+        <Title text=t("not_found.title") />
         <AuthLayout>
-            <h1 class="text-2xl font-semibold tracking-tight">"Page not found"</h1>
+            <h1 class="text-2xl font-semibold tracking-tight">{t("not_found.title")}</h1>
             <p class="mt-2 text-sm text-muted">
-                "The page you were looking for doesn't exist or has moved."
+                {t("not_found.lead")}
             </p>
             <a
                 href="/account"
                 class="mt-6 inline-flex w-full items-center justify-center rounded-brand bg-brand px-4 py-2.5 text-[15px] font-semibold text-on-brand hover:brightness-110"
             >
-                "Go to your account"
+                {t("not_found.to_account")}
             </a>
         </AuthLayout>
     }

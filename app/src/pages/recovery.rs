@@ -4,6 +4,7 @@ use leptos_meta::Title;
 use crate::api::{SubmitRecovery, recovery_flow};
 use crate::components::{AuthLayout, Field, SECONDARY_BUTTON, SubmitButton};
 use crate::flow_page::{FlowFields, FlowNotices, FlowQuery, FlowScreen};
+use crate::i18n::t;
 use crate::views::FlowView;
 
 /// `/recovery?flow=<id>`: ask for a password reset link.
@@ -12,7 +13,7 @@ pub fn RecoveryPage() -> impl IntoView {
     let submit = ServerAction::<SubmitRecovery>::new();
     let outcome = Signal::derive(move || submit.value().get());
     view! {
-        <Title text="Reset your password" />
+        <Title text=t("recovery.page_title") />
         <AuthLayout>
             <FlowScreen load=|q: FlowQuery| recovery_flow(q.flow, q.extra) outcome form=move |flow| view! { <RecoveryForm flow submit /> } />
         </AuthLayout>
@@ -25,15 +26,9 @@ fn RecoveryForm(flow: FlowView, submit: ServerAction<SubmitRecovery>) -> impl In
     let pending = Signal::derive(move || submit.pending().get());
     let sent = flow.step == "link_sent";
     let (title, lead) = if sent {
-        (
-            "Check your inbox",
-            "Open the link in the mail to choose a new password.",
-        )
+        (t("recovery.sent_title"), t("recovery.sent_lead"))
     } else {
-        (
-            "Reset your password",
-            "Enter the email address of your account and we'll send you a link.",
-        )
+        (t("recovery.title"), t("recovery.subtitle"))
     };
     view! {
         <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">{title}</h1>
@@ -43,7 +38,7 @@ fn RecoveryForm(flow: FlowView, submit: ServerAction<SubmitRecovery>) -> impl In
             <FlowFields flow=flow.clone() />
             <Field
                 name="email"
-                label="Email"
+                label=t("common.email")
                 kind="email"
                 value=flow.email.clone()
                 autocomplete="email"
@@ -55,17 +50,17 @@ fn RecoveryForm(flow: FlowView, submit: ServerAction<SubmitRecovery>) -> impl In
             <div class="mt-2">
                 {if sent {
                     view! {
-                        <button type="submit" class=format!("{SECONDARY_BUTTON} w-full")>"Send the link again"</button>
+                        <button type="submit" class=format!("{SECONDARY_BUTTON} w-full")>{t("recovery.again")}</button>
                     }
                     .into_any()
                 } else {
-                    view! { <SubmitButton label="Send reset link" pending_label="Sending…" pending /> }.into_any()
+                    view! { <SubmitButton label=t("recovery.submit") pending_label=t("common.sending") pending /> }.into_any()
                 }}
             </div>
         </ActionForm>
         <p class="mt-7 border-t border-line pt-6 text-center text-sm text-muted">
-            "Remembered it? "
-            <a href="/login" class="font-semibold text-brand hover:underline">"Sign in"</a>
+            {t("recovery.remembered")} " "
+            <a href="/login" class="font-semibold text-brand hover:underline">{t("common.sign_in")}</a>
         </p>
     }
 }

@@ -6,6 +6,7 @@ use crate::components::{
     AuthLayout, Field, OrDivider, PasskeyButton, ProviderButtons, SubmitButton,
 };
 use crate::flow_page::{FlowFields, FlowNotices, FlowQuery, FlowScreen, SwitchLink, VerifyStep};
+use crate::i18n::{t, tf};
 use crate::views::FlowView;
 
 /// `/register?flow=<id>`: create an account with email and password.
@@ -16,7 +17,7 @@ pub fn RegisterPage() -> impl IntoView {
     // Once the verify step has been used, its answers are the newest.
     let outcome = Signal::derive(move || verify.value().get().or_else(|| submit.value().get()));
     view! {
-        <Title text="Create your account" />
+        <Title text=t("register.page_title") />
         <AuthLayout>
             <FlowScreen
                 load=|q: FlowQuery| registration_flow(q.flow, q.extra)
@@ -38,29 +39,29 @@ fn RegisterForm(flow: FlowView, submit: ServerAction<SubmitRegistration>) -> imp
     let outcome = Signal::derive(move || submit.value().get());
     let pending = Signal::derive(move || submit.pending().get());
     let return_to = flow.return_to.clone();
-    let hint = format!(
-        "At least {} characters. A phrase of unrelated words works well.",
-        flow.password_min_length
+    let hint = tf(
+        "password.hint",
+        &[("min", &flow.password_min_length.to_string())],
     );
     view! {
-        <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">"Create your account"</h1>
-        <p class="mt-1.5 mb-7 text-[15px] text-muted">"It takes less than a minute."</p>
+        <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">{t("register.title")}</h1>
+        <p class="mt-1.5 mb-7 text-[15px] text-muted">{t("register.subtitle")}</p>
         <FlowNotices messages=flow.general_messages() outcome />
         <ProviderButtons flow=flow.clone() />
         <ActionForm action=submit attr:novalidate=true attr:data-testid="register-form">
             <FlowFields flow=flow.clone() />
             <Field
                 name="display_name"
-                label="Name"
+                label=t("register.name")
                 value=flow.display_name.clone()
                 autocomplete="name"
                 maxlength=100
-                hint="Optional. How we greet you."
+                hint=t("register.name_hint")
                 error=flow.field_error("display_name")
             />
             <Field
                 name="email"
-                label="Email"
+                label=t("common.email")
                 kind="email"
                 value=flow.email.clone()
                 autocomplete="email"
@@ -70,7 +71,7 @@ fn RegisterForm(flow: FlowView, submit: ServerAction<SubmitRegistration>) -> imp
             />
             <Field
                 name="password"
-                label="Password"
+                label=t("common.password")
                 kind="password"
                 autocomplete="new-password"
                 required=true
@@ -78,15 +79,15 @@ fn RegisterForm(flow: FlowView, submit: ServerAction<SubmitRegistration>) -> imp
                 error=flow.field_error("password")
             />
             <div class="mt-2">
-                <SubmitButton label="Create account" pending_label="Creating your account…" pending />
+                <SubmitButton label=t("register.submit") pending_label=t("register.submitting") pending />
             </div>
             <OrDivider />
-            <PasskeyButton action="register" label="Create account with a passkey" />
-            <p class="mt-2 text-center text-xs leading-5 text-muted">"No password to remember: your device's screen lock protects your passkey. Fill in your email above first."</p>
+            <PasskeyButton action="register" label=t("register.passkey") />
+            <p class="mt-2 text-center text-xs leading-5 text-muted">{t("register.passkey_note")}</p>
         </ActionForm>
         <SwitchLink
-            prompt="Already have an account?"
-            label="Sign in"
+            prompt=t("register.have_account")
+            label=t("common.sign_in")
             path="/login"
             return_to
         />

@@ -8,7 +8,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::StoreError;
-use super::entities::{tenant_hosts, tenants, theme_versions, themes};
+use super::entities::{tenant_hosts, tenants, theme_assets, theme_versions, themes};
 use crate::TenantId;
 use crate::branding::ThemeTokens;
 use crate::tenants::{Tenant, TenantPolicy};
@@ -371,4 +371,50 @@ pub async fn publish_version(
     .update(db)
     .await?;
     Ok(())
+}
+
+/// Keeps an uploaded theme image; the same bytes uploaded twice are one row.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_asset(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    sha256: &str,
+    content_type: &str,
+    bytes: &[u8],
+    created_by: Option<crate::UserId>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let row = theme_assets::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(tenant.0),
+        sha256: Set(sha256.to_string()),
+        content_type: Set(content_type.to_string()),
+        size: Set(i32::try_from(bytes.len()).unwrap_or(i32::MAX)),
+        bytes: Set(bytes.to_vec()),
+        created_by: Set(created_by.map(|u| u.0)),
+        created_at: Set(now),
+    };
+    theme_assets::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([theme_assets::Column::TenantId, theme_assets::Column::Sha256])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// One of the tenant's theme images, by its content hash: (content type, bytes).
+pub async fn find_asset(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    sha256: &str,
+) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+    Ok(theme_assets::Entity::find()
+        .filter(theme_assets::Column::TenantId.eq(tenant.0))
+        .filter(theme_assets::Column::Sha256.eq(sha256))
+        .one(db)
+        .await?
+        .map(|m| (m.content_type, m.bytes)))
 }

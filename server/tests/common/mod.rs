@@ -152,6 +152,7 @@ impl TestApp {
             origin: Some(ORIGIN.to_string()),
             peer: Some("198.51.100.7:50000".parse().unwrap()),
             forwarded_for: None,
+            languages: None,
         }
     }
 
@@ -330,6 +331,8 @@ pub struct Browser {
     pub peer: Option<std::net::SocketAddr>,
     /// An X-Forwarded-For header to send, if any.
     pub forwarded_for: Option<String>,
+    /// An Accept-Language header to send, if any.
+    pub languages: Option<String>,
 }
 
 pub struct Page {
@@ -561,6 +564,9 @@ impl Browser {
         if let Some(xff) = &self.forwarded_for {
             b = b.header("x-forwarded-for", xff);
         }
+        if let Some(languages) = &self.languages {
+            b = b.header(header::ACCEPT_LANGUAGE, languages);
+        }
         b
     }
 
@@ -597,6 +603,45 @@ impl Browser {
                 .header("sec-fetch-site", "same-origin");
         }
         let req = b.body(Body::from(form_encode(fields))).unwrap();
+        self.send(req).await
+    }
+
+    /// Posts a `multipart/form-data` form with one file, as a browser does.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &str, &str, &[u8]),
+    ) -> Page {
+        const BOUNDARY: &str = "----portico-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        let (name, filename, content_type, bytes) = file;
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+        let mut b = self.request("POST", path).header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        );
+        if let Some(origin) = &self.origin {
+            b = b
+                .header(header::ORIGIN, origin)
+                .header("sec-fetch-site", "same-origin");
+        }
+        let req = b.body(Body::from(body)).unwrap();
         self.send(req).await
     }
 

@@ -25,6 +25,7 @@ pub mod sessions;
 pub mod signing_keys;
 pub mod tenant_hosts;
 pub mod tenants;
+pub mod theme_assets;
 pub mod theme_versions;
 pub mod themes;
 pub mod throttles;

@@ -1,10 +1,20 @@
-//! Themes: the typed tokens a brand manager sets, emitted as CSS custom properties.
+//! Themes: the typed tokens a brand manager sets, emitted as CSS custom properties,
+//! with the theme's images ([`assets`]), its custom CSS ([`css`], a checked subset)
+//! and its copy overrides (texts per page and language).
 //!
 //! Every token is validated when it is read, so the CSS written into a page can only
-//! ever contain a colour, a number or a font stack from a fixed list — never text a
-//! tenant typed.
+//! ever contain a colour, a number, a font stack from a fixed list or custom CSS that
+//! passed [`css::sanitise`] — never other text a tenant typed.
 
+pub mod assets;
+pub mod css;
+
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
+
+pub use assets::AssetName;
+
+use crate::i18n::Language;
 
 use serde::{Deserialize, Serialize};
 
@@ -103,6 +113,84 @@ pub struct ThemeTokens {
     /// Corner radius of cards, fields and buttons, in pixels (0–24).
     pub radius_px: u8,
     pub font: FontFamily,
+    /// The logo shown above every signed-out page (the brand's initial when unset).
+    pub logo: Option<AssetName>,
+    /// The browser tab's icon (the brand's initial in its colour when unset).
+    pub favicon: Option<AssetName>,
+    pub layout: Layout,
+    /// The picture beside the card in the split layout.
+    pub side_image: Option<AssetName>,
+    /// The legal links in every page's footer (https).
+    pub terms_url: Option<String>,
+    pub privacy_url: Option<String>,
+    /// Texts that replace the translation files' for this brand, per language.
+    pub copy: CopyOverrides,
+    /// Extra CSS in the safe subset of [`css::sanitise`].
+    pub custom_css: String,
+}
+
+/// How signed-out pages are laid out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layout {
+    /// The card in the middle of the page.
+    #[default]
+    Centered,
+    /// The card on one side, the theme's picture on the other (stacked on phones).
+    Split,
+}
+
+/// Texts a theme may replace, with the longest each may be.
+pub const COPY_KEYS: &[(&str, usize)] = &[
+    ("login.title", 60),
+    ("login.subtitle", 160),
+    ("login.submit", 40),
+    ("register.title", 60),
+    ("register.subtitle", 160),
+    ("register.submit", 40),
+    ("recovery.title", 60),
+    ("recovery.subtitle", 200),
+    ("footer.terms", 40),
+    ("footer.privacy", 40),
+];
+
+/// Per language, per key: the brand's own text.
+pub type CopyOverrides = BTreeMap<Language, BTreeMap<String, String>>;
+
+/// Checks one copy override: a known key, a text of at most its length with no
+/// control characters. The trimmed text.
+pub fn check_copy(key: &str, text: &str) -> Result<String, String> {
+    let Some((_, max)) = COPY_KEYS.iter().find(|(k, _)| *k == key) else {
+        return Err(format!("{key} is not a text a theme can replace"));
+    };
+    let text = text.trim();
+    if text.chars().count() > *max {
+        return Err(format!("use at most {max} characters"));
+    }
+    if text.chars().any(char::is_control) {
+        return Err("use a single line of text".into());
+    }
+    Ok(text.to_string())
+}
+
+/// Checks a legal link: an https address (http only for localhost), at most 512
+/// characters.
+pub fn check_link(value: &str) -> Result<Option<String>, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let ok = value.len() <= 512
+        && url::Url::parse(value).is_ok_and(|u| {
+            u.scheme() == "https"
+                || (u.scheme() == "http" && matches!(u.host_str(), Some("localhost" | "127.0.0.1")))
+        })
+        && !value.chars().any(|c| c.is_control() || c.is_whitespace());
+    if ok {
+        Ok(Some(value.to_string()))
+    } else {
+        Err("enter an address starting with https://".into())
+    }
 }
 
 impl Default for ThemeTokens {
@@ -119,6 +207,14 @@ impl Default for ThemeTokens {
             success: Color::c("#067647"),
             radius_px: 10,
             font: FontFamily::System,
+            logo: None,
+            favicon: None,
+            layout: Layout::Centered,
+            side_image: None,
+            terms_url: None,
+            privacy_url: None,
+            copy: CopyOverrides::new(),
+            custom_css: String::new(),
         }
     }
 }
@@ -127,7 +223,50 @@ impl ThemeTokens {
     /// Parses stored tokens; anything unreadable falls back to the default theme so a
     /// damaged row never breaks the sign-in page.
     pub fn from_json(value: &serde_json::Value) -> Self {
-        serde_json::from_value(value.clone()).unwrap_or_default()
+        let mut tokens: Self = serde_json::from_value(value.clone()).unwrap_or_default();
+        tokens.drop_unsafe();
+        tokens
+    }
+
+    /// Removes whatever would not pass the editor's checks today (rows written by an
+    /// older version, or by hand).
+    fn drop_unsafe(&mut self) {
+        for texts in self.copy.values_mut() {
+            texts.retain(|key, text| check_copy(key, text).is_ok_and(|t| t == *text));
+        }
+        self.copy.retain(|_, texts| !texts.is_empty());
+        for link in [&mut self.terms_url, &mut self.privacy_url] {
+            if link
+                .as_deref()
+                .is_some_and(|l| check_link(l).ok().flatten().is_none())
+            {
+                *link = None;
+            }
+        }
+        if css::sanitise(&self.custom_css).is_err() {
+            self.custom_css.clear();
+        }
+    }
+
+    /// The brand's text for `key` in `language`, when the theme replaces it.
+    pub fn copy_text(&self, language: Language, key: &str) -> Option<&str> {
+        self.copy
+            .get(&language)
+            .and_then(|texts| texts.get(key))
+            .map(String::as_str)
+            .filter(|t| !t.is_empty())
+    }
+
+    /// Everything the pages' `<style>` holds: the custom properties, then the custom CSS.
+    pub fn page_css(&self) -> String {
+        let mut css = self.css_variables();
+        if !self.custom_css.is_empty()
+            && let Ok(custom) = css::sanitise(&self.custom_css)
+        {
+            css.push('\n');
+            css.push_str(&custom);
+        }
+        css
     }
 
     /// The `:root { --portico-…: … }` rule the pages' stylesheet reads.
@@ -332,6 +471,61 @@ mod tests {
         assert_eq!(tokens.primary.as_str(), "#ff0000");
         assert_eq!(tokens.font, FontFamily::Serif);
         assert_eq!(tokens.surface, ThemeTokens::default().surface);
+    }
+
+    #[test]
+    fn stored_copy_links_and_css_that_fail_today_s_checks_are_dropped() {
+        let stored = serde_json::json!({
+            "primary": "#ff0000",
+            "copy": {"ja": {"login.title": "ようこそ", "login.script": "x"}, "fr": {"login.title": "a\u{0007}b"}},
+            "terms_url": "javascript:alert(1)",
+            "privacy_url": "https://acme.example/privacy",
+            "custom_css": "@import url(https://evil.example/x.css);"
+        });
+        let tokens = ThemeTokens::from_json(&stored);
+        assert_eq!(tokens.primary.as_str(), "#ff0000");
+        assert_eq!(
+            tokens.copy_text(Language::Ja, "login.title"),
+            Some("ようこそ")
+        );
+        assert_eq!(tokens.copy_text(Language::Ja, "login.script"), None);
+        assert!(!tokens.copy.contains_key(&Language::Fr));
+        assert_eq!(tokens.terms_url, None);
+        assert_eq!(
+            tokens.privacy_url.as_deref(),
+            Some("https://acme.example/privacy")
+        );
+        assert!(tokens.custom_css.is_empty());
+        assert!(!tokens.page_css().contains("evil"));
+    }
+
+    #[test]
+    fn copy_and_links_are_checked() {
+        assert_eq!(check_copy("login.title", "  Hello  ").unwrap(), "Hello");
+        assert!(check_copy("login.title", &"x".repeat(61)).is_err());
+        assert!(check_copy("admin.title", "x").is_err());
+        assert!(check_copy("login.title", "a\nb").is_err());
+        assert_eq!(check_link("").unwrap(), None);
+        assert!(check_link("https://acme.example/terms").unwrap().is_some());
+        for bad in [
+            "javascript:alert(1)",
+            "http://acme.example",
+            "data:text/html,x",
+            "ftp://x",
+        ] {
+            assert!(check_link(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn custom_css_follows_the_variables() {
+        let tokens = ThemeTokens {
+            custom_css: ".card { letter-spacing: .01em }".into(),
+            ..Default::default()
+        };
+        let css = tokens.page_css();
+        assert!(css.starts_with(":root{"));
+        assert!(css.ends_with(".card { letter-spacing: .01em }"));
     }
 
     #[test]
