@@ -305,6 +305,15 @@ pub async fn admin_app(
         None => None,
     };
     let form = take_form(&req).await?.unwrap_or_else(|| form_of(&app));
+    let sign_in = match req
+        .session()?
+        .remove::<crate::views::AppSignInView>(SIGN_IN_FORM_KEY)
+        .await
+        .map_err(|e| req.internal(&e))?
+    {
+        Some(kept) => kept,
+        None => sign_in_view(&req, &app).await?,
+    };
     Ok(AdminAppView {
         admin_email: email_of(&req, &auth).await?,
         client_id: app.client_id.clone(),
@@ -332,12 +341,194 @@ pub async fn admin_app(
                         "The app is disabled: it can no longer sign anyone in or get tokens."
                     }
                     "enabled" => "The app is enabled again.",
+                    "sign_in_saved" => {
+                        "The sign-in page is saved. Sign-ins to this app started from now on follow it."
+                    }
                     _ => return None,
                 })
             })
             .map(str::to_string),
         csrf_token: auth.csrf_token,
+        sign_in,
     })
+}
+
+#[cfg(feature = "ssr")]
+const SIGN_IN_FORM_KEY: &str = "portico.admin.app_sign_in_form";
+
+/// The app's sign-in page as the form shows it.
+#[cfg(feature = "ssr")]
+async fn sign_in_view(
+    req: &crate::ssr::Req,
+    app: &portico_identity::oidc::apps::Application,
+) -> Result<crate::views::AppSignInView, AppError> {
+    use portico_identity::branding::Layout;
+    let layer = req
+        .engine
+        .app_theme(req.tenant.tenant.id, app.id)
+        .await
+        .map_err(|e| req.store_error(e))?;
+    let providers = req
+        .engine
+        .enabled_providers(&req.tenant.tenant)
+        .await
+        .map_err(|e| req.store_error(e))?;
+    let methods = &app.sign_in;
+    let color = |c: &Option<portico_identity::branding::Color>| {
+        c.as_ref()
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default()
+    };
+    Ok(crate::views::AppSignInView {
+        password: methods.password,
+        passkey: methods.passkey,
+        all_providers: methods.providers.is_none(),
+        providers: providers
+            .into_iter()
+            .map(|p| {
+                let on = methods.allows_provider(&p.slug);
+                (p.slug, p.display_name, on)
+            })
+            .collect(),
+        primary: color(&layer.primary),
+        on_primary: color(&layer.on_primary),
+        background: color(&layer.background),
+        layout: match layer.layout {
+            Some(Layout::Split) => "split",
+            Some(Layout::Centered) => "centered",
+            None => "",
+        }
+        .into(),
+        problems: Vec::new(),
+    })
+}
+
+/// Saves an app's sign-in page: which ways in it offers (refused for its flows when
+/// left out) and its colours and layout over the tenant theme.
+#[server(prefix = "/api", endpoint = "admin/app/sign-in")]
+pub async fn admin_save_app_sign_in(
+    #[server(default)] client_id: String,
+    #[server(default)] csrf_token: String,
+    #[server(default)] password: Option<String>,
+    #[server(default)] passkey: Option<String>,
+    #[server(default)] all_providers: Option<String>,
+    #[server(default)] providers: Vec<String>,
+    #[server(default)] primary: String,
+    #[server(default)] on_primary: String,
+    #[server(default)] background: String,
+    #[server(default)] layout: String,
+) -> Result<(), AppError> {
+    use portico_identity::branding::{AppTheme, Color, Layout};
+    use portico_identity::oidc::apps::SignInMethods;
+    let req = crate::ssr::Req::get()?;
+    let auth = admin_gate(&req, &format!("/admin/apps/{client_id}")).await?;
+    if !crate::ssr::Req::check_session_csrf(&auth, &csrf_token) {
+        return Err(AppError::Forbidden);
+    }
+    let Some(app) = req
+        .engine
+        .app_by_client_id(&req.tenant.tenant, &client_id)
+        .await
+        .map_err(|e| req.store_error(e))?
+    else {
+        return Err(AppError::Request(
+            "client_id: there is no app with this client id".into(),
+        ));
+    };
+    let mut view = sign_in_view(&req, &app).await?;
+    let known: Vec<String> = view.providers.iter().map(|(s, _, _)| s.clone()).collect();
+    let mut problems = Vec::new();
+    let chosen: Vec<String> = providers
+        .iter()
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    if let Some(unknown) = chosen.iter().find(|p| !known.contains(p)) {
+        problems.push((
+            "providers".to_string(),
+            format!("{unknown} is not an enabled provider"),
+        ));
+    }
+    let methods = SignInMethods {
+        password: password.is_some(),
+        passkey: passkey.is_some(),
+        providers: if all_providers.is_some() {
+            None
+        } else {
+            Some(chosen.clone())
+        },
+    };
+    if let Err(message) = methods.check() {
+        problems.push(("methods".to_string(), message.to_string()));
+    }
+    let mut color = |field: &str, value: &str| -> Option<Color> {
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        match Color::parse(value) {
+            Ok(c) => Some(c),
+            Err(_) => {
+                problems.push((
+                    field.to_string(),
+                    "write a colour as #rrggbb, or leave it empty".into(),
+                ));
+                None
+            }
+        }
+    };
+    let layer = AppTheme {
+        primary: color("primary", &primary),
+        on_primary: color("on_primary", &on_primary),
+        background: color("background", &background),
+        layout: match layout.as_str() {
+            "split" => Some(Layout::Split),
+            "centered" => Some(Layout::Centered),
+            "" => None,
+            _ => {
+                problems.push((
+                    "layout".into(),
+                    "choose the tenant's, centred or split".into(),
+                ));
+                None
+            }
+        },
+        logo: None,
+    };
+    if !problems.is_empty() {
+        view.password = methods.password;
+        view.passkey = methods.passkey;
+        view.all_providers = methods.providers.is_none();
+        for (slug, _, on) in &mut view.providers {
+            *on = chosen.contains(slug);
+        }
+        view.primary = primary;
+        view.on_primary = on_primary;
+        view.background = background;
+        view.layout = layout;
+        view.problems = problems;
+        req.session()?
+            .insert(SIGN_IN_FORM_KEY, view)
+            .await
+            .map_err(|e| req.internal(&e))?;
+        req.redirect(&format!("/admin/apps/{client_id}#sign-in"));
+        return Ok(());
+    }
+    req.engine
+        .save_app_sign_in_page(
+            &req.tenant.tenant,
+            auth.user_id,
+            &req.client(),
+            &app,
+            &layer,
+            &methods,
+        )
+        .await
+        .map_err(|e| req.store_error(e))?;
+    req.redirect(&format!(
+        "/admin/apps/{client_id}?notice=sign_in_saved#sign-in"
+    ));
+    Ok(())
 }
 
 /// Saves the settings form of an app.

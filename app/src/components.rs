@@ -441,7 +441,7 @@ pub fn ProviderButtons(flow: crate::views::FlowView) -> impl IntoView {
                     }
                 }).collect_view()}
             </div>
-            <OrDivider />
+            {(flow.password_allowed || flow.passkey_allowed).then(|| view! { <OrDivider /> })}
         }
     })
 }

@@ -339,6 +339,7 @@ impl Req {
 
     pub fn flow_view(&self, flow: &Flow) -> FlowView {
         let policy = &self.tenant.tenant.policy.password;
+        let methods = flow.context.sign_in_methods();
         FlowView {
             id: flow.id.to_string(),
             kind: flow.kind.as_str().to_string(),
@@ -377,6 +378,9 @@ impl Req {
                 .as_ref()
                 .map(|p| p.provider_name.clone()),
             code_only: flow.context.address_code.is_some(),
+            password_allowed: methods.password,
+            passkey_allowed: methods.passkey,
+            allowed_providers: methods.providers,
         }
     }
 
@@ -426,6 +430,11 @@ impl Req {
             .await
             .map_err(|e| self.store_error(e))?
             .into_iter()
+            .filter(|p| {
+                view.allowed_providers
+                    .as_ref()
+                    .is_none_or(|list| list.contains(&p.slug))
+            })
             .map(|p| crate::views::ProviderButton {
                 brand: p.brand().to_string(),
                 slug: p.slug,

@@ -47,6 +47,11 @@ pub struct FlowView {
     pub provider_name: Option<String>,
     /// The verify step takes only a code (no link was mailed).
     pub code_only: bool,
+    /// Whether the app being signed in to offers a password and passkeys, and which
+    /// providers (`None`: all).
+    pub password_allowed: bool,
+    pub passkey_allowed: bool,
+    pub allowed_providers: Option<Vec<String>>,
 }
 
 /// A "Continue with …" button.
@@ -343,6 +348,26 @@ pub struct AdminAppView {
     pub new_secret: Option<String>,
     pub notice: Option<String>,
     pub csrf_token: String,
+    pub sign_in: AppSignInView,
+}
+
+/// An app's sign-in page: the ways in it offers and its layer over the tenant theme.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppSignInView {
+    pub password: bool,
+    pub passkey: bool,
+    /// Every provider, also ones added later.
+    pub all_providers: bool,
+    /// (slug, name, offered) for each of the tenant's enabled providers.
+    pub providers: Vec<(String, String, bool)>,
+    /// `#rrggbb`, or empty for the tenant's.
+    pub primary: String,
+    pub on_primary: String,
+    pub background: String,
+    /// `""` (the tenant's), `centered` or `split`.
+    pub layout: String,
+    /// (field, message) pairs.
+    pub problems: Vec<(String, String)>,
 }
 
 /// `/admin/providers`.

@@ -319,6 +319,28 @@ test('an admin registers an app in the console, sees its secret once, edits and 
   await page.getByTestId('admin-app-save').click();
   await expect(page.getByRole('status')).toContainText('Your changes are saved');
   await expect(page.getByTestId('admin-app-name')).toHaveText('Northwind Rewards Plus');
+
+  // Its own sign-in page: no password, its own colour. A sign-in started by the app
+  // wears it; the password field is gone (and refused by the server, see the
+  // integration test an_app_chooses_its_sign_in_methods_and_look).
+  await page.getByTestId('app-password').uncheck();
+  await page.getByLabel('Primary', { exact: true }).fill('#b91c1c');
+  await page.getByTestId('app-sign-in-save').click();
+  await expect(page.getByRole('status')).toContainText('The sign-in page is saved');
+  await snap(page, 'admin-app-sign-in', info.project.name);
+  const visitorContext = await page.context().browser()!.newContext({ baseURL: info.project.use.baseURL });
+  const visitor = await visitorContext.newPage();
+  await visitor.goto(
+    `/oauth2/authorize?response_type=code&scope=openid&client_id=${clientId}&redirect_uri=${encodeURIComponent('https://rewards.example/callback')}` +
+      '&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&state=s',
+  );
+  await expect(visitor.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await expect(visitor.locator('#field-password')).toHaveCount(0);
+  const primary = await visitor.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--portico-primary').trim());
+  expect(primary).toBe('#b91c1c');
+  await snap(visitor, 'app-sign-in-page', info.project.name);
+  await visitorContext.close();
+
   await page.getByTestId('admin-toggle-app').click();
   await expect(page.getByTestId('admin-app-status')).toHaveText('Disabled');
   await page.goto('/admin/apps');

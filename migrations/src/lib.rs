@@ -22,6 +22,7 @@ mod m20261129_000015_add_client_keys;
 mod m20261129_000016_create_user_roles;
 mod m20261129_000017_create_federation;
 mod m20261129_000018_create_theme_assets;
+mod m20261129_000019_add_app_sign_in_methods;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000016_create_user_roles::Migration),
             Box::new(m20261129_000017_create_federation::Migration),
             Box::new(m20261129_000018_create_theme_assets::Migration),
+            Box::new(m20261129_000019_add_app_sign_in_methods::Migration),
         ]
     }
 }

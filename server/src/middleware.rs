@@ -266,6 +266,17 @@ pub async fn resolve_tenant(
                 tenant.tenant.policy.default_language,
             );
             req.extensions_mut().insert(RequestLanguage(language));
+            // A flow's page wears the layer of the app it signs in to.
+            let tenant = match flow_page_flow(&req) {
+                Some(flow) => match state.engine.resolve_for_flow(tenant.clone(), flow).await {
+                    Ok(dressed) => dressed,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "app theme lookup failed; showing the tenant theme");
+                        tenant
+                    }
+                },
+                None => tenant,
+            };
             req.extensions_mut().insert(RequestTenant(tenant));
         }
         Err(err) => {
@@ -278,6 +289,19 @@ pub async fn resolve_tenant(
         req.extensions_mut().insert(ClientAddr(ip));
     }
     next.run(req).await
+}
+
+/// The flow a sign-in, sign-up or recovery page shows (`?flow=<id>`), if any.
+fn flow_page_flow(req: &Request) -> Option<portico_identity::FlowId> {
+    const FLOW_PAGES: &[&str] = &["/login", "/register", "/recovery", "/recovery/reset"];
+    if req.method() != Method::GET || !FLOW_PAGES.contains(&req.uri().path()) {
+        return None;
+    }
+    req.uri()
+        .query()?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("flow="))
+        .and_then(|id| id.parse().ok())
 }
 
 /// The client's address: the TCP peer, unless the peer is a trusted proxy, in which case

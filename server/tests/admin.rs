@@ -788,7 +788,144 @@ async fn brand_managers_upload_images_texts_and_safe_css(backend: Backend) {
     app.cleanup().await;
 }
 
+/// An app's own sign-in page: admins choose its ways in and its layer over the tenant
+/// theme; bad input is named and saves nothing; a sign-in started by that app wears
+/// the layer and refuses a way it left out — even with the right password — while the
+/// tenant's own sign-in page stays as it was.
+async fn an_app_chooses_its_sign_in_methods_and_look(backend: Backend) {
+    use portico_identity::oidc::apps::{AppKind, NewApp};
+    let app = TestApp::start(backend).await;
+    let engine = &app.state.engine;
+    let tenant = engine.resolve_tenant(common::HOST).await.unwrap();
+    let mut admin = app.browser();
+    app.sign_up(&mut admin, "ops@example.com", STRONG_PASSWORD, "Ops")
+        .await;
+    grant_and_sign_in_again(&app, &mut admin, "ops@example.com", Role::Admin).await;
+    let kiosk = engine
+        .register_app(
+            &tenant.tenant,
+            &ClientInfo::default(),
+            &NewApp {
+                name: "Kiosk".into(),
+                kind: Some(AppKind::Web),
+                redirect_uris: vec!["https://kiosk.example/cb".into()],
+                first_party: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .app;
+    let path = format!("/admin/apps/{}", kiosk.client_id);
+    let (_, page) = admin.visit(&path).await;
+    assert!(page.body.contains("data-testid=\"app-sign-in-form\""));
+    let csrf = page.hidden("csrf_token").unwrap();
+    let save = |fields: Vec<(&'static str, &'static str)>| {
+        let mut all = vec![
+            ("client_id", kiosk.client_id.clone()),
+            ("csrf_token", csrf.clone()),
+        ];
+        all.extend(fields.into_iter().map(|(k, v)| (k, v.to_string())));
+        all
+    };
+    let poster = admin.clone();
+    let post = |fields: Vec<(&'static str, String)>| {
+        let mut browser = poster.clone();
+        async move {
+            let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            browser.post_form("/api/admin/app/sign-in", &f).await
+        }
+    };
+
+    // No way in at all, a bad colour, an unknown provider: named, nothing saved.
+    let back = post(save(vec![("primary", "red")])).await;
+    assert_eq!(back.location(), Some(format!("{path}#sign-in")));
+    let (_, page) = admin.visit(&path).await;
+    assert!(page.body.contains("leave at least one way to sign in"));
+    assert!(page.body.contains("write a colour as #rrggbb"));
+    let back = post(save(vec![("passkey", "on"), ("providers[]", "nope")])).await;
+    assert_eq!(back.location(), Some(format!("{path}#sign-in")));
+    let (_, page) = admin.visit(&path).await;
+    assert!(page.body.contains("nope is not an enabled provider"));
+    assert!(
+        engine
+            .app_theme(tenant.tenant.id, kiosk.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A forged token changes nothing.
+    let mut forged = save(vec![("passkey", "on")]);
+    forged[1].1 = "forged".into();
+    assert_ne!(post(forged).await.status, 303);
+
+    // Passkeys only, in red, split.
+    let back = post(save(vec![
+        ("passkey", "on"),
+        ("primary", "#b91c1c"),
+        ("layout", "split"),
+    ]))
+    .await;
+    assert_eq!(
+        back.location(),
+        Some(format!("{path}?notice=sign_in_saved#sign-in"))
+    );
+    assert!(
+        app.audit_actions()
+            .await
+            .iter()
+            .any(|a| a == "app.sign_in_page_changed")
+    );
+
+    // A customer with a password comes from the kiosk: its page, and no password.
+    let mut customer = app.browser();
+    app.sign_up(&mut customer, "kim@example.com", STRONG_PASSWORD, "Kim")
+        .await;
+    customer.sign_out().await;
+    let start = format!(
+        "/oauth2/authorize?response_type=code&scope=openid&client_id={}&redirect_uri=https%3A%2F%2Fkiosk.example%2Fcb&code_challenge={}&code_challenge_method=S256&state=s",
+        kiosk.client_id, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    );
+    let (landed, login) = customer.visit(&start).await;
+    assert!(landed.starts_with("/login?flow="), "{landed}");
+    assert!(
+        login.body.contains("--portico-primary:#b91c1c;"),
+        "the app's colour"
+    );
+    assert!(login.body.contains("data-layout=\"split\""));
+    assert!(
+        !login.body.contains("name=\"password\""),
+        "no password field"
+    );
+    assert!(
+        login.body.contains("data-passkey=\"login\""),
+        "passkeys offered"
+    );
+    // The password is refused for this app's flow, even the right one.
+    let answer = customer
+        .submit_login(&login, "kim@example.com", STRONG_PASSWORD)
+        .await;
+    let (_, after) = customer.visit(&answer.location().unwrap()).await;
+    assert!(
+        after
+            .body
+            .contains("data-message-id=\"login.method_unavailable\"")
+    );
+    assert!(
+        customer.visit("/account").await.0.starts_with("/login"),
+        "not signed in"
+    );
+
+    // The tenant's own sign-in page is untouched.
+    let (_, plain) = app.browser().visit("/login").await;
+    assert!(!plain.body.contains("#b91c1c"));
+    assert!(plain.body.contains("name=\"password\""));
+    app.cleanup().await;
+}
+
 on_both_databases!(
+    an_app_chooses_its_sign_in_methods_and_look,
     admins_manage_apps_with_two_factors,
     admins_manage_sign_in_providers,
     brand_managers_edit_publish_and_roll_back_the_theme,

@@ -302,6 +302,8 @@ fn AppDetail(v: AdminAppView) -> impl IntoView {
             </form>
         </section>
 
+        {uses_redirects.then(|| view! { <AppSignInSection v=v.clone() /> })}
+
         <section class="mt-6 flex flex-wrap items-center gap-3 rounded-brand border border-line bg-surface px-6 py-4 shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
             {(v.confidential && !v.uses_keys).then(|| view! {
                 <form method="post" action="/api/admin/app/action">
@@ -1155,4 +1157,84 @@ fn picked_image_url(ev: &leptos::ev::Event) -> Option<String> {
         let _ = ev;
         None
     }
+}
+
+/// An app's sign-in page: the ways in it offers and its colours and layout over the
+/// tenant theme.
+#[component]
+fn AppSignInSection(v: AdminAppView) -> impl IntoView {
+    let s = v.sign_in.clone();
+    let problem = |field: &str| {
+        s.problems
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| view! { <p class="mt-1.5 text-sm text-danger">{m.clone()}</p> })
+    };
+    let check = |name: &'static str, label: &'static str, on: bool| {
+        view! {
+            <label class="flex items-center gap-2.5 text-[15px] text-ink">
+                <input type="checkbox" name=name value="on" checked=on data-testid=format!("app-{name}") class="h-4 w-4 rounded border-line text-brand" />
+                {label}
+            </label>
+        }
+    };
+    let providers = s
+        .providers
+        .iter()
+        .map(|(slug, name, on)| {
+            view! {
+                <label class="flex items-center gap-2.5 text-[15px] text-ink">
+                    <input type="checkbox" name="providers[]" value=slug.clone() checked=*on data-testid=format!("app-provider-{slug}") class="h-4 w-4 rounded border-line text-brand" />
+                    {name.clone()}
+                </label>
+            }
+        })
+        .collect_view();
+    let color = |name: &'static str, label: &'static str, value: String| {
+        view! {
+            <div>
+                <label for=format!("app-{name}") class="mb-1.5 block text-sm font-medium text-ink">{label}</label>
+                <input id=format!("app-{name}") name=name value=value placeholder="the tenant's" class=format!("{INPUT} font-mono") />
+            </div>
+        }
+    };
+    view! {
+        <section id="sign-in" class="mt-6 rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
+            <div class="border-b border-line px-6 py-4">
+                <h2 class="text-base font-semibold">"Sign-in page"</h2>
+                <p class="mt-0.5 text-sm text-muted">"How this app's customers sign in. Ways left out are hidden and refused for this app; empty colours keep the tenant's theme."</p>
+            </div>
+            <form method="post" action="/api/admin/app/sign-in" class="space-y-5 px-6 py-5" data-testid="app-sign-in-form" novalidate>
+                <input type="hidden" name="client_id" value=v.client_id.clone() />
+                <input type="hidden" name="csrf_token" value=v.csrf_token.clone() />
+                <fieldset class="space-y-2">
+                    <legend class="mb-1 text-sm font-medium text-ink">"Ways to sign in"</legend>
+                    {check("password", "Email and password", s.password)}
+                    {check("passkey", "Passkeys", s.passkey)}
+                    {check("all_providers", "Every sign-in provider, also ones added later", s.all_providers)}
+                    <div class="space-y-2 pl-6">{providers}</div>
+                    {problem("methods")}
+                    {problem("providers")}
+                </fieldset>
+                <div class="grid gap-4 sm:grid-cols-4">
+                    {color("primary", "Primary", s.primary.clone())}
+                    {color("on_primary", "Text on primary", s.on_primary.clone())}
+                    {color("background", "Background", s.background.clone())}
+                    <div>
+                        <label for="app-layout" class="mb-1.5 block text-sm font-medium text-ink">"Layout"</label>
+                        <select id="app-layout" name="layout" class=INPUT>
+                            <option value="" selected=s.layout.is_empty()>"The tenant's"</option>
+                            <option value="centered" selected=s.layout == "centered">"Centred"</option>
+                            <option value="split" selected=s.layout == "split">"Split"</option>
+                        </select>
+                    </div>
+                </div>
+                {problem("primary")}
+                {problem("on_primary")}
+                {problem("background")}
+                <button type="submit" data-testid="app-sign-in-save" class=PRIMARY>"Save sign-in page"</button>
+            </form>
+        </section>
+    }
+    .into_any()
 }

@@ -54,13 +54,10 @@ fn LoginForm(flow: FlowView, submit: ServerAction<SubmitLogin>) -> impl IntoView
     let pending = Signal::derive(move || submit.pending().get());
     let return_to = flow.return_to.clone();
     let has_email = !flow.email.is_empty();
-    view! {
-        <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">{t("login.title")}</h1>
-        <p class="mt-1.5 mb-7 text-[15px] text-muted">{t("login.subtitle")}</p>
-        <FlowNotices messages=flow.general_messages() outcome />
-        <ProviderButtons flow=flow.clone() />
-        <ActionForm action=submit attr:novalidate=true attr:data-testid="login-form">
-            <FlowFields flow=flow.clone() />
+    // The app being signed in to may offer fewer ways in; the server refuses the others.
+    let (password, passkey) = (flow.password_allowed, flow.passkey_allowed);
+    let password_part = password.then(|| {
+        view! {
             <Field
                 name="email"
                 label=t("common.email")
@@ -85,8 +82,19 @@ fn LoginForm(flow: FlowView, submit: ServerAction<SubmitLogin>) -> impl IntoView
                 <a href="/recovery" class="text-sm font-medium text-brand hover:underline">{t("login.forgot")}</a>
             </div>
             <SubmitButton label=t("login.submit") pending_label=t("login.submitting") pending />
-            <OrDivider />
-            <PasskeyButton action="login" label=t("login.passkey") />
+        }
+        .into_any()
+    });
+    view! {
+        <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">{t("login.title")}</h1>
+        <p class="mt-1.5 mb-7 text-[15px] text-muted">{t("login.subtitle")}</p>
+        <FlowNotices messages=flow.general_messages() outcome />
+        <ProviderButtons flow=flow.clone() />
+        <ActionForm action=submit attr:novalidate=true attr:data-testid="login-form">
+            <FlowFields flow=flow.clone() />
+            {password_part}
+            {(password && passkey).then(|| view! { <OrDivider /> })}
+            {passkey.then(|| view! { <PasskeyButton action="login" label=t("login.passkey") /> })}
         </ActionForm>
         <SwitchLink
             prompt=t("login.new_here")

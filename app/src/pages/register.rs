@@ -43,13 +43,34 @@ fn RegisterForm(flow: FlowView, submit: ServerAction<SubmitRegistration>) -> imp
         "password.hint",
         &[("min", &flow.password_min_length.to_string())],
     );
-    view! {
-        <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">{t("register.title")}</h1>
-        <p class="mt-1.5 mb-7 text-[15px] text-muted">{t("register.subtitle")}</p>
-        <FlowNotices messages=flow.general_messages() outcome />
-        <ProviderButtons flow=flow.clone() />
-        <ActionForm action=submit attr:novalidate=true attr:data-testid="register-form">
-            <FlowFields flow=flow.clone() />
+    // The app being signed up to may offer fewer ways in; the server refuses the others.
+    let (password, passkey) = (flow.password_allowed, flow.passkey_allowed);
+    let password_part = password.then(|| {
+        view! {
+            <Field
+                name="password"
+                label=t("common.password")
+                kind="password"
+                autocomplete="new-password"
+                required=true
+                hint=hint
+                error=flow.field_error("password")
+            />
+            <div class="mt-2">
+                <SubmitButton label=t("register.submit") pending_label=t("register.submitting") pending />
+            </div>
+        }
+        .into_any()
+    });
+    let passkey_part = passkey.then(|| {
+        view! {
+            <PasskeyButton action="register" label=t("register.passkey") />
+            <p class="mt-2 text-center text-xs leading-5 text-muted">{t("register.passkey_note")}</p>
+        }
+        .into_any()
+    });
+    let details = (password || passkey).then(|| {
+        view! {
             <Field
                 name="display_name"
                 label=t("register.name")
@@ -69,21 +90,20 @@ fn RegisterForm(flow: FlowView, submit: ServerAction<SubmitRegistration>) -> imp
                 maxlength=254
                 error=flow.field_error("email")
             />
-            <Field
-                name="password"
-                label=t("common.password")
-                kind="password"
-                autocomplete="new-password"
-                required=true
-                hint=hint
-                error=flow.field_error("password")
-            />
-            <div class="mt-2">
-                <SubmitButton label=t("register.submit") pending_label=t("register.submitting") pending />
-            </div>
-            <OrDivider />
-            <PasskeyButton action="register" label=t("register.passkey") />
-            <p class="mt-2 text-center text-xs leading-5 text-muted">{t("register.passkey_note")}</p>
+        }
+        .into_any()
+    });
+    view! {
+        <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">{t("register.title")}</h1>
+        <p class="mt-1.5 mb-7 text-[15px] text-muted">{t("register.subtitle")}</p>
+        <FlowNotices messages=flow.general_messages() outcome />
+        <ProviderButtons flow=flow.clone() />
+        <ActionForm action=submit attr:novalidate=true attr:data-testid="register-form">
+            <FlowFields flow=flow.clone() />
+            {details}
+            {password_part}
+            {(password && passkey).then(|| view! { <OrDivider /> })}
+            {passkey_part}
         </ActionForm>
         <SwitchLink
             prompt=t("register.have_account")

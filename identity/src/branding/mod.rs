@@ -6,12 +6,14 @@
 //! ever contain a colour, a number, a font stack from a fixed list or custom CSS that
 //! passed [`css::sanitise`] — never other text a tenant typed.
 
+pub mod app_theme;
 pub mod assets;
 pub mod css;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+pub use app_theme::AppTheme;
 pub use assets::AssetName;
 
 use crate::i18n::Language;

@@ -533,6 +533,10 @@ impl Engine {
         if flow.state != FlowState::Identify {
             return Ok(PasskeyStart::ShowFlow(flow.id));
         }
+        if !flow.context.sign_in_methods().passkey {
+            self.refuse_method(&flow).await?;
+            return Ok(PasskeyStart::ShowFlow(flow.id));
+        }
         let Some((rp_host, rp)) = self.relying_party(tenant, host).await? else {
             return self
                 .flow_message(&flow, messages::PASSKEY_UNAVAILABLE)
@@ -764,6 +768,10 @@ impl Engine {
             Err(fresh) => return Ok(PasskeyStart::ShowFlow(fresh)),
         };
         if flow.state != FlowState::Details {
+            return Ok(PasskeyStart::ShowFlow(flow.id));
+        }
+        if !flow.context.sign_in_methods().passkey {
+            self.refuse_method(&flow).await?;
             return Ok(PasskeyStart::ShowFlow(flow.id));
         }
         let mut problems = Vec::new();

@@ -299,9 +299,11 @@ impl Engine {
             )
             .await?
         };
+        // A provider the flow's app does not offer is as unavailable as a disabled one.
+        let offered = flow.context.sign_in_methods();
         let provider = store::federation::find_provider(self.db().conn(), tenant.id, slug)
             .await?
-            .filter(|p| p.enabled);
+            .filter(|p| p.enabled && offered.allows_provider(&p.slug));
         let Some(provider) = provider else {
             self.note(&flow, Message::error(messages::FEDERATION_UNAVAILABLE))
                 .await?;

@@ -163,6 +163,10 @@ impl Engine {
             // A password is no answer to a later step: show that step.
             return Ok(FlowOutcome::ShowFlow(flow.id));
         }
+        if !flow.context.sign_in_methods().password {
+            self.refuse_method(&flow).await?;
+            return Ok(FlowOutcome::ShowFlow(flow.id));
+        }
         let email = Email::parse(input.email);
         let candidate = match &email {
             Ok(email) => store::accounts::find_login_candidate(db, tenant.id, email).await?,

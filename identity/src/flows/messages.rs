@@ -61,6 +61,8 @@ pub const LOGIN_DENIED: &str = "login.denied";
 pub const FEDERATION_FAILED: &str = "federation.failed";
 pub const FEDERATION_CANCELLED: &str = "federation.cancelled";
 pub const FEDERATION_UNAVAILABLE: &str = "federation.unavailable";
+/// The app being signed in to does not offer this way to sign in.
+pub const METHOD_UNAVAILABLE: &str = "login.method_unavailable";
 pub const FEDERATION_LINK_EXISTING: &str = "federation.link_existing";
 pub const FEDERATION_EMAIL_UNVERIFIED: &str = "federation.email_unverified";
 pub const FEDERATION_LINKED: &str = "federation.linked";

@@ -218,6 +218,16 @@ pub struct FlowContext {
     /// typed on the details step, and when it expires (server-side only).
     pub address_code: Option<String>,
     pub address_code_expires_at: Option<DateTime<Utc>>,
+    /// The sign-in methods of the app the flow signs in to (taken when the flow
+    /// started); `None`: every method.
+    pub allowed: Option<crate::oidc::apps::SignInMethods>,
+}
+
+impl FlowContext {
+    /// The methods this flow offers.
+    pub fn sign_in_methods(&self) -> crate::oidc::apps::SignInMethods {
+        self.allowed.clone().unwrap_or_default()
+    }
 }
 
 /// A flow as stored.
@@ -228,6 +238,8 @@ pub struct Flow {
     pub kind: FlowKind,
     pub state: FlowState,
     pub return_to: Option<String>,
+    /// The app the flow signs in to, when it started at the authorization endpoint.
+    pub app_id: Option<uuid::Uuid>,
     pub browser_binding: String,
     pub csrf_token: String,
     pub messages: Vec<Message>,
@@ -313,12 +325,21 @@ impl Engine {
         let now = self.now();
         let lifetime = chrono::Duration::from_std(self.settings().flow_lifetime)
             .unwrap_or(chrono::Duration::hours(1));
+        let return_to = return_to.and_then(sanitize_return_to);
+        let app = self.app_of_return(tenant, return_to.as_deref()).await?;
+        let mut context = context;
+        if let Some(app) = &app
+            && app.sign_in != crate::oidc::apps::SignInMethods::default()
+        {
+            context.allowed = Some(app.sign_in.clone());
+        }
         let flow = Flow {
             id: FlowId::generate(),
             tenant_id: tenant.id,
             kind,
             state: kind.initial_state(),
-            return_to: return_to.and_then(sanitize_return_to),
+            return_to,
+            app_id: app.map(|a| a.id),
             browser_binding: browser.as_str().to_string(),
             csrf_token: random_token(),
             messages: notice.into_iter().collect(),
@@ -328,6 +349,41 @@ impl Engine {
         };
         store::flows::insert(self.db().conn(), &flow, now).await?;
         Ok(flow)
+    }
+
+    /// Refuses a way to sign in that the flow's app does not offer: the flow shows why.
+    pub(crate) async fn refuse_method(&self, flow: &Flow) -> Result<(), StoreError> {
+        store::flows::update_step(
+            self.db().conn(),
+            flow.id,
+            flow.state,
+            &[Message::error(messages::METHOD_UNAVAILABLE)],
+            &flow.context,
+            self.now(),
+        )
+        .await
+    }
+
+    /// The app a flow returning to `return_to` signs in to: an authorization request's
+    /// continuation (`/oauth2/authorize/continue?request=<id>`) names it.
+    async fn app_of_return(
+        &self,
+        tenant: &Tenant,
+        return_to: Option<&str>,
+    ) -> Result<Option<crate::oidc::apps::Application>, StoreError> {
+        let Some(request) = return_to
+            .and_then(|r| r.strip_prefix(crate::oidc::authorize::CONTINUE_PATH))
+            .and_then(|r| r.strip_prefix("?request="))
+            .and_then(|r| r.split('&').next())
+            .and_then(|r| r.parse::<uuid::Uuid>().ok())
+        else {
+            return Ok(None);
+        };
+        let db = self.db().conn();
+        let Some(row) = store::oauth::find_request(db, tenant.id, request).await? else {
+            return Ok(None);
+        };
+        store::apps::find_by_id(db, tenant.id, row.app_id).await
     }
 
     /// The flow a page should show: the one named in the URL if it belongs to this

@@ -68,6 +68,10 @@ impl Engine {
         if flow.state != super::FlowState::Details {
             return Ok(FlowOutcome::ShowFlow(flow.id));
         }
+        if !flow.context.sign_in_methods().password {
+            self.refuse_method(&flow).await?;
+            return Ok(FlowOutcome::ShowFlow(flow.id));
+        }
 
         let mut problems = Vec::new();
         let email = Email::parse(input.email)

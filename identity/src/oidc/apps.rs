@@ -218,7 +218,48 @@ pub struct Application {
     pub id_token_alg: SigningAlg,
     /// Public keys the app signs its client assertions with (`private_key_jwt`).
     pub jwks: Option<serde_json::Value>,
+    /// Which ways to sign in its sign-in page offers.
+    pub sign_in: SignInMethods,
     pub created_at: DateTime<Utc>,
+}
+
+/// Which ways to sign in an app's sign-in page offers — and accepts: a method an app
+/// leaves out is refused for its flows, not only hidden. All of them by default.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct SignInMethods {
+    pub password: bool,
+    pub passkey: bool,
+    /// The sign-in providers offered, by slug; `None`: every enabled one.
+    pub providers: Option<Vec<String>>,
+}
+
+impl Default for SignInMethods {
+    fn default() -> Self {
+        Self {
+            password: true,
+            passkey: true,
+            providers: None,
+        }
+    }
+}
+
+impl SignInMethods {
+    pub fn allows_provider(&self, slug: &str) -> bool {
+        self.providers
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|s| s == slug))
+    }
+
+    /// At least one way in must remain.
+    pub fn check(&self) -> Result<(), &'static str> {
+        let any_provider = self.providers.as_ref().is_none_or(|l| !l.is_empty());
+        if self.password || self.passkey || any_provider {
+            Ok(())
+        } else {
+            Err("leave at least one way to sign in")
+        }
+    }
 }
 
 impl Application {
@@ -593,6 +634,7 @@ impl Engine {
             refresh_token_seconds: checked.refresh_token_seconds,
             id_token_alg: checked.id_token_alg,
             jwks: checked.jwks,
+            sign_in: SignInMethods::default(),
             created_at: now,
         };
         // An app that signs its assertions with its own keys needs no shared secret.
@@ -840,6 +882,7 @@ mod tests {
             refresh_token_seconds: 0,
             id_token_alg: SigningAlg::RS256,
             jwks: None,
+            sign_in: SignInMethods::default(),
             created_at: Utc::now(),
         };
         assert!(app.accepts_redirect("https://app.example.com/callback"));

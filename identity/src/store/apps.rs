@@ -64,8 +64,42 @@ async fn load(
             .map(serde_json::from_str)
             .transpose()
             .map_err(|_| corrupt("app jwks"))?,
+        // An unreadable value offers every method rather than locking everyone out.
+        sign_in: m
+            .sign_in_methods
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok())
+            .unwrap_or_default(),
         created_at: m.created_at,
     })
+}
+
+fn methods_json(methods: &crate::oidc::apps::SignInMethods) -> Option<String> {
+    (*methods != Default::default())
+        .then(|| serde_json::to_string(methods).ok())
+        .flatten()
+}
+
+/// Replaces an app's sign-in methods.
+pub async fn update_sign_in_methods(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    app: uuid::Uuid,
+    methods: &crate::oidc::apps::SignInMethods,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::Expr;
+    applications::Entity::update_many()
+        .col_expr(
+            applications::Column::SignInMethods,
+            Expr::value(methods_json(methods)),
+        )
+        .col_expr(applications::Column::UpdatedAt, Expr::value(now))
+        .filter(applications::Column::Id.eq(app))
+        .filter(applications::Column::TenantId.eq(tenant.0))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Writes an app's redirect and post-logout redirect URIs.
@@ -108,6 +142,7 @@ pub async fn insert(
         refresh_token_seconds: Set(app.refresh_token_seconds as i32),
         id_token_alg: Set(app.id_token_alg.as_str().into()),
         jwks: Set(app.jwks.as_ref().map(|j| j.to_string())),
+        sign_in_methods: Set(methods_json(&app.sign_in)),
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -17,6 +17,7 @@ fn to_flow(m: flows::Model) -> Result<Flow, StoreError> {
         kind: FlowKind::parse(&m.kind).ok_or(StoreError::Corrupt { what: "flow kind" })?,
         state: FlowState::parse(&m.state).ok_or(StoreError::Corrupt { what: "flow state" })?,
         return_to: m.return_to,
+        app_id: m.app_id,
         browser_binding: m.browser_binding,
         csrf_token: m.csrf_token,
         messages: serde_json::from_value(m.messages).map_err(|_| StoreError::Corrupt {
@@ -47,7 +48,7 @@ pub async fn insert(
         tenant_id: Set(flow.tenant_id.0),
         kind: Set(flow.kind.as_str().to_string()),
         state: Set(flow.state.as_str().to_string()),
-        app_id: Set(None),
+        app_id: Set(flow.app_id),
         return_to: Set(flow.return_to.clone()),
         browser_binding: Set(flow.browser_binding.clone()),
         csrf_token: Set(flow.csrf_token.clone()),
@@ -73,6 +74,19 @@ pub async fn find_by_id(
         .await?
         .map(to_flow)
         .transpose()
+}
+
+/// The app a flow signs in to, if any.
+pub async fn app_of(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    id: FlowId,
+) -> Result<Option<uuid::Uuid>, StoreError> {
+    Ok(flows::Entity::find_by_id(id.0)
+        .filter(flows::Column::TenantId.eq(tenant.0))
+        .one(db)
+        .await?
+        .and_then(|m| m.app_id))
 }
 
 /// Records the outcome of a step that keeps the flow open.

@@ -418,3 +418,83 @@ pub async fn find_asset(
         .await?
         .map(|m| (m.content_type, m.bytes)))
 }
+
+/// The published layer of an app's theme (see `branding::app_theme`).
+pub async fn find_published_app_theme(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    app: Uuid,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    let Some(theme) = themes::Entity::find()
+        .filter(themes::Column::TenantId.eq(tenant.0))
+        .filter(themes::Column::AppId.eq(app))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(version) = theme.published_version_id else {
+        return Ok(None);
+    };
+    Ok(theme_versions::Entity::find_by_id(version)
+        .one(db)
+        .await?
+        .map(|v| v.tokens))
+}
+
+/// Publishes a new version of an app's layer (creating the app's theme the first time);
+/// the one before is archived.
+pub async fn publish_app_theme(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    app: Uuid,
+    tokens: serde_json::Value,
+    by: Option<crate::UserId>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let existing = themes::Entity::find()
+        .filter(themes::Column::TenantId.eq(tenant.0))
+        .filter(themes::Column::AppId.eq(app))
+        .one(db)
+        .await?;
+    let theme_id = match existing {
+        Some(t) => t.id,
+        None => {
+            let id = Uuid::now_v7();
+            themes::ActiveModel {
+                id: Set(id),
+                tenant_id: Set(tenant.0),
+                app_id: Set(Some(app)),
+                published_version_id: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+            id
+        }
+    };
+    let next = theme_versions(db, theme_id)
+        .await?
+        .iter()
+        .map(|v| v.version)
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let version = Uuid::now_v7();
+    theme_versions::ActiveModel {
+        id: Set(version),
+        theme_id: Set(theme_id),
+        tenant_id: Set(tenant.0),
+        version: Set(next),
+        status: Set("draft".to_string()),
+        tokens: Set(tokens),
+        created_by: Set(by.map(|u| u.0)),
+        created_at: Set(now),
+        published_at: Set(None),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| StoreError::conflict_on(e, "version"))?;
+    publish_version(db, theme_id, version, now).await
+}

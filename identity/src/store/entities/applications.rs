@@ -23,6 +23,8 @@ pub struct Model {
     pub id_token_alg: String,
     /// The app's public keys (a JWKS as JSON) for `private_key_jwt`.
     pub jwks: Option<String>,
+    /// The app's sign-in methods (JSON); none: all of them.
+    pub sign_in_methods: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
