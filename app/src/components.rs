@@ -57,7 +57,7 @@ pub fn BrandLogo(
         .into_any(),
         None => view! {
             <BrandMark name=brand.name.clone() size=if small { "h-8 w-8 text-sm" } else { "h-11 w-11 text-lg" } />
-            <span class=if small { "text-[15px] font-semibold tracking-tight" } else { "text-sm font-semibold tracking-tight text-ink" }>
+            <span class=if small { "whitespace-nowrap text-[15px] font-semibold tracking-tight" } else { "text-sm font-semibold tracking-tight text-ink" }>
                 {brand.name}
             </span>
         }

@@ -8,6 +8,7 @@
 
 pub mod admin_api;
 pub mod admin_providers_api;
+pub mod admin_tenants_api;
 pub mod api;
 pub mod branding_api;
 pub mod components;
@@ -205,6 +206,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/apps") view=pages::admin::AdminAppsPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/apps/:client_id") view=pages::admin::AdminAppPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/providers") view=pages::admin::AdminProvidersPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/tenants") view=pages::admin::AdminTenantsPage ssr=SsrMode::Async />
                 <Route path=path!("/device") view=pages::device::DevicePage ssr=SsrMode::Async />
                 <Route
                     path=path!("/security/report")

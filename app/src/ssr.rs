@@ -149,6 +149,7 @@ pub fn page_setup_for(
             side_image: theme.side_image.as_ref().map(|a| a.url()),
             terms_url: theme.terms_url.clone(),
             privacy_url: theme.privacy_url.clone(),
+            operator: tenant.tenant.is_default,
         },
     }
 }

@@ -94,6 +94,8 @@ pub struct BrandView {
     pub side_image: Option<String>,
     pub terms_url: Option<String>,
     pub privacy_url: Option<String>,
+    /// The default tenant: its admins also manage the tenants.
+    pub operator: bool,
 }
 
 /// What the server decided about a page before rendering it — its language, the
@@ -366,6 +368,40 @@ pub struct AppSignInView {
     pub background: String,
     /// `""` (the tenant's), `centered` or `split`.
     pub layout: String,
+    /// (field, message) pairs.
+    pub problems: Vec<(String, String)>,
+}
+
+/// `/admin/tenants`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminTenantsView {
+    pub admin_email: String,
+    pub tenants: Vec<TenantRow>,
+    pub form: TenantFormView,
+    pub notice: Option<String>,
+    pub csrf_token: String,
+}
+
+/// One tenant in the list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantRow {
+    pub slug: String,
+    pub name: String,
+    pub base_url: String,
+    pub hosts: Vec<String>,
+    pub is_default: bool,
+    /// Its default language's code.
+    pub language: String,
+}
+
+/// The form that creates a tenant, as typed, with its problems.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantFormView {
+    pub slug: String,
+    pub display_name: String,
+    pub base_url: String,
+    /// One per line.
+    pub hosts: String,
     /// (field, message) pairs.
     pub problems: Vec<(String, String)>,
 }

@@ -346,4 +346,13 @@ test('an admin registers an app in the console, sees its secret once, edits and 
   await page.goto('/admin/apps');
   await expect(page.getByTestId('admin-app-row').filter({ hasText: 'Northwind Rewards Plus' })).toContainText('Disabled');
   await snap(page, 'admin-apps', info.project.name);
+
+  // The default tenant's admins also see the tenants.
+  await page.getByRole('link', { name: 'Tenants' }).click();
+  await expect(page.getByRole('heading', { name: 'Tenants', exact: true })).toBeVisible();
+  await expect(page.getByTestId('tenant-row').first()).toContainText('Northwind Outfitters');
+  await page.getByLabel('Slug').fill('Not A Slug');
+  await page.getByTestId('tenant-create-submit').click();
+  await expect(page.getByTestId('admin-form-problems')).toContainText('slug');
+  await snap(page, 'admin-tenants', info.project.name);
 });

@@ -924,7 +924,164 @@ async fn an_app_chooses_its_sign_in_methods_and_look(backend: Backend) {
     app.cleanup().await;
 }
 
+/// The tenants page: the default tenant's admins create tenants (bad input named,
+/// nothing half-made), give them hosts (one tenant per host) and default languages; a
+/// new tenant's own admins manage their tenant but not the others.
+async fn operators_manage_tenants_from_the_console(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let engine = &app.state.engine;
+    let mut admin = app.browser();
+    app.sign_up(&mut admin, "op@example.com", STRONG_PASSWORD, "Op")
+        .await;
+    grant_and_sign_in_again(&app, &mut admin, "op@example.com", Role::Admin).await;
+    let (_, page) = admin.visit("/admin/tenants").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("data-testid=\"tenant-row\""));
+    let csrf = page.hidden("csrf_token").unwrap();
+
+    // Bad input: every field named, nothing created.
+    let back = admin
+        .post_form(
+            "/api/admin/tenants/create",
+            &[
+                ("csrf_token", &csrf),
+                ("slug", "Bad Slug"),
+                ("display_name", ""),
+                ("base_url", "ftp://acme.example"),
+                ("hosts", ""),
+            ],
+        )
+        .await;
+    assert_eq!(back.location().as_deref(), Some("/admin/tenants#create"));
+    let (_, page) = admin.visit("/admin/tenants").await;
+    assert!(page.body.contains("data-testid=\"admin-form-problems\""));
+    for field in ["slug:", "display name:", "base url:"] {
+        assert!(page.body.contains(field), "{field} named");
+    }
+    assert_eq!(engine.tenants().await.unwrap().len(), 1);
+
+    // A tenant with a second host.
+    let back = admin
+        .post_form(
+            "/api/admin/tenants/create",
+            &[
+                ("csrf_token", &csrf),
+                ("slug", "acme"),
+                ("display_name", "Acme Travel"),
+                ("base_url", "http://acme.localhost:3000"),
+                ("hosts", "acme.localhost:3001"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        back.location().as_deref(),
+        Some("/admin/tenants?notice=created")
+    );
+    let tenants = engine.tenants().await.unwrap();
+    let acme = tenants.iter().find(|t| t.tenant.slug == "acme").unwrap();
+    assert!(acme.hosts.contains(&"acme.localhost:3001".to_string()));
+    // A host another tenant serves is refused, by name; the slug is taken.
+    let back = admin
+        .post_form(
+            "/api/admin/tenants/host",
+            &[
+                ("csrf_token", &csrf),
+                ("slug", "acme"),
+                ("host", common::HOST),
+            ],
+        )
+        .await;
+    assert_eq!(back.location().as_deref(), Some("/admin/tenants#create"));
+    let (_, page) = admin.visit("/admin/tenants").await;
+    assert!(page.body.contains("already"), "the host's owner is kept");
+    let again = admin
+        .post_form(
+            "/api/admin/tenants/create",
+            &[
+                ("csrf_token", &csrf),
+                ("slug", "acme"),
+                ("display_name", "Acme Again"),
+                ("base_url", "http://acme2.localhost:3000"),
+                ("hosts", ""),
+            ],
+        )
+        .await;
+    assert_eq!(again.location().as_deref(), Some("/admin/tenants#create"));
+    assert_eq!(engine.tenants().await.unwrap().len(), 2);
+
+    // Its default language: its pages speak Japanese to a browser that names none.
+    let refused = admin
+        .post_form(
+            "/api/admin/tenants/language",
+            &[("csrf_token", &csrf), ("slug", "acme"), ("language", "xx")],
+        )
+        .await;
+    assert!(refused.body.contains("language"));
+    let back = admin
+        .post_form(
+            "/api/admin/tenants/language",
+            &[("csrf_token", &csrf), ("slug", "acme"), ("language", "ja")],
+        )
+        .await;
+    assert_eq!(
+        back.location().as_deref(),
+        Some("/admin/tenants?notice=language")
+    );
+    let mut visitor = app.browser();
+    visitor.host = "acme.localhost:3000".into();
+    visitor.origin = Some("http://acme.localhost:3000".into());
+    let (_, login) = visitor.visit("/login").await;
+    assert!(login.body.contains("<html lang=\"ja\""));
+    assert!(login.body.contains("Acme Travel"));
+    // A forged token creates nothing.
+    let forged = admin
+        .post_form(
+            "/api/admin/tenants/create",
+            &[
+                ("csrf_token", "forged"),
+                ("slug", "evil"),
+                ("display_name", "Evil"),
+                ("base_url", "http://evil.localhost:3000"),
+            ],
+        )
+        .await;
+    assert_ne!(forged.status, 303);
+    assert_eq!(engine.tenants().await.unwrap().len(), 2);
+
+    // Acme's own admin runs Acme's console, not the tenants page.
+    let acme_tenant = engine.resolve_tenant("acme.localhost:3000").await.unwrap();
+    app.sign_up(
+        &mut visitor,
+        "acme-admin@example.com",
+        STRONG_PASSWORD,
+        "Acme Admin",
+    )
+    .await;
+    engine
+        .grant_role(
+            &acme_tenant.tenant,
+            &ClientInfo::default(),
+            &Email::parse("acme-admin@example.com").unwrap(),
+            Role::Admin,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    visitor.sign_out().await;
+    let answer = visitor
+        .login("acme-admin@example.com", STRONG_PASSWORD)
+        .await;
+    app.pass_email_code(&mut visitor, &answer, "acme-admin@example.com")
+        .await;
+    let (_, apps) = visitor.visit("/admin/apps").await;
+    assert_eq!(apps.status, 200, "an admin of acme");
+    let (_, tenants_page) = visitor.visit("/admin/tenants").await;
+    assert_eq!(tenants_page.status, 403, "but not an operator");
+    app.cleanup().await;
+}
+
 on_both_databases!(
+    operators_manage_tenants_from_the_console,
     an_app_chooses_its_sign_in_methods_and_look,
     admins_manage_apps_with_two_factors,
     admins_manage_sign_in_providers,

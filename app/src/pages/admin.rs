@@ -5,8 +5,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::admin_api::{admin_app, admin_apps};
 use crate::components::{BrandLogo, Footer, LoadError};
 use crate::views::{
-    AdminAppView, AdminAppsView, AdminProvidersView, AppFormView, BrandingView, ProviderFormView,
-    ThemeFormView,
+    AdminAppView, AdminAppsView, AdminProvidersView, AdminTenantsView, AppFormView, BrandingView,
+    ProviderFormView, TenantFormView, ThemeFormView,
 };
 
 const INPUT: &str = "block w-full rounded-brand border border-line bg-surface px-3 py-2 text-[15px] text-ink shadow-sm outline-none transition focus:border-brand focus:ring-4 focus:ring-brand/20 aria-[invalid=true]:border-danger";
@@ -25,6 +25,7 @@ fn Console(
     children: Children,
 ) -> impl IntoView {
     let full = full.unwrap_or_else(|| Signal::derive(|| true));
+    let operator = crate::components::use_brand().operator;
     let tab = move |name: &str| {
         if name == section {
             "font-semibold text-ink"
@@ -35,16 +36,17 @@ fn Console(
     view! {
         <div class="flex min-h-screen flex-col">
             <header class="border-b border-line bg-surface">
-                <div class="mx-auto flex h-16 w-full max-w-5xl items-center justify-between px-4">
+                <div class="mx-auto flex h-16 w-full max-w-5xl items-center justify-between gap-6 px-4">
                     <a href="/admin/branding" class="flex items-center gap-2.5">
                         <BrandLogo small=true />
                         <span class="rounded-full bg-ink px-2 py-0.5 text-xs font-semibold text-surface">"Admin"</span>
                     </a>
-                    <nav class="flex items-center gap-5 text-sm">
+                    <nav class="flex items-center gap-4 whitespace-nowrap text-sm">
                         <Suspense fallback=|| ()>
                             {move || full.get().then(|| view! {
                                 <a href="/admin/apps" class=tab("apps")>"Apps"</a>
                                 <a href="/admin/providers" class=tab("providers")>"Sign-in providers"</a>
+                                {operator.then(|| view! { <a href="/admin/tenants" class=tab("tenants")>"Tenants"</a> })}
                             })}
                         </Suspense>
                         <a href="/admin/branding" class=tab("branding")>"Branding"</a>
@@ -60,6 +62,121 @@ fn Console(
             <Footer />
         </div>
     }
+}
+
+/// `/admin/tenants`: every tenant with its hosts and default language, and the form to
+/// create one (the default tenant's admins only).
+#[component]
+pub fn AdminTenantsPage() -> impl IntoView {
+    let query = use_query_map();
+    let data = Resource::new(
+        move || query.read().get("notice"),
+        crate::admin_tenants_api::admin_tenants,
+    );
+    let email = Signal::derive(move || data.get().and_then(|r| r.ok()).map(|v| v.admin_email));
+    view! {
+        <Title text="Tenants · Admin" />
+        <Console email section="tenants">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(v) => view! { <TenantsList v /> }.into_any(),
+                        Err(error) => view! { <LoadError error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </Console>
+    }
+}
+
+#[component]
+fn TenantsList(v: AdminTenantsView) -> impl IntoView {
+    let csrf = v.csrf_token.clone();
+    let problem = |form: &TenantFormView, field: &str| {
+        form.problems
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| view! { <p class="mt-1.5 text-sm text-danger">{m.clone()}</p> })
+    };
+    let rows = v
+        .tenants
+        .iter()
+        .map(|t| {
+            let csrf_host = csrf.clone();
+            let csrf_lang = csrf.clone();
+            let lang = t.language.clone();
+            view! {
+                <li class="px-6 py-4" data-testid="tenant-row" data-slug=t.slug.clone()>
+                    <div class="flex flex-wrap items-center gap-2">
+                        <span class="text-[15px] font-semibold text-ink">{t.name.clone()}</span>
+                        <span class="rounded-full bg-line/60 px-2 py-0.5 font-mono text-xs text-muted">{t.slug.clone()}</span>
+                        {t.is_default.then(|| view! { <span class="rounded-full bg-brand/10 px-2 py-0.5 text-xs font-medium text-brand">"Default"</span> })}
+                    </div>
+                    <p class="mt-1 text-sm text-muted"><span class="font-mono">{t.base_url.clone()}</span>" · hosts: "<span class="font-mono" data-testid="tenant-hosts">{t.hosts.join(", ")}</span></p>
+                    <div class="mt-3 flex flex-wrap gap-3">
+                        <form method="post" action="/api/admin/tenants/host" class="flex items-center gap-2">
+                            <input type="hidden" name="csrf_token" value=csrf_host />
+                            <input type="hidden" name="slug" value=t.slug.clone() />
+                            <label class="sr-only" for=format!("host-{}", t.slug)>"New host"</label>
+                            <input id=format!("host-{}", t.slug) name="host" placeholder="login.brand.example" class=format!("{INPUT} w-56 py-1.5 font-mono text-sm") />
+                            <button type="submit" class=format!("{SECONDARY} whitespace-nowrap") data-testid="tenant-add-host">"Add host"</button>
+                        </form>
+                        <form method="post" action="/api/admin/tenants/language" class="flex items-center gap-2">
+                            <input type="hidden" name="csrf_token" value=csrf_lang />
+                            <input type="hidden" name="slug" value=t.slug.clone() />
+                            <label class="whitespace-nowrap text-sm text-muted" for=format!("lang-{}", t.slug)>"Default language"</label>
+                            <select id=format!("lang-{}", t.slug) name="language" class=format!("{INPUT} w-36 py-1.5 text-sm") data-testid="tenant-language">
+                                {crate::i18n::LANGUAGES.iter().map(|(code, name)| view! { <option value=*code selected=*code == lang>{*name}</option> }).collect_view()}
+                            </select>
+                            <button type="submit" class=SECONDARY data-testid="tenant-save-language">"Save"</button>
+                        </form>
+                    </div>
+                </li>
+            }
+        })
+        .collect_view();
+    let f = v.form.clone();
+    view! {
+        <h1 class="text-[28px] font-semibold leading-9 tracking-tight">"Tenants"</h1>
+        <p class="mt-1 text-[15px] text-muted">"Each tenant is a brand or a customer company: its own hosts, accounts, apps, keys and theme, isolated from the others."</p>
+        {v.notice.clone().map(|n| view! {
+            <div role="status" data-testid="admin-notice" class="mt-6 rounded-brand border border-success/25 bg-success/[0.07] px-4 py-3 text-sm text-ink">{n}</div>
+        })}
+        <section class="mt-8 rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
+            <ul class="divide-y divide-line" data-testid="tenants">{rows}</ul>
+        </section>
+        <section id="create" class="mt-6 rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
+            <div class="border-b border-line px-6 py-4"><h2 class="text-base font-semibold">"Create a tenant"</h2></div>
+            <form method="post" action="/api/admin/tenants/create" class="space-y-5 px-6 py-5" data-testid="tenant-create" novalidate>
+                <input type="hidden" name="csrf_token" value=csrf.clone() />
+                <FormProblems problems=f.problems.clone() />
+                <div class="grid gap-5 sm:grid-cols-2">
+                    <div>
+                        <label for="slug" class="mb-1.5 block text-sm font-medium text-ink">"Slug"</label>
+                        <input id="slug" name="slug" value=f.slug.clone() placeholder="acme" class=format!("{INPUT} font-mono") />
+                        {problem(&f, "slug")}
+                    </div>
+                    <div>
+                        <label for="display_name" class="mb-1.5 block text-sm font-medium text-ink">"Display name"</label>
+                        <input id="display_name" name="display_name" value=f.display_name.clone() placeholder="Acme Travel" class=INPUT />
+                        {problem(&f, "display_name")}
+                    </div>
+                </div>
+                <div>
+                    <label for="base_url" class="mb-1.5 block text-sm font-medium text-ink">"Base URL"</label>
+                    <input id="base_url" name="base_url" value=f.base_url.clone() placeholder="https://login.acme.example" class=format!("{INPUT} font-mono") />
+                    {problem(&f, "base_url")}
+                </div>
+                <div>
+                    <label for="hosts" class="mb-1.5 block text-sm font-medium text-ink">"More hosts (one per line, optional)"</label>
+                    <textarea id="hosts" name="hosts" rows="2" placeholder="acme.localhost:3000" class=format!("{INPUT} font-mono text-sm")>{f.hosts.clone()}</textarea>
+                    {problem(&f, "hosts")}
+                </div>
+                <button type="submit" class=PRIMARY data-testid="tenant-create-submit">"Create tenant"</button>
+            </form>
+        </section>
+    }
+    .into_any()
 }
 
 /// `/admin/apps`: the tenant's applications and a form to register one.
