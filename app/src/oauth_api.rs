@@ -11,19 +11,17 @@ use crate::views::{ConsentView, DeviceView};
 /// What an app's scopes let it see, in words (unknown scopes by name).
 #[cfg(feature = "ssr")]
 fn access_words(scopes: &[String], app: &str) -> Vec<String> {
+    let i18n = crate::i18n::I18n::new(crate::ssr::request_language().code(), Default::default());
     scopes
         .iter()
         .filter(|s| *s != "openid")
-        .map(
-            |s| match portico_identity::oidc::authorize::describe_scope(s) {
-                Some(words) if s == "offline_access" => format!("{words} ({app} keeps access)"),
-                Some(words) => words.to_string(),
-                None => format!("Use the “{s}” permission"),
-            },
-        )
-        .chain(std::iter::once(
-            "Know who you are when you sign in".to_string(),
-        ))
+        .map(|s| match s.as_str() {
+            "profile" | "email" | "offline_access" => {
+                i18n.format(&format!("scope.{s}"), &[("app", app)])
+            }
+            other => i18n.format("scope.other", &[("scope", other)]),
+        })
+        .chain(std::iter::once(i18n.text("scope.openid")))
         .collect()
 }
 

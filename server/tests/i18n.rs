@@ -103,6 +103,12 @@ async fn flow_messages_are_translated(backend: Backend) {
         page.body
             .contains("data-message-id=\"login.invalid_credentials\"")
     );
+    // The signed-in account page speaks the browser's language too.
+    owner.languages = Some("de".into());
+    let (_, account) = owner.visit("/account").await;
+    assert!(account.body.contains("Hallo, Ana"), "German greeting");
+    assert!(account.body.contains("Anmeldung und Sicherheit"));
+    assert!(account.body.contains("Abmelden"));
     app.cleanup().await;
 }
 

@@ -3,6 +3,7 @@ use leptos_meta::Title;
 
 use crate::api::{SignOut, account};
 use crate::components::{BrandLogo, Footer, LoadError};
+use crate::i18n::{t, tf};
 use crate::views::AccountView;
 
 /// `/account`: the signed-in customer's home.
@@ -11,13 +12,11 @@ pub fn AccountPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| account());
     let query = leptos_router::hooks::use_query_map();
     // A fixed set of notices, chosen by id: nothing from the URL is shown as text.
+    let notice_password = t("account.notice_password_changed");
+    let notice_app = t("account.notice_app_disconnected");
     let notice = move || match query.read().get("notice").as_deref() {
-        Some("password_changed") => {
-            Some("Your password was changed. Your other devices were signed out.")
-        }
-        Some("app_disconnected") => {
-            Some("The app was disconnected. It can no longer see your account.")
-        }
+        Some("password_changed") => Some(notice_password.clone()),
+        Some("app_disconnected") => Some(notice_app.clone()),
         _ => None,
     };
     let problem = move || {
@@ -28,21 +27,24 @@ pub fn AccountPage() -> impl IntoView {
     };
     let sign_out = ServerAction::<SignOut>::new();
     view! {
-        <Title text="Your account" />
+        <Title text=t("account.title") />
         <div class="flex min-h-screen flex-col">
             <Suspense fallback=|| view! { <Header csrf_token=None sign_out=None /> }>
-                {move || Suspend::new(async move {
+                {move || {
+                let notice = notice();
+                Suspend::new(async move {
                     match data.await {
                         Ok(view) => view! {
                             <Header csrf_token=Some(view.csrf_token.clone()) sign_out=Some(sign_out) />
-                            <AccountBody view notice=notice() problem=problem() />
+                            <AccountBody view notice problem=problem() />
                         }.into_any(),
                         Err(error) => view! {
                             <Header csrf_token=None sign_out=None />
                             <main class="mx-auto w-full max-w-3xl flex-1 px-4 py-10"><LoadError error /></main>
                         }.into_any(),
                     }
-                })}
+                })
+                }}
             </Suspense>
             <Footer />
         </div>
@@ -68,7 +70,7 @@ pub(crate) fn Header(
                                 type="submit"
                                 class="rounded-brand border border-line bg-surface px-3.5 py-2 text-sm font-medium text-ink shadow-sm transition hover:bg-canvas focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-brand/20"
                             >
-                                "Sign out"
+                                {t("account.sign_out")}
                             </button>
                         </ActionForm>
                     }.into_any(),
@@ -82,7 +84,7 @@ pub(crate) fn Header(
 #[component]
 fn AccountBody(
     view: AccountView,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     problem: Option<&'static str>,
 ) -> impl IntoView {
     let first_name = view
@@ -101,58 +103,58 @@ fn AccountBody(
                 <div role="alert" data-testid="account-problem" class="mb-6 rounded-brand border border-danger/25 bg-danger/[0.06] px-4 py-3 text-sm text-ink">{text}</div>
             })}
             <h1 class="text-[28px] font-semibold leading-9 tracking-tight">
-                {format!("Hello, {first_name}")}
+                {tf("account.hello", &[("name", &first_name)])}
             </h1>
-            <p class="mt-1 text-[15px] text-muted">"Your account, in one place."</p>
+            <p class="mt-1 text-[15px] text-muted">{t("account.lead")}</p>
 
             <section aria-labelledby="profile-heading" class="mt-8 rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
                 <div class="border-b border-line px-6 py-4">
-                    <h2 id="profile-heading" class="text-base font-semibold">"Profile"</h2>
+                    <h2 id="profile-heading" class="text-base font-semibold">{t("account.profile")}</h2>
                 </div>
                 <dl class="divide-y divide-line">
-                    <Row label="Name"><span data-testid="account-name">{view.display_name.clone()}</span></Row>
-                    <Row label="Email">
+                    <Row label=t("account.name")><span data-testid="account-name">{view.display_name.clone()}</span></Row>
+                    <Row label=t("common.email")>
                         <span class="flex flex-wrap items-center gap-2">
                             <span data-testid="account-email" class="break-all">{view.email.clone()}</span>
                             {if view.email_verified {
-                                view! { <span class="rounded-full bg-success/10 px-2 py-0.5 text-xs font-medium text-success">"Verified"</span> }.into_any()
+                                view! { <span class="rounded-full bg-success/10 px-2 py-0.5 text-xs font-medium text-success">{t("account.verified")}</span> }.into_any()
                             } else {
-                                view! { <span class="rounded-full bg-line/60 px-2 py-0.5 text-xs font-medium text-muted">"Not verified yet"</span> }.into_any()
+                                view! { <span class="rounded-full bg-line/60 px-2 py-0.5 text-xs font-medium text-muted">{t("account.not_verified")}</span> }.into_any()
                             }}
                         </span>
                     </Row>
-                    <Row label="Member since"><span data-testid="account-member-since">{view.member_since.clone()}</span></Row>
+                    <Row label=t("account.member_since")><span data-testid="account-member-since">{view.member_since.clone()}</span></Row>
                 </dl>
             </section>
 
             <section aria-labelledby="security-heading" class="mt-6 rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
                 <div class="border-b border-line px-6 py-4">
-                    <h2 id="security-heading" class="text-base font-semibold">"Sign-in and security"</h2>
+                    <h2 id="security-heading" class="text-base font-semibold">{t("account.security")}</h2>
                 </div>
                 <dl class="divide-y divide-line">
-                    <Row label="Password">
+                    <Row label=t("common.password")>
                         {if view.has_password {
                             view! {
                                 <span class="flex items-center justify-between gap-4">
-                                    <span>"Set"</span>
-                                    <a href="/account/password" class="text-sm font-semibold text-brand hover:underline">"Change"</a>
+                                    <span>{t("account.password_set")}</span>
+                                    <a href="/account/password" class="text-sm font-semibold text-brand hover:underline">{t("account.change")}</a>
                                 </span>
                             }.into_any()
                         } else {
-                            view! { <span>"Not set"<span class="text-muted">" — you sign in with a passkey"</span></span> }.into_any()
+                            view! { <span>{t("account.password_not_set")}" "<span class="text-muted">{t("account.password_passkey_only")}</span></span> }.into_any()
                         }}
                     </Row>
-                    <Row label="Two-step verification">
+                    <Row label=t("account.two_step")>
                         <span data-testid="account-2sv">{two_step}</span>
                     </Row>
-                    <Row label="This session">
-                        {format!("Signed in {} ({})", view.signed_in_at, method_label(&view.sign_in_method))}
+                    <Row label=t("account.this_session")>
+                        {tf("account.signed_in", &[("when", &view.signed_in_at), ("method", &method_label(&view.sign_in_method))])}
                     </Row>
                 </dl>
                 <div class="flex items-center justify-between gap-4 border-t border-line px-6 py-4">
-                    <p class="text-sm text-muted">"Recent sign-ins, passkeys, authenticator app and recovery codes."</p>
+                    <p class="text-sm text-muted">{t("account.security_lead")}</p>
                     <a href="/account/security" data-testid="security-link" class="inline-flex shrink-0 items-center gap-1.5 rounded-brand border border-line bg-surface px-3.5 py-2 text-sm font-semibold text-ink shadow-sm transition hover:bg-canvas">
-                        "Security centre"
+                        {t("account.security_centre")}
                         <svg aria-hidden="true" viewBox="0 0 20 20" class="h-4 w-4 fill-current"><path d="M7.3 4.3 6 5.6 10.4 10 6 14.4l1.3 1.3L13 10z" /></svg>
                     </a>
                 </div>
@@ -169,11 +171,11 @@ fn ConnectedApps(apps: Vec<crate::views::ConnectedAppView>, csrf_token: String) 
     view! {
         <section id="connected-apps" aria-labelledby="apps-heading" data-testid="connected-apps" class="mt-6 rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
             <div class="border-b border-line px-6 py-4">
-                <h2 id="apps-heading" class="text-base font-semibold">"Connected apps"</h2>
-                <p class="mt-0.5 text-sm text-muted">"Apps you allowed to see part of your account."</p>
+                <h2 id="apps-heading" class="text-base font-semibold">{t("account.apps")}</h2>
+                <p class="mt-0.5 text-sm text-muted">{t("account.apps_lead")}</p>
             </div>
             {if apps.is_empty() {
-                view! { <p class="px-6 py-5 text-[15px] text-muted">"No apps are connected to your account."</p> }.into_any()
+                view! { <p class="px-6 py-5 text-[15px] text-muted">{t("account.apps_none")}</p> }.into_any()
             } else {
                 view! {
                     <ul class="divide-y divide-line">
@@ -183,14 +185,14 @@ fn ConnectedApps(apps: Vec<crate::views::ConnectedAppView>, csrf_token: String) 
                                 <li class="flex flex-col gap-3 px-6 py-4 sm:flex-row sm:items-start sm:justify-between" data-testid="connected-app">
                                     <div class="min-w-0">
                                         <p class="text-[15px] font-semibold text-ink">{app.name.clone()}</p>
-                                        <p class="mt-0.5 text-sm text-muted">{format!("Connected {} · last used {}", app.granted, app.last_used)}</p>
+                                        <p class="mt-0.5 text-sm text-muted">{tf("account.app_used", &[("granted", &app.granted), ("used", &app.last_used)])}</p>
                                         <p class="mt-1 text-sm text-muted">{app.access.join(" · ")}</p>
                                     </div>
                                     <form method="post" action="/api/account/apps/revoke" class="shrink-0">
                                         <input type="hidden" name="app_id" value=app.app_id.clone() />
                                         <input type="hidden" name="csrf_token" value=csrf_token />
                                         <button type="submit" data-testid="disconnect-app" class="rounded-brand border border-line bg-surface px-3.5 py-2 text-sm font-semibold text-danger shadow-sm transition hover:bg-danger/[0.06]">
-                                            "Disconnect"
+                                            {t("account.disconnect")}
                                         </button>
                                     </form>
                                 </li>
@@ -205,44 +207,39 @@ fn ConnectedApps(apps: Vec<crate::views::ConnectedAppView>, csrf_token: String) 
 
 fn method_label(method: &str) -> String {
     let methods: Vec<&str> = method.split(", ").collect();
-    let mut names = Vec::new();
-    if methods.contains(&"pwd") {
-        names.push("password");
-    }
-    if methods.contains(&"hwk") {
-        names.push("passkey");
-    }
-    for (amr, name) in [
-        ("otp", "authenticator app"),
-        ("recovery_code", "recovery code"),
-        ("email", "email code"),
-    ] {
-        if methods.contains(&amr) {
-            names.push(name);
-        }
-    }
-    match names.as_slice() {
-        [] => "unknown method".to_string(),
-        [one] => (*one).to_string(),
-        more => more.join(" and "),
-    }
+    let names: Vec<String> = [
+        ("pwd", "method.password"),
+        ("hwk", "method.passkey"),
+        ("fed", "method.linked"),
+        ("otp", "method.totp"),
+        ("recovery_code", "method.recovery_code"),
+        ("email", "method.email_code"),
+    ]
+    .into_iter()
+    .filter(|(amr, _)| methods.contains(amr))
+    .map(|(_, key)| t(key))
+    .collect();
+    names
+        .into_iter()
+        .reduce(|a, b| tf("method.join", &[("a", &a), ("b", &b)]))
+        .unwrap_or_else(|| t("method.unknown"))
 }
 
 fn two_step_summary(view: &AccountView) -> String {
     let mut ways = Vec::new();
     if !view.passkeys.is_empty() {
         ways.push(match view.passkeys.len() {
-            1 => "1 passkey".to_string(),
-            n => format!("{n} passkeys"),
+            1 => t("account.one_passkey"),
+            n => tf("account.passkeys", &[("count", &n.to_string())]),
         });
     }
     if view.totp {
-        ways.push("authenticator app".to_string());
+        ways.push(t("method.totp"));
     }
     if ways.is_empty() {
-        "Email codes when a sign-in looks unusual".to_string()
+        t("account.two_step_email")
     } else {
-        format!("On — {}", ways.join(", "))
+        tf("account.two_step_on", &[("ways", &ways.join(", "))])
     }
 }
 

@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{AuthLayout, LoadError, Loading};
+use crate::i18n::{around, t, use_i18n};
 use crate::oauth_api::load_consent;
 
 const PRIMARY: &str = "inline-flex w-full items-center justify-center rounded-brand bg-brand px-4 py-2.5 text-[15px] font-semibold text-on-brand shadow-sm transition hover:brightness-110 focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-brand/30";
@@ -15,14 +16,18 @@ pub fn ConsentPage() -> impl IntoView {
     let query = use_query_map();
     let request = move || query.read().get("request").unwrap_or_default();
     let data = Resource::new(request, load_consent);
+    let i18n = use_i18n();
     view! {
-        <Title text="Allow access?" />
+        <Title text=t("consent.page_title") />
         <AuthLayout>
             <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
+                {move || {
+                let i18n = i18n.clone();
+                Suspend::new(async move {
                     match data.await {
                         Ok(v) => {
                             let request = request();
+                            let (before, after) = around(&i18n.text("consent.signed_in_as"), "email");
                             view! {
                                 <div class="mb-5 flex items-center gap-3">
                                     <span aria-hidden="true" class="inline-flex h-11 w-11 items-center justify-center rounded-brand border border-line bg-canvas text-lg font-semibold text-ink">
@@ -31,10 +36,10 @@ pub fn ConsentPage() -> impl IntoView {
                                     <span class="text-sm text-muted">{v.redirect_host.clone()}</span>
                                 </div>
                                 <h1 class="text-[26px] font-semibold leading-8 tracking-tight" data-testid="consent-heading">
-                                    {format!("{} wants to access your account", v.app_name)}
+                                    {i18n.format("consent.heading", &[("app", &v.app_name)])}
                                 </h1>
                                 <p class="mt-2 text-[15px] leading-6 text-muted">
-                                    "Signed in as "<span class="font-medium text-ink">{v.account_email.clone()}</span>". If you allow it, the app can:"
+                                    {before}<span class="font-medium text-ink">{v.account_email.clone()}</span>{after}
                                 </p>
                                 <ul class="mt-4 divide-y divide-line rounded-brand border border-line" data-testid="consent-scopes">
                                     {v.access.iter().map(|a| view! {
@@ -45,19 +50,20 @@ pub fn ConsentPage() -> impl IntoView {
                                     }).collect_view()}
                                 </ul>
                                 <p class="mt-4 text-sm leading-6 text-muted">
-                                    "You can remove this access at any time under Connected apps in your account."
+                                    {i18n.text("consent.remove_later")}
                                 </p>
                                 <form method="post" action="/api/consent/answer" class="mt-6 space-y-3" data-testid="consent-form">
                                     <input type="hidden" name="request" value=request.clone() />
                                     <input type="hidden" name="csrf_token" value=v.csrf_token.clone() />
-                                    <button type="submit" name="decision" value="allow" data-testid="consent-allow" class=PRIMARY>"Allow"</button>
-                                    <button type="submit" name="decision" value="deny" data-testid="consent-deny" class=SECONDARY>"Don't allow"</button>
+                                    <button type="submit" name="decision" value="allow" data-testid="consent-allow" class=PRIMARY>{i18n.text("consent.allow")}</button>
+                                    <button type="submit" name="decision" value="deny" data-testid="consent-deny" class=SECONDARY>{i18n.text("consent.deny")}</button>
                                 </form>
                             }.into_any()
                         }
                         Err(error) => view! { <LoadError error /> }.into_any(),
                     }
-                })}
+                })
+                }}
             </Suspense>
         </AuthLayout>
     }

@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{AuthLayout, LoadError, Loading};
+use crate::i18n::{around, t, tf};
 use crate::oauth_api::load_device;
 use crate::views::DeviceView;
 
@@ -22,7 +23,7 @@ pub fn DevicePage() -> impl IntoView {
         |(code, done)| load_device(code, done),
     );
     view! {
-        <Title text="Sign in on your device" />
+        <Title text=t("device.title") />
         <AuthLayout>
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
@@ -52,12 +53,13 @@ fn TvIcon() -> impl IntoView {
 #[component]
 fn EnterCode(v: DeviceView) -> impl IntoView {
     let has_problem = v.problem.is_some();
+    let (signed_before, signed_after) = around(&t("device.signed_in_as"), "email");
     view! {
         <TvIcon />
-        <h1 class="text-[26px] font-semibold leading-8 tracking-tight">"Sign in on your device"</h1>
-        <p class="mt-2 text-[15px] leading-6 text-muted">"Enter the code shown on your TV, console or other device."</p>
+        <h1 class="text-[26px] font-semibold leading-8 tracking-tight">{t("device.title")}</h1>
+        <p class="mt-2 text-[15px] leading-6 text-muted">{t("device.lead")}</p>
         <form method="get" action="/device" class="mt-6" data-testid="device-code-form">
-            <label for="user_code" class="mb-1.5 block text-sm font-medium text-ink">"Code"</label>
+            <label for="user_code" class="mb-1.5 block text-sm font-medium text-ink">{t("device.code")}</label>
             <input
                 id="user_code"
                 name="user_code"
@@ -75,23 +77,26 @@ fn EnterCode(v: DeviceView) -> impl IntoView {
             {v.problem.map(|p| view! {
                 <p id="user_code-error" role="alert" class="mt-2 text-sm text-danger" data-testid="device-problem">{p}</p>
             })}
-            <button type="submit" class=format!("mt-6 {PRIMARY}") data-testid="device-continue">"Continue"</button>
+            <button type="submit" class=format!("mt-6 {PRIMARY}") data-testid="device-continue">{t("device.continue")}</button>
         </form>
-        <p class="mt-5 text-center text-sm text-muted">"Signed in as "<span class="font-medium text-ink">{v.account_email}</span></p>
+        <p class="mt-5 text-center text-sm text-muted">{signed_before}<span class="font-medium text-ink">{v.account_email}</span>{signed_after}</p>
     }
 }
 
 #[component]
 fn Confirm(v: DeviceView) -> impl IntoView {
+    // "A device showing the code {code} wants to use your account ({email}). …"
+    let (code_before, rest) = around(&t("device.confirm_lead"), "code");
+    let (email_before, email_after) = around(&rest, "email");
     view! {
         <TvIcon />
         <h1 class="text-[26px] font-semibold leading-8 tracking-tight" data-testid="device-heading">
-            {format!("Sign in to {}?", v.app_name)}
+            {tf("device.confirm_heading", &[("app", &v.app_name)])}
         </h1>
         <p class="mt-2 text-[15px] leading-6 text-muted">
-            "A device showing the code "
+            {code_before}
             <span class="font-mono font-semibold tracking-wider text-ink" data-testid="device-user-code">{v.user_code.clone()}</span>
-            " wants to use your account ("<span class="font-medium text-ink">{v.account_email.clone()}</span>"). It will be able to:"
+            {email_before}<span class="font-medium text-ink">{v.account_email.clone()}</span>{email_after}
         </p>
         <ul class="mt-4 divide-y divide-line rounded-brand border border-line">
             {v.access.iter().map(|a| view! {
@@ -102,13 +107,13 @@ fn Confirm(v: DeviceView) -> impl IntoView {
             }).collect_view()}
         </ul>
         <div role="note" class="mt-4 rounded-brand border border-line bg-canvas px-3.5 py-3 text-sm leading-6 text-ink">
-            "Only continue if you started this on your own device just now. If someone sent you this code, choose Don't allow."
+            {t("device.warning")}
         </div>
         <form method="post" action="/api/device/answer" class="mt-6 space-y-3" data-testid="device-form">
             <input type="hidden" name="user_code" value=v.user_code.clone() />
             <input type="hidden" name="csrf_token" value=v.csrf_token.clone() />
-            <button type="submit" name="decision" value="approve" data-testid="device-approve" class=PRIMARY>"Allow"</button>
-            <button type="submit" name="decision" value="deny" data-testid="device-deny" class=SECONDARY>"Don't allow"</button>
+            <button type="submit" name="decision" value="approve" data-testid="device-approve" class=PRIMARY>{t("consent.allow")}</button>
+            <button type="submit" name="decision" value="deny" data-testid="device-deny" class=SECONDARY>{t("consent.deny")}</button>
         </form>
     }
 }
@@ -121,15 +126,15 @@ fn Done(approved: bool) -> impl IntoView {
                 <div class="mb-5 flex h-11 w-11 items-center justify-center rounded-full bg-success/10 text-success">
                     <svg aria-hidden="true" viewBox="0 0 20 20" class="h-6 w-6 fill-current"><path d="M8.1 13.6 4.6 10l-1.2 1.2 4.7 4.7 9-9-1.2-1.2z" /></svg>
                 </div>
-                <h1 class="text-[26px] font-semibold leading-8 tracking-tight" data-testid="device-done">"Your device is signed in"</h1>
-                <p class="mt-2 text-[15px] leading-6 text-muted">"You can go back to your device now. It will finish signing in by itself in a few seconds."</p>
+                <h1 class="text-[26px] font-semibold leading-8 tracking-tight" data-testid="device-done">{t("device.done")}</h1>
+                <p class="mt-2 text-[15px] leading-6 text-muted">{t("device.done_lead")}</p>
             }.into_any()
         } else {
             view! {
-                <h1 class="text-[26px] font-semibold leading-8 tracking-tight" data-testid="device-done">"Request declined"</h1>
-                <p class="mt-2 text-[15px] leading-6 text-muted">"The device was not signed in. Nothing was shared with it."</p>
+                <h1 class="text-[26px] font-semibold leading-8 tracking-tight" data-testid="device-done">{t("device.declined")}</h1>
+                <p class="mt-2 text-[15px] leading-6 text-muted">{t("device.declined_lead")}</p>
             }.into_any()
         }}
-        <a href="/account" rel="external" class=format!("mt-7 {SECONDARY}")>"Go to your account"</a>
+        <a href="/account" rel="external" class=format!("mt-7 {SECONDARY}")>{t("verify_link.to_account")}</a>
     }
 }

@@ -4,6 +4,7 @@ use leptos_meta::Title;
 use crate::api::{SubmitPasswordChange, password_change_flow};
 use crate::components::{AuthLayout, Field, SubmitButton};
 use crate::flow_page::{FlowFields, FlowNotices, FlowQuery, FlowScreen, NewPasswordField};
+use crate::i18n::t;
 use crate::views::FlowView;
 
 /// `/account/password?flow=<id>`: a signed-in customer changes their password.
@@ -12,7 +13,7 @@ pub fn PasswordChangePage() -> impl IntoView {
     let submit = ServerAction::<SubmitPasswordChange>::new();
     let outcome = Signal::derive(move || submit.value().get());
     view! {
-        <Title text="Change your password" />
+        <Title text=t("password_change.title") />
         <AuthLayout>
             <FlowScreen
                 load=|q: FlowQuery| password_change_flow(q.flow, q.extra)
@@ -28,29 +29,29 @@ fn PasswordChangeForm(flow: FlowView, submit: ServerAction<SubmitPasswordChange>
     let outcome = Signal::derive(move || submit.value().get());
     let pending = Signal::derive(move || submit.pending().get());
     view! {
-        <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">"Change your password"</h1>
+        <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">{t("password_change.title")}</h1>
         <p class="mt-1.5 mb-7 text-[15px] leading-6 text-muted">
-            "Your other devices will be signed out. We'll mail you a notice."
+            {t("password_change.lead")}
         </p>
         <FlowNotices messages=flow.general_messages() outcome />
         <ActionForm action=submit attr:novalidate=true attr:data-testid="password-change-form">
             <FlowFields flow=flow.clone() />
             <Field
                 name="current_password"
-                label="Current password"
+                label=t("password_change.current")
                 kind="password"
                 autocomplete="current-password"
                 required=true
                 autofocus=true
                 error=flow.field_error("current_password")
             />
-            <NewPasswordField flow=flow.clone() label="New password" />
+            <NewPasswordField flow=flow.clone() label=t("reset.new_password") />
             <div class="mt-2">
-                <SubmitButton label="Change password" pending_label="Changing…" pending />
+                <SubmitButton label=t("reset.submit") pending_label=t("reset.submitting") pending />
             </div>
         </ActionForm>
         <p class="mt-7 border-t border-line pt-6 text-center text-sm text-muted">
-            <a href="/account" class="font-semibold text-brand hover:underline">"Back to your account"</a>
+            <a href="/account" class="font-semibold text-brand hover:underline">{t("password_change.back")}</a>
         </p>
     }
 }
