@@ -175,12 +175,10 @@ pub async fn admin_set_tenant_language(
     let language = portico_identity::i18n::Language::parse(&language)
         .ok_or_else(|| AppError::Request("language: not a language Portico speaks".into()))?;
     let tenant = tenant_by_slug(&req, &slug).await?;
-    let mut policy = tenant.policy.clone();
-    policy.default_language = language;
     req.engine
-        .set_tenant_policy(tenant.id, &policy)
+        .set_tenant_language(auth.user_id, &req.client(), &tenant, language)
         .await
-        .map_err(|e| AppError::Request(e.to_string()))?;
+        .map_err(|e| req.store_error(e))?;
     req.redirect("/admin/tenants?notice=language");
     Ok(())
 }

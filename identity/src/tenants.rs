@@ -322,6 +322,33 @@ impl Engine {
         Ok(())
     }
 
+    /// Sets the language a tenant's pages use when neither the customer nor the browser
+    /// names one Portico speaks; audited with who did it.
+    pub async fn set_tenant_language(
+        &self,
+        actor: crate::UserId,
+        client: &crate::audit::ClientInfo,
+        tenant: &Tenant,
+        language: crate::i18n::Language,
+    ) -> Result<(), StoreError> {
+        let mut policy = tenant.policy.clone();
+        policy.default_language = language;
+        let now = self.now();
+        let tx = self.db().begin().await?;
+        store::tenants::update_policy(&tx, tenant.id, &policy).await?;
+        store::audit::insert(
+            &tx,
+            now,
+            &crate::audit::AuditEvent::new(tenant.id, "tenant.language_changed", client)
+                .actor(actor)
+                .label("language", language.code()),
+        )
+        .await?;
+        tx.commit().await?;
+        self.inner.tenant_cache.clear();
+        Ok(())
+    }
+
     /// A tenant by its slug, or the default tenant when no slug is given (for the
     /// command line and admin tools).
     pub async fn tenant_by_slug(&self, slug: Option<&str>) -> Result<Option<Tenant>, StoreError> {

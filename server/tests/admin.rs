@@ -1027,6 +1027,13 @@ async fn operators_manage_tenants_from_the_console(backend: Backend) {
         back.location().as_deref(),
         Some("/admin/tenants?notice=language")
     );
+    assert!(
+        app.audit_actions()
+            .await
+            .iter()
+            .any(|a| a == "tenant.language_changed"),
+        "audited"
+    );
     let mut visitor = app.browser();
     visitor.host = "acme.localhost:3000".into();
     visitor.origin = Some("http://acme.localhost:3000".into());
