@@ -49,6 +49,35 @@ pub(crate) async fn admin_gate(
     Ok(auth)
 }
 
+/// A change to one app: an admin with two factors, the session's CSRF token, and the
+/// app named by `client_id` in this tenant.
+#[cfg(feature = "ssr")]
+async fn app_for_change(
+    req: &crate::ssr::Req,
+    client_id: &str,
+    csrf_token: &str,
+) -> Result<
+    (
+        portico_identity::sessions::AuthState,
+        portico_identity::oidc::apps::Application,
+    ),
+    AppError,
+> {
+    let auth = admin_gate(req, &format!("/admin/apps/{client_id}")).await?;
+    if !crate::ssr::Req::check_session_csrf(&auth, csrf_token) {
+        return Err(AppError::Forbidden);
+    }
+    let app = req
+        .engine
+        .app_by_client_id(&req.tenant.tenant, client_id)
+        .await
+        .map_err(|e| req.store_error(e))?
+        .ok_or_else(|| {
+            AppError::Request("client_id: there is no app with this client id".into())
+        })?;
+    Ok((auth, app))
+}
+
 #[cfg(feature = "ssr")]
 fn form_of(app: &portico_identity::oidc::apps::Application) -> crate::views::AppFormView {
     crate::views::AppFormView {
@@ -421,20 +450,7 @@ pub async fn admin_save_app_sign_in(
     use portico_identity::branding::{AppTheme, Color, Layout};
     use portico_identity::oidc::apps::SignInMethods;
     let req = crate::ssr::Req::get()?;
-    let auth = admin_gate(&req, &format!("/admin/apps/{client_id}")).await?;
-    if !crate::ssr::Req::check_session_csrf(&auth, &csrf_token) {
-        return Err(AppError::Forbidden);
-    }
-    let Some(app) = req
-        .engine
-        .app_by_client_id(&req.tenant.tenant, &client_id)
-        .await
-        .map_err(|e| req.store_error(e))?
-    else {
-        return Err(AppError::Request(
-            "client_id: there is no app with this client id".into(),
-        ));
-    };
+    let (auth, app) = app_for_change(&req, &client_id, &csrf_token).await?;
     let mut view = sign_in_view(&req, &app).await?;
     let known: Vec<String> = view.providers.iter().map(|(s, _, _)| s.clone()).collect();
     let mut problems = Vec::new();
@@ -547,20 +563,7 @@ pub async fn admin_update_app(
 ) -> Result<(), AppError> {
     let req = crate::ssr::Req::get()?;
     let page = format!("/admin/apps/{client_id}");
-    let auth = admin_gate(&req, &page).await?;
-    if !crate::ssr::Req::check_session_csrf(&auth, &csrf_token) {
-        return Err(AppError::Forbidden);
-    }
-    let Some(current) = req
-        .engine
-        .app_by_client_id(&req.tenant.tenant, &client_id)
-        .await
-        .map_err(|e| req.store_error(e))?
-    else {
-        return Err(AppError::Request(
-            "there is no app with this client id".into(),
-        ));
-    };
+    let (_, current) = app_for_change(&req, &client_id, &csrf_token).await?;
     let mut form = crate::views::AppFormView {
         name,
         kind: current.kind.as_str().into(),

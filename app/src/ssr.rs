@@ -81,20 +81,25 @@ pub struct RequestLanguage(pub portico_identity::i18n::Language);
 /// The name of the cookie that keeps the customer's choice of language.
 pub const LANGUAGE_COOKIE: &str = "portico_lang";
 
+/// The value of cookie `name` in a request's headers.
+fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
 /// The language of a request: the customer's choice (the `portico_lang` cookie), then
 /// `Accept-Language`, then the tenant's default.
 pub fn choose_language(
     headers: &http::HeaderMap,
     tenant_default: portico_identity::i18n::Language,
 ) -> portico_identity::i18n::Language {
-    let chosen = headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == LANGUAGE_COOKIE)
-        .map(|(_, v)| v.to_string());
+    let chosen = cookie_value(headers, LANGUAGE_COOKIE);
     let accept = headers
         .get(http::header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
@@ -220,15 +225,7 @@ impl Req {
     }
 
     fn cookie(&self, name: &str) -> Option<String> {
-        self.parts
-            .headers
-            .get_all(COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.to_string())
+        cookie_value(&self.parts.headers, name)
     }
 
     /// This browser's binding, minting (and setting) the CSRF cookie if it has none.
