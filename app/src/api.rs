@@ -25,6 +25,13 @@ pub async fn set_language(
     if let Ok(value) = http::HeaderValue::from_str(&cookie) {
         req.response.append_header(http::header::SET_COOKIE, value);
     }
+    // A signed-in customer's choice is also their account's: their mails follow it.
+    if let Some(auth) = req.auth().await? {
+        req.engine
+            .set_account_language(auth.tenant_id, auth.user_id, language)
+            .await
+            .map_err(|e| req.store_error(e))?;
+    }
     let back = portico_identity::flows::sanitize_return_to(&return_to)
         .filter(|p| !p.starts_with("/api/"))
         .unwrap_or_else(|| "/login".into());

@@ -99,11 +99,21 @@ pub fn choose_language(
     headers: &http::HeaderMap,
     tenant_default: portico_identity::i18n::Language,
 ) -> portico_identity::i18n::Language {
-    let chosen = cookie_value(headers, LANGUAGE_COOKIE);
-    let accept = headers
-        .get(http::header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    portico_identity::i18n::Language::choose(chosen.as_deref(), accept, tenant_default)
+    stated_language(headers).unwrap_or(tenant_default)
+}
+
+/// The language the customer or their browser asked for, if Portico speaks it (a new
+/// account keeps it for its mails; without one they follow the tenant's default).
+pub fn stated_language(headers: &http::HeaderMap) -> Option<portico_identity::i18n::Language> {
+    use portico_identity::i18n::Language;
+    cookie_value(headers, LANGUAGE_COOKIE)
+        .and_then(|c| Language::parse(&c))
+        .or_else(|| {
+            headers
+                .get(http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Language::from_accept_language)
+        })
 }
 
 /// The request's tenant theme: the pages' custom properties and custom CSS.
@@ -221,6 +231,7 @@ impl Req {
                 .get(USER_AGENT)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string),
+            language: stated_language(&self.parts.headers),
         }
     }
 

@@ -118,6 +118,7 @@ async fn prepare_database(dir: &std::path::Path, n: usize) -> String {
                 user,
                 &email,
                 &DisplayName::from_email(&email),
+                None,
                 &phc,
                 now,
             )

@@ -198,6 +198,7 @@ async fn prepare(url: String, n: usize) -> (String, Vec<SoftAuthenticator>) {
             user,
             &email,
             &DisplayName::from_email(&email),
+            None,
             &phc,
             now,
         )

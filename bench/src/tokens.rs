@@ -246,6 +246,7 @@ async fn measure(
         &portico_identity::accounts::DisplayName::parse("Bench Customer")
             .expect("name")
             .expect("name"),
+        None,
         "password",
         now,
     )

@@ -217,6 +217,16 @@ impl Role {
 }
 
 impl Engine {
+    /// Keeps the language the customer chose, so their mails are written in it.
+    pub async fn set_account_language(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        language: crate::i18n::Language,
+    ) -> Result<(), StoreError> {
+        store::accounts::set_locale(self.db().conn(), tenant, user, language, self.now()).await
+    }
+
     /// The roles `user` holds in `tenant`.
     pub async fn roles(&self, tenant: TenantId, user: UserId) -> Result<Vec<Role>, StoreError> {
         Ok(store::accounts::roles(self.db().conn(), tenant, user)

@@ -10,6 +10,9 @@ use crate::{TenantId, UserId};
 pub struct ClientInfo {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The language the customer is reading the pages in (new accounts keep it for
+    /// their mails).
+    pub language: Option<crate::i18n::Language>,
 }
 
 /// One event to record.

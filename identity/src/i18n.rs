@@ -1,9 +1,91 @@
 //! The languages Portico speaks, and how a request's language is chosen: the
 //! customer's own choice, then the browser's `Accept-Language`, then the tenant's
 //! default. The texts themselves live in translation files (`app/locales/*.txt` for
-//! pages).
+//! pages, `identity/locales/mail/*.txt` for mails); dates and numbers are written the
+//! way each language writes them.
 
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::{Deserialize, Serialize};
+
+/// Reads a translation file: one `key = text` per line, `#` for comments.
+pub fn parse_texts(text: &'static str) -> HashMap<&'static str, &'static str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once(" = "))
+        .map(|(k, v)| (k.trim(), v.trim()))
+        .collect()
+}
+
+/// Fills `{name}` placeholders in `text` from `args`.
+pub fn fill(text: &str, args: &[(&str, &str)]) -> String {
+    let mut out = text.to_string();
+    for (name, value) in args {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+const MONTHS: [[&str; 12]; 4] = [
+    [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ],
+    [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+    [
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ],
+];
 
 /// A language every page is translated into.
 #[derive(
@@ -79,6 +161,56 @@ impl Language {
         offered.first().map(|o| o.2)
     }
 
+    /// A day as this language writes it: "December 2, 2026", "2 de diciembre de 2026",
+    /// "2 décembre 2026", "2. Dezember 2026", "2026年12月2日".
+    pub fn date(self, at: DateTime<Utc>) -> String {
+        let (y, d) = (at.year(), at.day());
+        let month = |table: usize| MONTHS[table][at.month0() as usize];
+        match self {
+            Language::En => format!("{} {d}, {y}", month(0)),
+            Language::Es => format!("{d} de {} de {y}", month(1)),
+            Language::Fr => format!("{d} {} {y}", month(2)),
+            Language::De => format!("{d}. {} {y}", month(3)),
+            Language::Ja => format!("{y}年{}月{d}日", at.month()),
+        }
+    }
+
+    /// A moment, to the minute, in UTC: "December 2, 2026 at 15:04 UTC".
+    pub fn date_time(self, at: DateTime<Utc>) -> String {
+        let day = self.date(at);
+        let time = format!("{:02}:{:02} UTC", at.hour(), at.minute());
+        match self {
+            Language::En => format!("{day} at {time}"),
+            Language::Es => format!("{day}, {time}"),
+            Language::Fr => format!("{day} à {time}"),
+            Language::De => format!("{day} um {time}"),
+            Language::Ja => format!("{day} {time}"),
+        }
+    }
+
+    /// A whole number with this language's thousands separator: 1,234 · 1.234 · 1 234.
+    pub fn number(self, value: u64) -> String {
+        let separator = match self {
+            Language::En | Language::Ja => ",",
+            Language::Es | Language::De => ".",
+            Language::Fr => "\u{202f}",
+        };
+        let digits = value.to_string();
+        let mut out = String::with_capacity(digits.len() + 4);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push_str(separator);
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// Joins the items of a short list: "a; b" (or "a、b" in Japanese).
+    pub fn list(self, items: &[String]) -> String {
+        items.join(if self == Language::Ja { "、" } else { "; " })
+    }
+
     /// The language of one request.
     pub fn choose(
         customer_choice: Option<&str>,
@@ -113,6 +245,21 @@ mod tests {
         );
         assert_eq!(Language::from_accept_language("nl, pt-BR"), None);
         assert_eq!(Language::from_accept_language(""), None);
+    }
+
+    #[test]
+    fn dates_and_numbers_are_written_the_way_each_language_writes_them() {
+        use chrono::TimeZone;
+        let at = Utc.with_ymd_and_hms(2026, 12, 2, 15, 4, 0).unwrap();
+        assert_eq!(Language::En.date_time(at), "December 2, 2026 at 15:04 UTC");
+        assert_eq!(Language::Es.date(at), "2 de diciembre de 2026");
+        assert_eq!(Language::Fr.date_time(at), "2 décembre 2026 à 15:04 UTC");
+        assert_eq!(Language::De.date(at), "2. Dezember 2026");
+        assert_eq!(Language::Ja.date_time(at), "2026年12月2日 15:04 UTC");
+        assert_eq!(Language::En.number(1234567), "1,234,567");
+        assert_eq!(Language::De.number(950), "950");
+        assert_eq!(Language::De.number(12000), "12.000");
+        assert_eq!(fill("{a} and {b}", &[("a", "x"), ("b", "y")]), "x and y");
     }
 
     #[test]

@@ -1,9 +1,15 @@
 //! The mails Portico sends: subject, plain text and HTML, in the tenant's colours and
 //! name, with every link built from the tenant's configured base URL (never from a
-//! request's Host header). Wording lives here, one function per language, so
-//! translations slot in beside English.
+//! request's Host header). The words come from `identity/locales/mail/<code>.txt`, in
+//! the recipient's language.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Utc};
+
+use crate::i18n::Language;
 
 use crate::branding::ThemeTokens;
 use crate::tenants::Tenant;
@@ -65,10 +71,12 @@ pub enum MailKind {
     /// A sign-in from a new device or country, with a link to report it.
     NewSignIn {
         name: String,
-        when: String,
-        place: String,
-        device: String,
-        reasons: Vec<String>,
+        at: DateTime<Utc>,
+        /// "Paris, France", when the address could be placed.
+        place: Option<String>,
+        browser: Option<String>,
+        system: Option<String>,
+        reasons: Vec<SignInReason>,
         report_link: String,
         security_link: String,
     },
@@ -79,6 +87,19 @@ pub enum MailKind {
         name: String,
         change: FactorChange,
         security_link: String,
+    },
+}
+
+/// Why a sign-in was worth a mail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignInReason {
+    NewDevice,
+    NewCountry(String),
+    /// Faster than a plane between the last place and this one.
+    Travel {
+        from: String,
+        to: String,
+        kmh: u64,
     },
 }
 
@@ -138,246 +159,317 @@ struct Body {
     after: Vec<String>,
 }
 
-fn english(brand: &str, kind: &MailKind) -> Body {
+const FILES: [(Language, &str); 5] = [
+    (Language::En, include_str!("../locales/mail/en.txt")),
+    (Language::Es, include_str!("../locales/mail/es.txt")),
+    (Language::Fr, include_str!("../locales/mail/fr.txt")),
+    (Language::De, include_str!("../locales/mail/de.txt")),
+    (Language::Ja, include_str!("../locales/mail/ja.txt")),
+];
+
+type Bundle = HashMap<&'static str, &'static str>;
+
+fn bundles() -> &'static HashMap<Language, Bundle> {
+    static BUNDLES: OnceLock<HashMap<Language, Bundle>> = OnceLock::new();
+    BUNDLES.get_or_init(|| {
+        FILES
+            .iter()
+            .map(|(lang, text)| (*lang, crate::i18n::parse_texts(text)))
+            .collect()
+    })
+}
+
+/// The words of one mail: its language and the brand every text may name.
+struct Words<'a> {
+    lang: Language,
+    brand: &'a str,
+}
+
+impl Words<'_> {
+    /// The text of `key` in this language (else English, else the key), with `{brand}`
+    /// and `args` filled in.
+    fn t(&self, key: &str, args: &[(&str, &str)]) -> String {
+        let all = bundles();
+        let text = all
+            .get(&self.lang)
+            .and_then(|b| b.get(key))
+            .or_else(|| all.get(&Language::En).and_then(|b| b.get(key)))
+            .copied()
+            .unwrap_or(key);
+        let mut filled = crate::i18n::fill(text, args);
+        filled = filled.replace("{brand}", self.brand);
+        filled
+    }
+
+    fn greeting(&self, name: &str) -> String {
+        self.t("common.greeting", &[("name", name)])
+    }
+
+    /// Subject, heading, button and closing line of a template, `body` in between.
+    fn standard(
+        &self,
+        template: &str,
+        args: &[(&str, &str)],
+        paragraphs: Vec<String>,
+        code: Option<&str>,
+        link: Option<&str>,
+    ) -> Body {
+        Body {
+            subject: self.t(&format!("{template}.subject"), args),
+            heading: self.t(&format!("{template}.heading"), args),
+            paragraphs,
+            code: code.map(str::to_string),
+            button: link.map(|href| (self.t(&format!("{template}.button"), args), href.into())),
+            after: vec![self.t(&format!("{template}.after"), args)],
+        }
+    }
+
+    fn device(&self, browser: Option<&str>, system: Option<&str>) -> String {
+        match (browser, system) {
+            (Some(browser), Some(system)) => self.t(
+                "new_sign_in.device",
+                &[("browser", browser), ("system", system)],
+            ),
+            (Some(one), None) | (None, Some(one)) => one.to_string(),
+            (None, None) => self.t("new_sign_in.unknown_device", &[]),
+        }
+    }
+
+    fn reason(&self, reason: &SignInReason) -> String {
+        match reason {
+            SignInReason::NewDevice => self.t("new_sign_in.reason_new_device", &[]),
+            SignInReason::NewCountry(country) => {
+                self.t("new_sign_in.reason_new_country", &[("country", country)])
+            }
+            SignInReason::Travel { from, to, kmh } => self.t(
+                "new_sign_in.reason_travel",
+                &[("from", from), ("to", to), ("kmh", &self.lang.number(*kmh))],
+            ),
+        }
+    }
+}
+
+fn body(words: &Words<'_>, kind: &MailKind) -> Body {
+    let w = words;
     match kind {
         MailKind::VerifyEmail {
             name,
             link,
             code,
             minutes,
-        } => Body {
-            subject: format!("{code} is your {brand} verification code"),
-            heading: "Confirm your email address".into(),
-            paragraphs: vec![
-                format!("Hi {name},"),
-                format!(
-                    "Use this code to confirm your email address for {brand}, or open the link below. It works for {minutes} minutes."
-                ),
-            ],
-            code: Some(code.clone()),
-            button: Some(("Confirm my email".into(), link.clone())),
-            after: vec!["If you didn't create an account, you can ignore this mail.".into()],
-        },
+        } => {
+            let minutes = minutes.to_string();
+            let args = [("code", code.as_str()), ("minutes", minutes.as_str())];
+            w.standard(
+                "verify_email",
+                &args,
+                vec![w.greeting(name), w.t("verify_email.body", &args)],
+                Some(code),
+                Some(link),
+            )
+        }
         MailKind::RegistrationAttempt {
             login_link,
             recovery_link,
-        } => Body {
-            subject: format!("Someone tried to create a {brand} account with your address"),
-            heading: "You already have an account".into(),
-            paragraphs: vec![
-                format!(
-                    "Someone — maybe you — tried to create a new {brand} account with this email address. You already have one, so nothing was created."
-                ),
-                format!(
-                    "If it was you, sign in at {login_link}. If you forgot your password, you can reset it at {recovery_link}."
-                ),
-            ],
-            code: None,
-            button: Some(("Sign in".into(), login_link.clone())),
-            after: vec![
-                "If it wasn't you, you don't need to do anything: your account is unchanged."
-                    .into(),
-            ],
-        },
+        } => {
+            let args = [
+                ("login_link", login_link.as_str()),
+                ("recovery_link", recovery_link.as_str()),
+            ];
+            w.standard(
+                "registration_attempt",
+                &args,
+                vec![
+                    w.t("registration_attempt.body", &args),
+                    w.t("registration_attempt.links", &args),
+                ],
+                None,
+                Some(login_link),
+            )
+        }
         MailKind::PasswordReset {
             name,
             link,
             minutes,
-        } => Body {
-            subject: format!("Reset your {brand} password"),
-            heading: "Reset your password".into(),
-            paragraphs: vec![
-                format!("Hi {name},"),
-                format!(
-                    "We received a request to reset the password of your {brand} account. The link works once, for {minutes} minutes."
-                ),
-            ],
-            code: None,
-            button: Some(("Choose a new password".into(), link.clone())),
-            after: vec![
-                "If you didn't ask for this, ignore this mail: your password stays as it is."
-                    .into(),
-            ],
-        },
+        } => {
+            let minutes = minutes.to_string();
+            let args = [("minutes", minutes.as_str())];
+            w.standard(
+                "password_reset",
+                &args,
+                vec![w.greeting(name), w.t("password_reset.body", &args)],
+                None,
+                Some(link),
+            )
+        }
         MailKind::PasswordChanged {
             name,
             recovery_link,
             via_reset,
-        } => Body {
-            subject: format!("Your {brand} password was changed"),
-            heading: "Your password was changed".into(),
-            paragraphs: vec![
-                format!("Hi {name},"),
-                if *via_reset {
-                    format!(
-                        "The password of your {brand} account was just reset, and every session was signed out."
-                    )
-                } else {
-                    format!("The password of your {brand} account was just changed.")
-                },
-            ],
-            code: None,
-            button: None,
-            after: vec![format!(
-                "If this wasn't you, reset your password now at {recovery_link} and review your account."
-            )],
-        },
+        } => {
+            let args = [("recovery_link", recovery_link.as_str())];
+            let what = if *via_reset {
+                "password_changed.body_reset"
+            } else {
+                "password_changed.body"
+            };
+            w.standard(
+                "password_changed",
+                &args,
+                vec![w.greeting(name), w.t(what, &args)],
+                None,
+                None,
+            )
+        }
         MailKind::RecoveryCodeUsed {
             name,
             remaining,
             account_link,
-        } => Body {
-            subject: format!("A recovery code was used for your {brand} account"),
-            heading: "A recovery code was used".into(),
-            paragraphs: vec![
-                format!("Hi {name},"),
-                format!(
-                    "One of your recovery codes was just used to sign in to your {brand} account. Each code works once; {remaining} unused codes remain."
-                ),
-            ],
-            code: None,
-            button: Some(("Review your account".into(), account_link.clone())),
-            after: vec![format!(
-                "If this wasn't you, change your password and create new recovery codes at {account_link}."
-            )],
-        },
+        } => {
+            let remaining = remaining.to_string();
+            let args = [
+                ("remaining", remaining.as_str()),
+                ("account_link", account_link.as_str()),
+            ];
+            w.standard(
+                "recovery_code_used",
+                &args,
+                vec![w.greeting(name), w.t("recovery_code_used.body", &args)],
+                None,
+                Some(account_link),
+            )
+        }
         MailKind::PasskeyAdded {
             name,
             passkey,
             account_link,
-        } => Body {
-            subject: format!("A passkey was added to your {brand} account"),
-            heading: "A passkey was added".into(),
-            paragraphs: vec![
-                format!("Hi {name},"),
-                format!(
-                    "A passkey named \u{201c}{passkey}\u{201d} was just added to your {brand} account. It can now be used to sign in."
-                ),
-            ],
-            code: None,
-            button: Some(("Review your passkeys".into(), account_link.clone())),
-            after: vec![format!(
-                "If this wasn't you, remove the passkey at {account_link} and change your password."
-            )],
-        },
+        } => {
+            let args = [
+                ("passkey", passkey.as_str()),
+                ("account_link", account_link.as_str()),
+            ];
+            w.standard(
+                "passkey_added",
+                &args,
+                vec![w.greeting(name), w.t("passkey_added.body", &args)],
+                None,
+                Some(account_link),
+            )
+        }
         MailKind::SignInCode {
             name,
             code,
             minutes,
-        } => Body {
-            subject: format!("{code} is your {brand} sign-in code"),
-            heading: "Confirm it's you".into(),
-            paragraphs: vec![
-                format!("Hi {name},"),
-                format!(
-                    "Someone — hopefully you — is signing in to your {brand} account from a device or place we don't recognise. Enter this code to confirm it's you. It works once, for {minutes} minutes."
-                ),
-            ],
-            code: Some(code.clone()),
-            button: None,
-            after: vec![
-                "If this wasn't you, don't share the code with anyone and change your password: someone knows it."
-                    .into(),
-            ],
-        },
+        } => {
+            let minutes = minutes.to_string();
+            let args = [("code", code.as_str()), ("minutes", minutes.as_str())];
+            w.standard(
+                "sign_in_code",
+                &args,
+                vec![w.greeting(name), w.t("sign_in_code.body", &args)],
+                Some(code),
+                None,
+            )
+        }
         MailKind::ConfirmAddress {
             name,
             provider,
             code,
             minutes,
-        } => Body {
-            subject: format!("{code} is your {brand} confirmation code"),
-            heading: "Confirm your email address".into(),
-            paragraphs: vec![
-                format!("Hi {name},"),
-                format!(
-                    "You're signing up for {brand} with {provider}. Enter this code to confirm this address is yours. It works once, for {minutes} minutes."
-                ),
-            ],
-            code: Some(code.clone()),
-            button: None,
-            after: vec!["If you didn't ask for this, ignore this mail: no account is made without the code.".into()],
-        },
+        } => {
+            let minutes = minutes.to_string();
+            let args = [
+                ("code", code.as_str()),
+                ("provider", provider.as_str()),
+                ("minutes", minutes.as_str()),
+            ];
+            w.standard(
+                "confirm_address",
+                &args,
+                vec![w.greeting(name), w.t("confirm_address.body", &args)],
+                Some(code),
+                None,
+            )
+        }
         MailKind::NewSignIn {
             name,
-            when,
+            at,
             place,
-            device,
+            browser,
+            system,
             reasons,
             report_link,
             security_link,
-        } => Body {
-            subject: format!("New sign-in to your {brand} account"),
-            heading: "New sign-in to your account".into(),
-            paragraphs: vec![
-                format!("Hi {name},"),
-                format!("Your {brand} account was just signed in to from {device}, {place}, on {when}."),
-                format!("We noticed: {}.", reasons.join("; ")),
-                "If this was you, there's nothing to do. If it wasn't, tell us right away: we'll sign out every device, turn off your password until you choose a new one, and help you secure your account.".into(),
-            ],
-            code: None,
-            button: Some(("This wasn't me".into(), report_link.clone())),
-            after: vec![format!("You can review recent sign-ins at {security_link}.")],
-        },
+        } => {
+            let device = w.device(browser.as_deref(), system.as_deref());
+            let when = w.lang.date_time(*at);
+            let reasons: Vec<String> = reasons.iter().map(|r| w.reason(r)).collect();
+            let reasons = w.lang.list(&reasons);
+            let args = [
+                ("device", device.as_str()),
+                ("place", place.as_deref().unwrap_or_default()),
+                ("when", when.as_str()),
+                ("reasons", reasons.as_str()),
+                ("security_link", security_link.as_str()),
+            ];
+            let seen = if place.is_some() {
+                "new_sign_in.body"
+            } else {
+                "new_sign_in.body_no_place"
+            };
+            w.standard(
+                "new_sign_in",
+                &args,
+                vec![
+                    w.greeting(name),
+                    w.t(seen, &args),
+                    w.t("new_sign_in.noticed", &args),
+                    w.t("new_sign_in.advice", &args),
+                ],
+                None,
+                Some(report_link),
+            )
+        }
         MailKind::AccountSecured {
             name,
             recovery_link,
-        } => Body {
-            subject: format!("We secured your {brand} account"),
-            heading: "Your account is secured".into(),
-            paragraphs: vec![
-                format!("Hi {name},"),
-                format!(
-                    "You reported a sign-in that wasn't you. Every device was signed out of your {brand} account and your password was turned off."
-                ),
-                "Choose a new password now, then check your passkeys, authenticator app and recovery codes.".into(),
+        } => w.standard(
+            "account_secured",
+            &[],
+            vec![
+                w.greeting(name),
+                w.t("account_secured.body", &[]),
+                w.t("account_secured.next", &[]),
             ],
-            code: None,
-            button: Some(("Choose a new password".into(), recovery_link.clone())),
-            after: vec!["If you didn't report anything, choose a new password anyway and review your account.".into()],
-        },
+            None,
+            Some(recovery_link),
+        ),
         MailKind::FactorChanged {
             name,
             change,
             security_link,
         } => {
-            let (subject, what): (String, String) = match change {
-                FactorChange::TotpAdded => (
-                    format!("An authenticator app was added to your {brand} account"),
-                    "An authenticator app was added to your account. It will be asked for when a sign-in looks unusual.".into(),
-                ),
-                FactorChange::TotpRemoved => (
-                    format!("An authenticator app was removed from your {brand} account"),
-                    "The authenticator app was removed from your account.".into(),
-                ),
-                FactorChange::PasskeyRemoved => (
-                    format!("A passkey was removed from your {brand} account"),
-                    "A passkey was removed from your account; it can no longer be used to sign in.".into(),
-                ),
-                FactorChange::RecoveryCodesReplaced => (
-                    format!("New recovery codes for your {brand} account"),
-                    "New recovery codes were created for your account; the old ones no longer work.".into(),
-                ),
-                FactorChange::ProviderLinked(provider) => (
-                    format!("{provider} was linked to your {brand} account"),
-                    format!("Your {provider} account can now be used to sign in to your {brand} account."),
-                ),
-                FactorChange::ProviderUnlinked(provider) => (
-                    format!("{provider} was unlinked from your {brand} account"),
-                    format!("Your {provider} account can no longer be used to sign in to your {brand} account."),
-                ),
+            let (what, provider) = match change {
+                FactorChange::TotpAdded => ("totp_added", ""),
+                FactorChange::TotpRemoved => ("totp_removed", ""),
+                FactorChange::PasskeyRemoved => ("passkey_removed", ""),
+                FactorChange::RecoveryCodesReplaced => ("codes_replaced", ""),
+                FactorChange::ProviderLinked(p) => ("provider_linked", p.as_str()),
+                FactorChange::ProviderUnlinked(p) => ("provider_unlinked", p.as_str()),
             };
-            Body {
-                subject,
-                heading: "Your sign-in settings changed".into(),
-                paragraphs: vec![format!("Hi {name},"), what],
-                code: None,
-                button: Some(("Review your security".into(), security_link.clone())),
-                after: vec![
-                    "If this wasn't you, choose a new password right away and review your account."
-                        .into(),
+            let args = [("provider", provider)];
+            let mut body = w.standard(
+                "factor_changed",
+                &args,
+                vec![
+                    w.greeting(name),
+                    w.t(&format!("factor_changed.{what}.body"), &args),
                 ],
-            }
+                None,
+                Some(security_link),
+            );
+            body.subject = w.t(&format!("factor_changed.{what}.subject"), &args);
+            body
         }
     }
 }
@@ -397,10 +489,17 @@ fn escape(s: &str) -> String {
     out
 }
 
-/// Renders `kind` for `tenant` in `lang` (English until translations arrive).
-pub fn render(tenant: &Tenant, theme: &ThemeTokens, _lang: &str, kind: &MailKind) -> RenderedMail {
+/// Renders `kind` for `tenant` in `lang`, in the colours (and with the logo) of its
+/// published theme.
+pub fn render(
+    tenant: &Tenant,
+    theme: &ThemeTokens,
+    lang: Language,
+    kind: &MailKind,
+) -> RenderedMail {
     let brand = tenant.display_name.as_str();
-    let body = english(brand, kind);
+    let words = Words { lang, brand };
+    let body = body(&words, kind);
 
     let mut text = String::new();
     let _ = writeln!(text, "{}\n", body.heading);
@@ -416,7 +515,7 @@ pub fn render(tenant: &Tenant, theme: &ThemeTokens, _lang: &str, kind: &MailKind
     for p in &body.after {
         let _ = writeln!(text, "{p}\n");
     }
-    let _ = write!(text, "— {brand}");
+    let _ = write!(text, "— {}", words.t("common.sent_by", &[]));
 
     let primary = theme.primary.as_str();
     let on_primary = theme.on_primary.as_str();
@@ -427,23 +526,39 @@ pub fn render(tenant: &Tenant, theme: &ThemeTokens, _lang: &str, kind: &MailKind
     let border = theme.border.as_str();
     let radius = theme.radius_px.min(24);
     let font = "-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif";
-    let initial = brand
-        .chars()
-        .find(|c| c.is_alphanumeric())
-        .map(|c| c.to_uppercase().to_string())
-        .unwrap_or_else(|| "P".into());
+    // The theme's logo (an absolute link: mail clients load it from the tenant's own
+    // address), else the brand's initial on its primary colour.
+    let mark = match &theme.logo {
+        Some(logo) => format!(
+            "<img src=\"{}\" alt=\"{}\" height=\"40\" style=\"height:40px;width:auto;border:0\">",
+            escape(&link(tenant, &logo.url())),
+            escape(brand)
+        ),
+        None => {
+            let initial = brand
+                .chars()
+                .find(|c| c.is_alphanumeric())
+                .map(|c| c.to_uppercase().to_string())
+                .unwrap_or_else(|| "P".into());
+            format!(
+                "<span style=\"display:inline-block;width:40px;height:40px;line-height:40px;border-radius:{radius}px;background:{primary};color:{on_primary};font-weight:700;font-size:18px\">{}</span>",
+                escape(&initial)
+            )
+        }
+    };
 
     let mut html = String::with_capacity(4096);
     let _ = write!(
         html,
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{subject}</title></head>\
+        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{subject}</title></head>\
 <body style=\"margin:0;padding:0;background:{canvas};font-family:{font};color:{ink}\">\
 <table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" style=\"background:{canvas};padding:32px 12px\"><tr><td align=\"center\">\
 <table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" style=\"max-width:520px\">\
-<tr><td style=\"padding:0 0 20px;text-align:center\"><span style=\"display:inline-block;width:40px;height:40px;line-height:40px;border-radius:{radius}px;background:{primary};color:{on_primary};font-weight:700;font-size:18px\">{initial}</span>\
+<tr><td style=\"padding:0 0 20px;text-align:center\">{mark}\
 <div style=\"margin-top:8px;font-size:14px;font-weight:600\">{brand_e}</div></td></tr>\
 <tr><td style=\"background:{surface};border:1px solid {border};border-radius:{radius}px;padding:32px\">\
 <h1 style=\"margin:0 0 16px;font-size:22px;line-height:28px\">{heading}</h1>",
+        lang = lang.code(),
         subject = escape(&body.subject),
         brand_e = escape(brand),
         heading = escape(&body.heading),
@@ -466,9 +581,10 @@ pub fn render(tenant: &Tenant, theme: &ThemeTokens, _lang: &str, kind: &MailKind
         let _ = write!(
             html,
             "<p style=\"margin:8px 0 18px\"><a href=\"{href}\" style=\"display:inline-block;background:{primary};color:{on_primary};text-decoration:none;font-weight:600;font-size:15px;padding:11px 20px;border-radius:{radius}px\">{label}</a></p>\
-<p style=\"margin:0 0 14px;font-size:13px;line-height:19px;color:{muted}\">Or paste this link into your browser:<br><a href=\"{href}\" style=\"color:{primary};word-break:break-all\">{href}</a></p>",
+<p style=\"margin:0 0 14px;font-size:13px;line-height:19px;color:{muted}\">{paste}<br><a href=\"{href}\" style=\"color:{primary};word-break:break-all\">{href}</a></p>",
             href = escape(href),
             label = escape(label),
+            paste = escape(&words.t("common.paste_link", &[])),
         );
     }
     for p in &body.after {
@@ -480,8 +596,8 @@ pub fn render(tenant: &Tenant, theme: &ThemeTokens, _lang: &str, kind: &MailKind
     }
     let _ = write!(
         html,
-        "</td></tr><tr><td style=\"padding:18px 0;text-align:center;font-size:12px;color:{muted}\">Sent by {brand_e}</td></tr></table></td></tr></table></body></html>",
-        brand_e = escape(brand)
+        "</td></tr><tr><td style=\"padding:18px 0;text-align:center;font-size:12px;color:{muted}\">{sent_by}</td></tr></table></td></tr></table></body></html>",
+        sent_by = escape(&words.t("common.sent_by", &[]))
     );
 
     RenderedMail {
@@ -523,7 +639,7 @@ mod tests {
         let m = render(
             &t,
             &ThemeTokens::default(),
-            "en",
+            Language::En,
             &MailKind::VerifyEmail {
                 name: "Ada".into(),
                 link: link(&t, "/verify?token=abc"),
@@ -546,7 +662,7 @@ mod tests {
         let m = render(
             &t,
             &ThemeTokens::default(),
-            "en",
+            Language::En,
             &MailKind::PasswordChanged {
                 name: "<script>x</script>".into(),
                 recovery_link: link(&t, "/recovery"),
@@ -556,5 +672,169 @@ mod tests {
         assert!(!m.html.contains("<script>"));
         assert!(!m.html.contains("<b>Acme"));
         assert!(m.html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn every_language_has_every_key_and_placeholder() {
+        let all = bundles();
+        let english = &all[&Language::En];
+        let placeholders = |text: &str| {
+            let mut names: Vec<String> = text
+                .split('{')
+                .skip(1)
+                .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_string()))
+                .collect();
+            names.sort();
+            names
+        };
+        for lang in Language::ALL {
+            let bundle = &all[&lang];
+            for (key, text) in english {
+                let Some(translated) = bundle.get(key) else {
+                    panic!("{} lacks {key}", lang.code());
+                };
+                assert_eq!(
+                    placeholders(text),
+                    placeholders(translated),
+                    "{} {key}",
+                    lang.code()
+                );
+            }
+            assert_eq!(
+                bundle.len(),
+                english.len(),
+                "{} has extra keys",
+                lang.code()
+            );
+        }
+    }
+
+    #[test]
+    fn every_mail_renders_without_a_missing_text_in_every_language() {
+        let t = tenant("Acme");
+        let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 2, 15, 4, 0).unwrap();
+        let kinds = vec![
+            MailKind::VerifyEmail {
+                name: "Ada".into(),
+                link: "https://x/v".into(),
+                code: "123456".into(),
+                minutes: 30,
+            },
+            MailKind::RegistrationAttempt {
+                login_link: "https://x/l".into(),
+                recovery_link: "https://x/r".into(),
+            },
+            MailKind::PasswordReset {
+                name: "Ada".into(),
+                link: "https://x/r".into(),
+                minutes: 30,
+            },
+            MailKind::PasswordChanged {
+                name: "Ada".into(),
+                recovery_link: "https://x/r".into(),
+                via_reset: true,
+            },
+            MailKind::RecoveryCodeUsed {
+                name: "Ada".into(),
+                remaining: 7,
+                account_link: "https://x/a".into(),
+            },
+            MailKind::PasskeyAdded {
+                name: "Ada".into(),
+                passkey: "Laptop".into(),
+                account_link: "https://x/a".into(),
+            },
+            MailKind::SignInCode {
+                name: "Ada".into(),
+                code: "654321".into(),
+                minutes: 10,
+            },
+            MailKind::ConfirmAddress {
+                name: "Ada".into(),
+                provider: "GitHub".into(),
+                code: "111222".into(),
+                minutes: 10,
+            },
+            MailKind::NewSignIn {
+                name: "Ada".into(),
+                at,
+                place: Some("Paris, France".into()),
+                browser: Some("Firefox".into()),
+                system: Some("Linux".into()),
+                reasons: vec![
+                    SignInReason::NewDevice,
+                    SignInReason::Travel {
+                        from: "DE".into(),
+                        to: "JP".into(),
+                        kmh: 9100,
+                    },
+                ],
+                report_link: "https://x/report".into(),
+                security_link: "https://x/s".into(),
+            },
+            MailKind::AccountSecured {
+                name: "Ada".into(),
+                recovery_link: "https://x/r".into(),
+            },
+            MailKind::FactorChanged {
+                name: "Ada".into(),
+                change: FactorChange::ProviderLinked("GitHub".into()),
+                security_link: "https://x/s".into(),
+            },
+        ];
+        for lang in Language::ALL {
+            for kind in &kinds {
+                let m = render(&t, &ThemeTokens::default(), lang, kind);
+                for part in [&m.subject, &m.text, &m.html] {
+                    assert!(
+                        !part.contains('{'),
+                        "{} {}: {part}",
+                        lang.code(),
+                        m.template
+                    );
+                    assert!(
+                        !part.contains(&format!("{}.", m.template)),
+                        "{} {}: a key shows",
+                        lang.code(),
+                        m.template
+                    );
+                }
+                assert!(m.html.contains(&format!("<html lang=\"{}\">", lang.code())));
+            }
+        }
+        let fr = render(&t, &ThemeTokens::default(), Language::Fr, &kinds[8]);
+        assert!(
+            fr.text.contains("2 décembre 2026 à 15:04 UTC"),
+            "{}",
+            fr.text
+        );
+        assert!(fr.text.contains("Firefox sur Linux"));
+        assert!(fr.text.contains("9\u{202f}100 km/h"));
+        let ja = render(&t, &ThemeTokens::default(), Language::Ja, &kinds[0]);
+        assert_eq!(ja.subject, "Acme の確認コードは 123456 です");
+    }
+
+    #[test]
+    fn a_theme_logo_heads_the_mail() {
+        let t = tenant("Acme");
+        let name = crate::branding::assets::AssetName::parse(&format!("{}.png", "a".repeat(64)))
+            .expect("a valid asset name");
+        let theme = ThemeTokens {
+            logo: Some(name),
+            ..ThemeTokens::default()
+        };
+        let m = render(
+            &t,
+            &theme,
+            Language::En,
+            &MailKind::AccountSecured {
+                name: "Ada".into(),
+                recovery_link: "https://x/r".into(),
+            },
+        );
+        assert!(m.html.contains(&format!(
+            "<img src=\"https://login.acme.example/branding/assets/{}.png\"",
+            "a".repeat(64)
+        )));
     }
 }

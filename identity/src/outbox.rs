@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
+use crate::i18n::Language;
 use crate::mail::{self, MailKind};
 use crate::ports::{MailError, Mailer, OutgoingMail};
 use crate::store::{self, StoreError};
@@ -81,7 +82,10 @@ pub fn backoff(attempts: i32) -> Duration {
 
 impl Engine {
     /// Renders `kind` for `tenant` and queues it to `to` inside `db` (the caller's
-    /// transaction), so it leaves only if the change that caused it commits.
+    /// transaction), so it leaves only if the change that caused it commits. It is
+    /// written in the language of the account `to` belongs to, else the tenant's
+    /// default — never in the language of whoever caused it (a stranger's sign-in
+    /// attempt must not choose the owner's language).
     pub async fn queue_mail(
         &self,
         db: &impl ConnectionTrait,
@@ -89,10 +93,28 @@ impl Engine {
         to: &str,
         kind: &MailKind,
     ) -> Result<(), StoreError> {
+        self.queue_mail_in(db, tenant, to, None, kind).await
+    }
+
+    /// [`Engine::queue_mail`] to an address that may have no account yet: `fallback`
+    /// (the language of the pages its owner is reading) comes before the tenant's
+    /// default.
+    pub async fn queue_mail_in(
+        &self,
+        db: &impl ConnectionTrait,
+        tenant: &Tenant,
+        to: &str,
+        fallback: Option<Language>,
+        kind: &MailKind,
+    ) -> Result<(), StoreError> {
         let theme = store::tenants::find_published_theme(db, tenant.id)
             .await?
             .unwrap_or_default();
-        let rendered = mail::render(tenant, &theme, "en", kind);
+        let lang = store::accounts::locale_of_address(db, tenant.id, to)
+            .await?
+            .or(fallback)
+            .unwrap_or(tenant.policy.default_language);
+        let rendered = mail::render(tenant, &theme, lang, kind);
         let from = tenant
             .policy
             .mail

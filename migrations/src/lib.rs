@@ -23,6 +23,7 @@ mod m20261129_000016_create_user_roles;
 mod m20261129_000017_create_federation;
 mod m20261129_000018_create_theme_assets;
 mod m20261129_000019_add_app_sign_in_methods;
+mod m20261129_000020_add_user_locale;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000017_create_federation::Migration),
             Box::new(m20261129_000018_create_theme_assets::Migration),
             Box::new(m20261129_000019_add_app_sign_in_methods::Migration),
+            Box::new(m20261129_000020_add_user_locale::Migration),
         ]
     }
 }

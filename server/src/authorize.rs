@@ -175,6 +175,7 @@ pub(crate) async fn context(state: &AppState, req: Request) -> Result<Ctx, Respo
                 .get(header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string),
+            language: None,
         },
         nonce: parts
             .extensions

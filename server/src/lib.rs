@@ -175,6 +175,7 @@ async fn ensure_providers(
         let who = portico_identity::audit::ClientInfo {
             ip: None,
             user_agent: Some("portico-config".into()),
+            language: None,
         };
         match engine.add_provider(tenant, None, &who, &new).await {
             Ok(added) => {

@@ -399,6 +399,7 @@ fn cli_client() -> portico_identity::audit::ClientInfo {
     portico_identity::audit::ClientInfo {
         ip: None,
         user_agent: Some("portico-cli".into()),
+        language: None,
     }
 }
 

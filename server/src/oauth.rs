@@ -128,6 +128,7 @@ async fn read_client_request(req: Request) -> Result<(RequestTenant, ClientReque
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
+        language: None,
     };
     let form_type = parts
         .headers

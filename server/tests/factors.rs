@@ -33,6 +33,7 @@ fn client(ip: &str) -> ClientInfo {
     ClientInfo {
         ip: Some(ip.into()),
         user_agent: None,
+        language: None,
     }
 }
 

@@ -112,7 +112,126 @@ async fn flow_messages_are_translated(backend: Backend) {
     app.cleanup().await;
 }
 
+async fn request_reset(browser: &mut common::Browser, email: &str) {
+    let (_, page) = browser.visit("/recovery").await;
+    let flow = page.hidden("flow").unwrap();
+    let csrf = page.hidden("csrf_token").unwrap();
+    let answer = browser
+        .post_form(
+            "/api/recovery/request",
+            &[("flow", &flow), ("csrf_token", &csrf), ("email", email)],
+        )
+        .await;
+    assert_eq!(answer.status, 303);
+}
+
+/// Mails are written in the account's language: the one its owner signed up in, then
+/// the one they chose while signed in; never the language of whoever caused the mail;
+/// the tenant's default when the owner never stated one.
+async fn mails_follow_the_account_language(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let mail = |to: &'static str| {
+        let app = &app;
+        async move { app.latest_mail_to(to).await.expect("a mail") }
+    };
+
+    // Signed up with a Japanese browser: the verification mail is Japanese.
+    let mut kei = app.browser();
+    kei.languages = Some("ja-JP,ja;q=0.9".into());
+    app.sign_up(&mut kei, "kei@example.com", STRONG_PASSWORD, "Kei")
+        .await;
+    let outbox = app
+        .state
+        .engine
+        .recent_mail(
+            app.state
+                .engine
+                .resolve_tenant(common::HOST)
+                .await
+                .unwrap()
+                .tenant
+                .id,
+            50,
+        )
+        .await
+        .unwrap();
+    let welcome = outbox
+        .iter()
+        .find(|m| m.to == "kei@example.com" && m.template == "verify_email")
+        .expect("the verification mail");
+    assert!(
+        welcome.subject.contains("の確認コードは"),
+        "{}",
+        welcome.subject
+    );
+    assert!(welcome.html.contains("<html lang=\"ja\">"));
+
+    // A stranger with an English browser asks for a reset: the owner reads Japanese.
+    let mut stranger = app.browser();
+    stranger.languages = Some("en-US".into());
+    request_reset(&mut stranger, "kei@example.com").await;
+    let reset = mail("kei@example.com").await;
+    assert_eq!(reset.template, "password_reset");
+    assert!(
+        reset.subject.contains("パスワードを再設定"),
+        "{}",
+        reset.subject
+    );
+
+    // The owner switches to German while signed in: the account keeps the choice.
+    let switched = kei
+        .post_form(
+            "/api/language",
+            &[("lang", "de"), ("return_to", "/account")],
+        )
+        .await;
+    assert_eq!(switched.location().as_deref(), Some("/account"));
+    request_reset(&mut stranger, "kei@example.com").await;
+    let reset = mail("kei@example.com").await;
+    assert!(
+        reset.subject.contains("Passwort zurück"),
+        "{}",
+        reset.subject
+    );
+    assert!(reset.text.contains("Hallo Kei,"));
+    assert!(reset.text.contains("Passwort zurücksetzen"));
+
+    // Switching while signed out changes the pages, not the account.
+    let mut signed_out = app.browser();
+    signed_out
+        .post_form("/api/language", &[("lang", "fr"), ("return_to", "/login")])
+        .await;
+    request_reset(&mut signed_out, "kei@example.com").await;
+    assert!(mail("kei@example.com").await.subject.contains("Passwort"));
+
+    // An owner who never stated a language gets the tenant's default, as it is when
+    // the mail is written.
+    let mut plain = app.browser();
+    app.sign_up(&mut plain, "lea@example.com", STRONG_PASSWORD, "Léa")
+        .await;
+    let engine = &app.state.engine;
+    let tenant = engine.resolve_tenant(common::HOST).await.unwrap();
+    let mut policy = tenant.tenant.policy.clone();
+    policy.default_language = Language::Fr;
+    engine
+        .set_tenant_policy(tenant.tenant.id, &policy)
+        .await
+        .unwrap();
+    request_reset(&mut stranger, "lea@example.com").await;
+    let reset = mail("lea@example.com").await;
+    assert!(
+        reset
+            .subject
+            .starts_with("Réinitialisez votre mot de passe"),
+        "{}",
+        reset.subject
+    );
+    assert!(reset.html.contains("Envoyé par"));
+    app.cleanup().await;
+}
+
 on_both_databases!(
     pages_follow_the_choice_then_the_browser_then_the_tenant,
     flow_messages_are_translated,
+    mails_follow_the_account_language,
 );

@@ -391,7 +391,7 @@ async fn this_wasnt_me_locks_the_account_down(backend: Backend) {
     assert_eq!(answer.location().as_deref(), Some("/account"));
     let alert = app.latest_mail_to("victim@example.com").await.unwrap();
     assert_eq!(alert.template, "new_sign_in");
-    assert!(alert.text.contains("new country: GB"), "{}", alert.text);
+    assert!(alert.text.contains("a new country (GB)"), "{}", alert.text);
     let link = regex::Regex::new(r"https?://[^\s]+/security/report\?token=[A-Za-z0-9_-]+")
         .unwrap()
         .find(&alert.text)

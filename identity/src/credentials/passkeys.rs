@@ -935,9 +935,17 @@ impl Engine {
         let sent = [Message::info(messages::VERIFICATION_SENT)];
 
         let tx = self.db().begin().await?;
-        let created =
-            store::accounts::insert_account(&tx, tenant.id, user_id, &email, &name, "passkey", now)
-                .await;
+        let created = store::accounts::insert_account(
+            &tx,
+            tenant.id,
+            user_id,
+            &email,
+            &name,
+            client.language,
+            "passkey",
+            now,
+        )
+        .await;
         match created {
             Ok(()) => {
                 match store::passkeys::insert_credential(&tx, row.clone()).await {

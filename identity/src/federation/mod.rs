@@ -827,6 +827,7 @@ impl Engine {
             user,
             email,
             &name,
+            client.language,
             &provider.key(),
             &identity.subject,
             now,
@@ -1021,7 +1022,7 @@ impl Engine {
         let state = crate::flows::transition(flow.kind, flow.state, FlowEvent::DetailsAccepted)
             .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
         let tx = self.db().begin().await?;
-        self.send_address_code(&tx, tenant, &flow, &mut context)
+        self.send_address_code(&tx, tenant, client, &flow, &mut context)
             .await?;
         store::flows::update_step(
             &tx,
@@ -1042,6 +1043,7 @@ impl Engine {
         &self,
         tx: &sea_orm::DatabaseTransaction,
         tenant: &Tenant,
+        client: &ClientInfo,
         flow: &Flow,
         context: &mut crate::flows::FlowContext,
     ) -> Result<(), StoreError> {
@@ -1068,7 +1070,8 @@ impl Engine {
                 minutes,
             }
         };
-        self.queue_mail(tx, tenant, &address, &kind).await?;
+        self.queue_mail_in(tx, tenant, &address, client.language, &kind)
+            .await?;
         // For a taken address the stored hash is of nothing anyone was sent.
         let secret = if taken { random_token() } else { code };
         context.address_code = Some(sha256_hex(format!("{}:{secret}", flow.id).as_bytes()));
@@ -1091,7 +1094,7 @@ impl Engine {
             // A new code.
             let mut context = flow.context.clone();
             let tx = self.db().begin().await?;
-            self.send_address_code(&tx, tenant, flow, &mut context)
+            self.send_address_code(&tx, tenant, client, flow, &mut context)
                 .await?;
             store::flows::update_step(
                 &tx,

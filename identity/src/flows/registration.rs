@@ -127,7 +127,14 @@ impl Engine {
         // The unique index on (tenant, address) decides: no read-then-write race.
         let tx = self.db().begin().await?;
         let created = store::accounts::insert_password_account(
-            &tx, tenant.id, user_id, &email, &name, &phc, now,
+            &tx,
+            tenant.id,
+            user_id,
+            &email,
+            &name,
+            client.language,
+            &phc,
+            now,
         )
         .await;
         match created {

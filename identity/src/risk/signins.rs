@@ -10,6 +10,7 @@ use super::{Assessment, Decision, GeoPoint, PastSignIn, Place, SignInContext, as
 use crate::audit::ClientInfo;
 use crate::flows::BrowserBinding;
 use crate::flows::login::AuthMethod;
+use crate::mail::SignInReason;
 use crate::secrets::sha256_hex;
 use crate::store::signins::LoginEventRow;
 use crate::store::{self, StoreError};
@@ -280,17 +281,22 @@ impl Engine {
             return Ok(());
         };
         let signals: Vec<super::Signal> = serde_json::from_str(&row.reasons).unwrap_or_default();
-        let noteworthy: Vec<String> = signals
+        let noteworthy: Vec<SignInReason> = signals
             .iter()
-            .filter(|s| {
-                matches!(
-                    s,
-                    super::Signal::NewDevice
-                        | super::Signal::NewCountry { .. }
-                        | super::Signal::ImpossibleTravel { .. }
-                )
+            .filter_map(|s| match s {
+                super::Signal::NewDevice => Some(SignInReason::NewDevice),
+                super::Signal::NewCountry { country } => {
+                    Some(SignInReason::NewCountry(country.clone()))
+                }
+                super::Signal::ImpossibleTravel { from, to, kmh, .. } => {
+                    Some(SignInReason::Travel {
+                        from: from.clone(),
+                        to: to.clone(),
+                        kmh: kmh.max(0.0).round() as u64,
+                    })
+                }
+                _ => None,
             })
-            .map(super::Signal::explain)
             .collect();
         if noteworthy.is_empty() {
             return Ok(());
@@ -313,14 +319,15 @@ impl Engine {
             Some(event),
         )
         .await?;
-        let place = place_of(&row)
-            .map(|p| format!("near {}", p.label()))
-            .unwrap_or_else(|| "from an unknown place".into());
+        let (browser, system) = crate::user_agent::browser_and_system(row.user_agent.as_deref());
         let kind = crate::mail::MailKind::NewSignIn {
             name: owner.display_name,
-            when: now.format("%B %-d, %Y at %H:%M UTC").to_string(),
-            place,
-            device: crate::user_agent::describe(row.user_agent.as_deref()),
+            at: now,
+            place: place_of(&row)
+                .filter(|p| p.city.is_some() || p.country.is_some())
+                .map(|p| p.label()),
+            browser: browser.map(str::to_string),
+            system: system.map(str::to_string),
             reasons: noteworthy,
             report_link: crate::mail::link(tenant, &format!("/security/report?token={token}")),
             security_link: crate::mail::link(tenant, "/account/security"),

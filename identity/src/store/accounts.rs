@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::StoreError;
 use super::entities::{identities, password_credentials, user_emails, user_roles, users};
 use crate::accounts::{AccountStatus, AccountSummary, DisplayName, Email};
+use crate::i18n::Language;
 use crate::{TenantId, UserId};
 
 /// What a password sign-in needs to know about the account behind an email.
@@ -90,16 +91,18 @@ pub async fn block_password(
 
 /// Inserts a user with a primary email, a password identity and the password hash.
 /// Run it inside a transaction: a duplicate email fails with `Conflict { field: "email" }`.
+#[allow(clippy::too_many_arguments)]
 pub async fn insert_password_account(
     db: &impl ConnectionTrait,
     tenant: TenantId,
     user_id: UserId,
     email: &Email,
     name: &DisplayName,
+    locale: Option<Language>,
     phc: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    insert_account(db, tenant, user_id, email, name, "password", now).await?;
+    insert_account(db, tenant, user_id, email, name, locale, "password", now).await?;
     password_credentials::ActiveModel {
         user_id: Set(user_id.0),
         tenant_id: Set(tenant.0),
@@ -116,26 +119,18 @@ pub async fn insert_password_account(
 /// Inserts a user with a primary email and an identity for `provider` (`password`,
 /// `passkey`); the credential itself is the caller's to store. Run it inside a
 /// transaction: a duplicate email fails with `Conflict { field: "email" }`.
+#[allow(clippy::too_many_arguments)]
 pub async fn insert_account(
     db: &impl ConnectionTrait,
     tenant: TenantId,
     user_id: UserId,
     email: &Email,
     name: &DisplayName,
+    locale: Option<Language>,
     provider: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    users::ActiveModel {
-        id: Set(user_id.0),
-        tenant_id: Set(tenant.0),
-        status: Set(AccountStatus::Active.as_str().to_string()),
-        display_name: Set(name.as_str().to_string()),
-        profile: Set(serde_json::json!({})),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await?;
+    insert_user(db, tenant, user_id, name, locale, now).await?;
     user_emails::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tenant.0),
@@ -161,6 +156,77 @@ pub async fn insert_account(
     .insert(db)
     .await?;
     Ok(())
+}
+
+/// Inserts the user row of a new account (its addresses and identities are the
+/// caller's).
+pub(crate) async fn insert_user(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user_id: UserId,
+    name: &DisplayName,
+    locale: Option<Language>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    users::ActiveModel {
+        id: Set(user_id.0),
+        tenant_id: Set(tenant.0),
+        status: Set(AccountStatus::Active.as_str().to_string()),
+        display_name: Set(name.as_str().to_string()),
+        profile: Set(serde_json::json!({})),
+        locale: Set(locale.map(|l| l.code().to_string())),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Keeps the language the account's mails are written in.
+pub async fn set_locale(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: UserId,
+    locale: Language,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::Locale,
+            sea_orm::sea_query::Expr::value(Some(locale.code().to_string())),
+        )
+        .col_expr(
+            users::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(users::Column::Id.eq(user.0))
+        .filter(users::Column::TenantId.eq(tenant.0))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The language of the account whose primary address is `address`, when it chose one.
+pub async fn locale_of_address(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    address: &str,
+) -> Result<Option<Language>, StoreError> {
+    let Some(email) = user_emails::Entity::find()
+        .filter(user_emails::Column::TenantId.eq(tenant.0))
+        .filter(user_emails::Column::Address.eq(address))
+        .filter(user_emails::Column::IsPrimary.eq(true))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(users::Entity::find_by_id(email.user_id)
+        .one(db)
+        .await?
+        .and_then(|u| u.locale)
+        .and_then(|code| Language::parse(&code)))
 }
 
 /// Whether the account has a password it can sign in with.

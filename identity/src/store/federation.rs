@@ -448,22 +448,13 @@ pub async fn insert_federated_account(
     user: UserId,
     email: &crate::accounts::Email,
     name: &crate::accounts::DisplayName,
+    locale: Option<crate::i18n::Language>,
     provider: &str,
     subject: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    use super::entities::{user_emails, users};
-    users::ActiveModel {
-        id: Set(user.0),
-        tenant_id: Set(tenant.0),
-        status: Set(crate::accounts::AccountStatus::Active.as_str().to_string()),
-        display_name: Set(name.as_str().to_string()),
-        profile: Set(serde_json::json!({})),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await?;
+    use super::entities::user_emails;
+    super::accounts::insert_user(db, tenant, user, name, locale, now).await?;
     user_emails::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tenant.0),

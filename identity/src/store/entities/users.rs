@@ -9,6 +9,7 @@ pub struct Model {
     pub status: String,
     pub display_name: String,
     pub profile: Json,
+    pub locale: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
