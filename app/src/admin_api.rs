@@ -428,6 +428,7 @@ async fn sign_in_view(
             None => "",
         }
         .into(),
+        logo: layer.logo.as_ref().map(|l| l.url()),
         problems: Vec::new(),
     })
 }
@@ -509,7 +510,13 @@ pub async fn admin_save_app_sign_in(
                 None
             }
         },
-        logo: None,
+        // The logo has its own form: this one keeps it.
+        logo: req
+            .engine
+            .app_theme(req.tenant.tenant.id, app.id)
+            .await
+            .map_err(|e| req.store_error(e))?
+            .logo,
     };
     if !problems.is_empty() {
         view.password = methods.password;
@@ -545,6 +552,122 @@ pub async fn admin_save_app_sign_in(
         "/admin/apps/{client_id}?notice=sign_in_saved#sign-in"
     ));
     Ok(())
+}
+
+/// Gives an app's sign-in page its own logo (`/api/admin/app/sign-in/logo`, a
+/// multipart form: `csrf_token`, `client_id`, then `file`). The image is checked like
+/// the tenant's logo (type from its bytes, 512 KiB at most) and saved as a new version
+/// of the app's layer.
+#[server(
+    prefix = "/api",
+    endpoint = "admin/app/sign-in/logo",
+    input = server_fn::codec::MultipartFormData
+)]
+pub async fn admin_upload_app_logo(data: server_fn::codec::MultipartData) -> Result<(), AppError> {
+    use portico_identity::branding::assets::{AssetKind, UploadError};
+    let req = crate::ssr::Req::get()?;
+    let mut parts = data
+        .into_inner()
+        .ok_or_else(|| AppError::Request("file: send the form as multipart/form-data".into()))?;
+    let bad = |_| AppError::Request("file: the upload could not be read".into());
+    let (mut csrf, mut client_id, mut file) = (String::new(), String::new(), None);
+    let cap = AssetKind::Logo.max_bytes() + 1;
+    while let Some(mut field) = parts.next_field().await.map_err(bad)? {
+        match field.name().unwrap_or("") {
+            "csrf_token" => csrf = field.text().await.map_err(bad)?,
+            "client_id" => client_id = field.text().await.map_err(bad)?,
+            "file" => {
+                let declared = field.content_type().map(|m| m.essence_str().to_string());
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                    let room = cap.saturating_sub(bytes.len());
+                    bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    if bytes.len() >= cap {
+                        break;
+                    }
+                }
+                file = Some((declared, bytes));
+            }
+            _ => {}
+        }
+    }
+    let (auth, app) = app_for_change(&req, &client_id, &csrf).await?;
+    let (declared, bytes) = file.unwrap_or_default();
+    let tenant = &req.tenant.tenant;
+    let client = req.client();
+    let name = match req
+        .engine
+        .store_theme_asset(
+            tenant,
+            auth.user_id,
+            &client,
+            AssetKind::Logo,
+            declared.as_deref(),
+            &bytes,
+        )
+        .await
+    {
+        Ok(name) => name,
+        Err(UploadError::Refused(why)) => {
+            let mut view = sign_in_view(&req, &app).await?;
+            view.problems.push(("logo".into(), why.to_string()));
+            req.session()?
+                .insert(SIGN_IN_FORM_KEY, view)
+                .await
+                .map_err(|e| req.internal(&e))?;
+            req.redirect(&format!("/admin/apps/{client_id}#sign-in"));
+            return Ok(());
+        }
+        Err(UploadError::Store(e)) => return Err(req.store_error(e)),
+    };
+    set_app_logo(&req, &auth, &app, Some(name)).await?;
+    req.redirect(&format!(
+        "/admin/apps/{client_id}?notice=sign_in_saved#sign-in"
+    ));
+    Ok(())
+}
+
+/// Takes an app's own logo away: its sign-in page shows the tenant's again.
+#[server(prefix = "/api", endpoint = "admin/app/sign-in/logo/remove")]
+pub async fn admin_remove_app_logo(
+    #[server(default)] client_id: String,
+    #[server(default)] csrf_token: String,
+) -> Result<(), AppError> {
+    let req = crate::ssr::Req::get()?;
+    let (auth, app) = app_for_change(&req, &client_id, &csrf_token).await?;
+    set_app_logo(&req, &auth, &app, None).await?;
+    req.redirect(&format!(
+        "/admin/apps/{client_id}?notice=sign_in_saved#sign-in"
+    ));
+    Ok(())
+}
+
+/// Saves the app's layer with `logo`, everything else as it was.
+#[cfg(feature = "ssr")]
+async fn set_app_logo(
+    req: &crate::ssr::Req,
+    auth: &portico_identity::sessions::AuthState,
+    app: &portico_identity::oidc::apps::Application,
+    logo: Option<portico_identity::branding::assets::AssetName>,
+) -> Result<(), AppError> {
+    let tenant = &req.tenant.tenant;
+    let mut layer = req
+        .engine
+        .app_theme(tenant.id, app.id)
+        .await
+        .map_err(|e| req.store_error(e))?;
+    layer.logo = logo;
+    req.engine
+        .save_app_sign_in_page(
+            tenant,
+            auth.user_id,
+            &req.client(),
+            app,
+            &layer,
+            &app.sign_in,
+        )
+        .await
+        .map_err(|e| req.store_error(e))
 }
 
 /// Saves the settings form of an app.

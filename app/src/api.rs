@@ -229,15 +229,13 @@ pub async fn account() -> Result<AccountView, AppError> {
         req.redirect("/login");
         return Err(AppError::Unauthorized);
     };
+    let lang = crate::ssr::request_language();
     Ok(AccountView {
         display_name: summary.display_name,
         email: summary.email,
         email_verified: summary.email_verified,
-        member_since: summary.created_at.format("%B %-d, %Y").to_string(),
-        signed_in_at: auth
-            .authenticated_at
-            .format("%B %-d, %Y at %H:%M UTC")
-            .to_string(),
+        member_since: lang.date(summary.created_at),
+        signed_in_at: lang.date_time(auth.authenticated_at),
         sign_in_method: if auth.methods.is_empty() {
             "unknown".into()
         } else {
@@ -265,6 +263,7 @@ pub(crate) async fn passkey_views(
     req: &crate::ssr::Req,
     user: portico_identity::UserId,
 ) -> Result<Vec<crate::views::PasskeyView>, AppError> {
+    let lang = crate::ssr::request_language();
     Ok(req
         .engine
         .passkeys(&req.tenant.tenant, user)
@@ -274,8 +273,8 @@ pub(crate) async fn passkey_views(
         .map(|p| crate::views::PasskeyView {
             id: p.id.to_string(),
             name: p.name,
-            created: p.created_at.format("%B %-d, %Y").to_string(),
-            last_used: p.last_used_at.map(|t| t.format("%B %-d, %Y").to_string()),
+            created: lang.date(p.created_at),
+            last_used: p.last_used_at.map(|t| lang.date(t)),
             synced: p.synced,
         })
         .collect())

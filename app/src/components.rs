@@ -341,7 +341,7 @@ pub fn LoadError(error: crate::AppError) -> impl IntoView {
         other => view! {
             <div role="alert" class="text-sm text-danger">
                 <p class="font-semibold">{t("common.load_failed")}</p>
-                <p class="mt-1 text-muted">{other.to_string()}</p>
+                <p class="mt-1 text-muted">{other.in_page_language()}</p>
             </div>
         }
         .into_any(),

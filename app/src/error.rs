@@ -28,6 +28,23 @@ pub enum AppError {
     NotFound,
 }
 
+impl AppError {
+    /// What the customer reads: the error in the page's language. (`Display` stays
+    /// English, for logs and API clients.)
+    pub fn in_page_language(&self) -> String {
+        use crate::i18n::{t, tf};
+        match self {
+            AppError::Busy { .. } => t("error.busy"),
+            AppError::Unauthorized => t("error.unauthorized"),
+            AppError::Forbidden => t("error.forbidden"),
+            AppError::Internal { reference } => tf("error.internal", &[("reference", reference)]),
+            AppError::Request(detail) => tf("error.request", &[("detail", detail)]),
+            AppError::NoAccess => t("error.no_access"),
+            AppError::NotFound => t("error.not_found"),
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

@@ -11,7 +11,7 @@ use crate::views::{ConsentView, DeviceView};
 /// What an app's scopes let it see, in words (unknown scopes by name).
 #[cfg(feature = "ssr")]
 fn access_words(scopes: &[String], app: &str) -> Vec<String> {
-    let i18n = crate::i18n::I18n::new(crate::ssr::request_language().code(), Default::default());
+    let i18n = crate::ssr::Words::of_request();
     scopes
         .iter()
         .filter(|s| *s != "openid")
@@ -140,6 +140,7 @@ pub(crate) async fn connected_app_views(
     req: &crate::ssr::Req,
     user: portico_identity::UserId,
 ) -> Result<Vec<ConnectedAppView>, AppError> {
+    let words = crate::ssr::Words::of_request();
     let apps = req
         .engine
         .connected_apps(&req.tenant.tenant, user)
@@ -151,11 +152,11 @@ pub(crate) async fn connected_app_views(
             app_id: a.app_id.to_string(),
             access: access_words(&a.scopes, &a.name),
             name: a.name,
-            granted: a.granted_at.format("%B %-d, %Y").to_string(),
+            granted: words.lang.date(a.granted_at),
             last_used: a
                 .last_used_at
-                .map(|t| t.format("%B %-d, %Y").to_string())
-                .unwrap_or_else(|| "never".into()),
+                .map(|t| words.lang.date(t))
+                .unwrap_or_else(|| words.text("account.app_never")),
         })
         .collect())
 }
@@ -163,13 +164,13 @@ pub(crate) async fn connected_app_views(
 #[cfg(feature = "ssr")]
 fn device_problem(p: portico_identity::oidc::device::DeviceProblem) -> String {
     use portico_identity::oidc::device::DeviceProblem;
+    let words = crate::ssr::Words::of_request();
     match p {
-        DeviceProblem::Malformed => {
-            "Enter the 8 letters shown on your device, like BCDF-GHJK.".into()
-        }
-        DeviceProblem::Unknown => "That code isn't valid. It may have expired: start again on your device to get a new one.".into(),
-        DeviceProblem::Throttled { retry_after_secs } => format!(
-            "Too many codes tried. Wait {retry_after_secs} seconds, then try again."
+        DeviceProblem::Malformed => words.text("device.problem_malformed"),
+        DeviceProblem::Unknown => words.text("device.problem_unknown"),
+        DeviceProblem::Throttled { retry_after_secs } => words.format(
+            "device.problem_throttled",
+            &[("seconds", &retry_after_secs.to_string())],
         ),
     }
 }

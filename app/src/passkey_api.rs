@@ -294,20 +294,3 @@ fn problem_code(problem: portico_identity::credentials::passkeys::PasskeyProblem
         ReauthRequired => "passkey_reauth",
     }
 }
-
-/// The text for a code from [`problem_code`] (the account page shows only these).
-pub fn problem_text(code: &str) -> Option<&'static str> {
-    Some(match code {
-        "passkey_unavailable" => "Passkeys need this site to be opened by its domain name.",
-        "passkey_expired" => "That request took too long. Please try again.",
-        "passkey_rejected" => "Your passkey couldn't be added. Please try again.",
-        "passkey_already_registered" => "This passkey is already registered.",
-        "passkey_name_invalid" => "Give the passkey a name of 1 to 64 characters.",
-        "passkey_not_found" => "That passkey no longer exists.",
-        "passkey_last_method" => {
-            "This is your only way to sign in. Add a password or another passkey first."
-        }
-        "passkey_reauth" => "For your security, sign in again before removing a passkey.",
-        _ => return None,
-    })
-}

@@ -18,54 +18,51 @@ pub const SECURITY_PAGE: &str = "/account/security";
 const REVEAL_KEY: &str = "portico.reveal";
 
 /// The notice a security-centre redirect names, as text.
-pub fn notice_text(code: &str) -> Option<&'static str> {
-    Some(match code {
-        "totp_added" => {
-            "Authenticator app added. It will be asked for when a sign-in looks unusual."
-        }
-        "totp_removed" => "Authenticator app removed.",
-        "recovery_codes" => "New recovery codes created. The old ones no longer work.",
-        "passkey_added" => "Passkey added. You can now sign in with it.",
-        "passkey_renamed" => "Passkey renamed.",
-        "passkey_deleted" => "Passkey removed.",
-        "provider_linked" => "Linked. You can now sign in with that account too.",
-        "provider_unlinked" => "Unlinked. That account can no longer sign in to yours.",
-        _ => return None,
-    })
+pub fn notice_text(code: &str) -> Option<String> {
+    const NOTICES: [&str; 8] = [
+        "totp_added",
+        "totp_removed",
+        "recovery_codes",
+        "passkey_added",
+        "passkey_renamed",
+        "passkey_deleted",
+        "provider_linked",
+        "provider_unlinked",
+    ];
+    NOTICES
+        .contains(&code)
+        .then(|| crate::i18n::t(&format!("security.notice.{code}")))
 }
 
-/// The problem a security-centre redirect names, as text.
-pub fn problem_text(code: &str) -> Option<&'static str> {
-    Some(match code {
-        "reauth" => {
-            "For your security, sign in again (within the last 15 minutes) before changing how you sign in."
-        }
-        "no_master_key" => {
-            "Authenticator apps can't be used until the server's master key is configured."
-        }
-        "nothing_pending" => "That setup took too long. Start adding the authenticator app again.",
-        "wrong_code" => {
-            "That code didn't work. Check the time on your phone and enter the newest code."
-        }
-        "throttled" => "Too many tries. Please wait a minute, then try again.",
-        "not_enrolled" => "There is no authenticator app to remove.",
-        "csrf" => "That request didn't come from this page. Please try again.",
-        "provider_unknown" => "That sign-in provider isn't available.",
-        "provider_failed" => {
-            "Linking didn't work: the provider's answer couldn't be accepted. Please try again."
-        }
-        "linked_elsewhere" => {
-            "That account is already linked to a different account here. Unlink it there first."
-        }
-        "verify_email_first" => "Verify your email address before linking other accounts.",
-        "last_method" => {
-            "You can't unlink your only way to sign in. Add a password or a passkey first."
-        }
-        "identity_not_found" => {
-            "That linked account wasn't found. It may have been unlinked already."
-        }
-        other => return crate::passkey_api::problem_text(other),
-    })
+/// The problem a security-centre (or account page) redirect names, in the page's
+/// language: a fixed set of ids, so nothing from the URL is shown as text.
+pub fn problem_text(code: &str) -> Option<String> {
+    const PROBLEMS: [&str; 21] = [
+        "reauth",
+        "no_master_key",
+        "nothing_pending",
+        "wrong_code",
+        "throttled",
+        "not_enrolled",
+        "csrf",
+        "provider_unknown",
+        "provider_failed",
+        "linked_elsewhere",
+        "verify_email_first",
+        "last_method",
+        "identity_not_found",
+        "passkey_unavailable",
+        "passkey_expired",
+        "passkey_rejected",
+        "passkey_already_registered",
+        "passkey_name_invalid",
+        "passkey_not_found",
+        "passkey_last_method",
+        "passkey_reauth",
+    ];
+    PROBLEMS
+        .contains(&code)
+        .then(|| crate::i18n::t(&format!("security.problem.{code}")))
 }
 
 #[cfg(feature = "ssr")]
@@ -217,6 +214,7 @@ pub async fn passkey_second_factor(
 #[server(prefix = "/api", endpoint = "account/security")]
 pub async fn security() -> Result<SecurityView, AppError> {
     let req = crate::ssr::Req::get()?;
+    let words = crate::ssr::Words::of_request();
     let auth = signed_in(&req, SECURITY_PAGE).await?;
     let tenant = &req.tenant.tenant;
     let engine = &req.engine;
@@ -249,7 +247,7 @@ pub async fn security() -> Result<SecurityView, AppError> {
         .await
         .map_err(|e| req.store_error(e))?
         .into_iter()
-        .map(sign_in_view)
+        .map(|r| sign_in_view(&words, r))
         .collect();
     Ok(SecurityView {
         display_name: summary.display_name,
@@ -277,8 +275,8 @@ pub async fn security() -> Result<SecurityView, AppError> {
                 name: l.provider_name.clone(),
                 brand: l.brand.to_string(),
                 email: l.email.clone(),
-                linked: l.linked_at.format("%-d %b %Y").to_string(),
-                last_used: l.last_used_at.map(|t| t.format("%-d %b %Y").to_string()),
+                linked: words.lang.date(l.linked_at),
+                last_used: l.last_used_at.map(|t| words.lang.date(t)),
             })
             .collect(),
         linkable: methods
@@ -332,7 +330,10 @@ pub async fn unlink_provider(
 }
 
 #[cfg(feature = "ssr")]
-fn sign_in_view(r: portico_identity::risk::signins::SignInRecord) -> crate::views::SignInView {
+fn sign_in_view(
+    words: &crate::ssr::Words,
+    r: portico_identity::risk::signins::SignInRecord,
+) -> crate::views::SignInView {
     use portico_identity::risk::Decision;
     use portico_identity::risk::signins::SignInOutcome;
     let second_factor = r.methods.split(',').count() > 1 && r.methods != "hwk,user";
@@ -345,42 +346,45 @@ fn sign_in_view(r: portico_identity::risk::signins::SignInRecord) -> crate::view
         }
         SignInOutcome::Succeeded => "allowed",
     };
-    let method = match r.methods.as_str() {
-        "pwd" => "Password".to_string(),
-        "hwk,user" => "Passkey".to_string(),
-        m => {
-            let names: Vec<&str> = m
-                .split(',')
-                .filter(|x| *x != "user")
-                .map(|x| match x {
-                    "pwd" => "password",
-                    "hwk" => "passkey",
-                    "otp" => "authenticator app",
-                    "email" => "email code",
-                    "recovery_code" => "recovery code",
-                    "fed" => "linked account",
-                    _ => "other",
-                })
-                .collect();
-            let mut text = names.join(" + ");
-            if let Some(first) = text.get(..1) {
-                text = first.to_uppercase() + &text[1..];
-            }
-            text
-        }
-    };
+    let names: Vec<String> = r
+        .methods
+        .split(',')
+        .filter(|x| *x != "user")
+        .map(|x| {
+            words.text(match x {
+                "pwd" => "method.password",
+                "hwk" => "method.passkey",
+                "otp" => "method.totp",
+                "email" => "method.email_code",
+                "recovery_code" => "method.recovery_code",
+                "fed" => "method.linked",
+                _ => "method.unknown",
+            })
+        })
+        .collect();
     crate::views::SignInView {
-        at: r.at.format("%b %-d, %Y, %H:%M UTC").to_string(),
+        at: words.lang.date_time(r.at),
         place: r
             .place
+            .filter(|p| p.city.is_some() || p.country.is_some())
             .map(|p| p.label())
-            .unwrap_or_else(|| "Unknown location".into()),
+            .unwrap_or_else(|| words.text("security.unknown_place")),
         ip: r.ip.unwrap_or_default(),
-        device: portico_identity::user_agent::describe(r.user_agent.as_deref()),
-        method,
+        device: words.device(r.user_agent.as_deref()),
+        method: capitalise(&names.join(" + ")),
         result: result.into(),
         score: r.score,
-        reasons: r.reasons,
+        reasons: r.signals.iter().map(|s| words.signal(s)).collect(),
+    }
+}
+
+/// The first letter in upper case (for languages that have cases).
+#[cfg(feature = "ssr")]
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -576,6 +580,7 @@ pub async fn report_check(
 ) -> Result<ReportView, AppError> {
     use portico_identity::security::ReportCheck;
     let req = crate::ssr::Req::get()?;
+    let words = crate::ssr::Words::of_request();
     // The token is a secret: keep it out of the Referer of anything this page loads.
     req.response.insert_header(
         http::header::REFERRER_POLICY,
@@ -599,9 +604,11 @@ pub async fn report_check(
         {
             ReportCheck::Open(s) => ReportView {
                 state: "open".into(),
-                when: s.at.format("%B %-d, %Y at %H:%M UTC").to_string(),
-                place: s.place.unwrap_or_else(|| "an unknown place".into()),
-                device: s.device,
+                when: words.lang.date_time(s.at),
+                place: s
+                    .place
+                    .unwrap_or_else(|| words.text("report.unknown_place")),
+                device: words.device(s.user_agent.as_deref()),
             },
             ReportCheck::AlreadyReported => empty("already"),
             ReportCheck::Invalid => empty("invalid"),

@@ -179,6 +179,91 @@ pub fn favicon_url() -> (String, &'static str) {
         .unwrap_or_else(|| ("/favicon.svg".into(), "image/svg+xml"))
 }
 
+/// The words of the request's language, for the texts a server function writes
+/// (dates, device names, sign-in reasons).
+pub struct Words {
+    pub lang: portico_identity::i18n::Language,
+    i18n: crate::i18n::I18n,
+}
+
+impl Words {
+    pub fn of_request() -> Self {
+        Self::new(request_language())
+    }
+
+    pub fn new(lang: portico_identity::i18n::Language) -> Self {
+        Self {
+            lang,
+            i18n: crate::i18n::I18n::new(lang.code(), Default::default()),
+        }
+    }
+
+    pub fn text(&self, key: &str) -> String {
+        self.i18n.text(key)
+    }
+
+    pub fn format(&self, key: &str, args: &[(&str, &str)]) -> String {
+        self.i18n.format(key, args)
+    }
+
+    /// "Chrome on Linux", from a User-Agent header.
+    pub fn device(&self, user_agent: Option<&str>) -> String {
+        match portico_identity::user_agent::browser_and_system(user_agent) {
+            (Some(browser), Some(system)) => {
+                self.format("device.both", &[("browser", browser), ("system", system)])
+            }
+            (Some(one), None) | (None, Some(one)) => one.to_string(),
+            (None, None) => self.text("device.unknown"),
+        }
+    }
+
+    /// Why the risk engine noticed a sign-in.
+    pub fn signal(&self, signal: &portico_identity::risk::Signal) -> String {
+        use portico_identity::risk::Signal;
+        match signal {
+            Signal::NewDevice => self.text("signal.new_device"),
+            Signal::NewCountry { country } => {
+                self.format("signal.new_country", &[("country", country)])
+            }
+            Signal::ImpossibleTravel { from, to, kmh, .. } => self.format(
+                "signal.travel",
+                &[
+                    ("from", from),
+                    ("to", to),
+                    ("kmh", &self.lang.number(kmh.max(0.0).round() as u64)),
+                ],
+            ),
+            Signal::UnusualHour { hour } => {
+                self.format("signal.unusual_hour", &[("hour", &format!("{hour:02}"))])
+            }
+            Signal::Velocity {
+                account_failures,
+                ip_failures,
+            } => self.format(
+                "signal.velocity",
+                &[
+                    ("account", &account_failures.to_string()),
+                    ("ip", &ip_failures.to_string()),
+                ],
+            ),
+            Signal::AnonymousNetwork { flags } => {
+                let kinds: Vec<&str> = [
+                    (flags.tor, "Tor"),
+                    (flags.vpn, "VPN"),
+                    (flags.proxy, "proxy"),
+                    (flags.hosting, "hosting"),
+                ]
+                .into_iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, name)| name)
+                .collect();
+                self.format("signal.anonymous", &[("kind", &kinds.join(", "))])
+            }
+            Signal::BreachedPassword => self.text("signal.breached"),
+        }
+    }
+}
+
 /// The language of the request a server function serves.
 pub fn request_language() -> portico_identity::i18n::Language {
     use_context::<Parts>()

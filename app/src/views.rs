@@ -368,6 +368,8 @@ pub struct AppSignInView {
     pub background: String,
     /// `""` (the tenant's), `centered` or `split`.
     pub layout: String,
+    /// The app's own logo (its URL), shown instead of the tenant's.
+    pub logo: Option<String>,
     /// (field, message) pairs.
     pub problems: Vec<(String, String)>,
 }

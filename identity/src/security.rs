@@ -20,7 +20,8 @@ use crate::{Engine, UserId};
 pub struct ReportedSignIn {
     pub at: DateTime<Utc>,
     pub place: Option<String>,
-    pub device: String,
+    /// The browser's User-Agent header, for naming the device in the reader's language.
+    pub user_agent: Option<String>,
 }
 
 /// What a "this wasn't me" link leads to.
@@ -80,7 +81,7 @@ impl Engine {
         Ok(ReportCheck::Open(ReportedSignIn {
             at: event.at,
             place,
-            device: crate::user_agent::describe(event.user_agent.as_deref()),
+            user_agent: event.user_agent.clone(),
         }))
     }
 

@@ -135,7 +135,10 @@ pub async fn cross_site_guard(State(state): State<AppState>, req: Request, next:
 /// Routes that take uploads, with the body they may send: the theme editor's images
 /// (the largest image kind is 2 MiB; up to 4 MiB is read so a too-large picture gets
 /// the editor's own message naming the field, rather than a bare 413).
-const UPLOAD_ROUTES: &[(&str, usize)] = &[("/api/admin/branding/asset", 4 * 1024 * 1024)];
+const UPLOAD_ROUTES: &[(&str, usize)] = &[
+    ("/api/admin/branding/asset", 4 * 1024 * 1024),
+    ("/api/admin/app/sign-in/logo", 1024 * 1024),
+];
 
 /// Reads the whole request body up to `server.max_body_bytes` (more only on an upload
 /// route); anything larger, with or without a Content-Length, gets 413 before a

@@ -743,6 +743,7 @@ async fn brand_managers_upload_images_texts_and_safe_css(backend: Backend) {
     let (_, login) = visitor.visit("/login").await;
     assert!(login.body.contains(&logo.url()), "the logo is public now");
     assert!(login.body.contains("data-layout=\"split\""));
+    assert!(login.body.contains(&logo.url()), "the app's logo");
     assert!(login.body.contains("href=\"https://acme.example/terms\""));
     assert!(
         login
@@ -792,6 +793,7 @@ async fn brand_managers_upload_images_texts_and_safe_css(backend: Backend) {
 /// theme; bad input is named and saves nothing; a sign-in started by that app wears
 /// the layer and refuses a way it left out — even with the right password — while the
 /// tenant's own sign-in page stays as it was.
+use base64::Engine as _;
 async fn an_app_chooses_its_sign_in_methods_and_look(backend: Backend) {
     use portico_identity::oidc::apps::{AppKind, NewApp};
     let app = TestApp::start(backend).await;
@@ -878,6 +880,59 @@ async fn an_app_chooses_its_sign_in_methods_and_look(backend: Backend) {
             .any(|a| a == "app.sign_in_page_changed")
     );
 
+    // Its own logo: a non-image is refused by name and nothing changes; a PNG is kept;
+    // saving the form again keeps it; a forged token uploads nothing.
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(TINY_PNG)
+        .unwrap();
+    let logo_path = "/api/admin/app/sign-in/logo";
+    let fields = [
+        ("csrf_token", csrf.as_str()),
+        ("client_id", kiosk.client_id.as_str()),
+    ];
+    let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>";
+    let back = admin
+        .post_multipart(
+            logo_path,
+            &fields,
+            ("file", "logo.svg", "image/svg+xml", svg),
+        )
+        .await;
+    assert_eq!(back.location(), Some(format!("{path}#sign-in")));
+    let (_, page) = admin.visit(&path).await;
+    assert!(
+        page.body
+            .contains("the file is not a PNG, JPEG or WebP image")
+    );
+    let layer = || async { engine.app_theme(tenant.tenant.id, kiosk.id).await.unwrap() };
+    assert!(layer().await.logo.is_none());
+    let forged = [
+        ("csrf_token", "forged"),
+        ("client_id", kiosk.client_id.as_str()),
+    ];
+    let refused = admin
+        .post_multipart(logo_path, &forged, ("file", "logo.png", "image/png", &png))
+        .await;
+    assert_ne!(refused.status, 303);
+    assert!(layer().await.logo.is_none());
+    let back = admin
+        .post_multipart(logo_path, &fields, ("file", "logo.png", "image/png", &png))
+        .await;
+    assert_eq!(
+        back.location(),
+        Some(format!("{path}?notice=sign_in_saved#sign-in"))
+    );
+    let logo = layer().await.logo.expect("the app's own logo");
+    let (_, page) = admin.visit(&path).await;
+    assert!(page.body.contains("data-testid=\"app-logo-preview\""));
+    post(save(vec![
+        ("passkey", "on"),
+        ("primary", "#b91c1c"),
+        ("layout", "split"),
+    ]))
+    .await;
+    assert_eq!(layer().await.logo, Some(logo.clone()), "the form keeps it");
+
     // A customer with a password comes from the kiosk: its page, and no password.
     let mut customer = app.browser();
     app.sign_up(&mut customer, "kim@example.com", STRONG_PASSWORD, "Kim")
@@ -921,6 +976,28 @@ async fn an_app_chooses_its_sign_in_methods_and_look(backend: Backend) {
     let (_, plain) = app.browser().visit("/login").await;
     assert!(!plain.body.contains("#b91c1c"));
     assert!(plain.body.contains("name=\"password\""));
+    assert!(!plain.body.contains(&logo.url()));
+
+    // Removing the app's logo brings back the tenant's.
+    let back = admin
+        .post_form(
+            "/api/admin/app/sign-in/logo/remove",
+            &[("csrf_token", &csrf), ("client_id", &kiosk.client_id)],
+        )
+        .await;
+    assert_eq!(
+        back.location(),
+        Some(format!("{path}?notice=sign_in_saved#sign-in"))
+    );
+    assert!(layer().await.logo.is_none());
+    assert_eq!(
+        layer()
+            .await
+            .primary
+            .map(|c| c.as_str().to_string())
+            .as_deref(),
+        Some("#b91c1c")
+    );
     app.cleanup().await;
 }
 

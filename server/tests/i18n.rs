@@ -230,7 +230,48 @@ async fn mails_follow_the_account_language(backend: Backend) {
     app.cleanup().await;
 }
 
+/// The security centre, its dates and the reasons a sign-in stood out are in the
+/// page's language; a problem named in the URL is shown from the fixed list only.
+async fn the_security_centre_speaks_the_page_language(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let mut owner = app.browser();
+    app.sign_up(&mut owner, "jo@example.com", STRONG_PASSWORD, "Jo")
+        .await;
+    owner.languages = Some("de-DE,de;q=0.9".into());
+    let (_, page) = owner.visit("/account/security").await;
+    assert!(page.body.contains("Letzte Anmeldungen"), "German heading");
+    assert!(page.body.contains("Bestätigung in zwei Schritten"));
+    assert!(page.body.contains("Passkey hinzufügen"));
+    let today = Language::De.date(app.state.engine.now());
+    assert!(page.body.contains(&today), "a German date: {today}");
+    assert!(!page.body.contains("Recent sign-ins"));
+
+    let (_, page) = owner
+        .visit("/account/security?error=reauth&notice=passkey_deleted")
+        .await;
+    assert!(
+        page.body
+            .contains("Melden Sie sich zu Ihrer Sicherheit erneut an")
+    );
+    assert!(page.body.contains("Passkey entfernt."));
+    let (_, page) = owner
+        .visit("/account/security?error=%3Cscript%3Ealert(1)%3C/script%3E")
+        .await;
+    assert!(!page.body.contains("<script>alert(1)"));
+    assert!(!page.body.contains("data-testid=\"security-problem\""));
+
+    owner.languages = Some("ja".into());
+    let (_, page) = owner.visit("/account/security").await;
+    assert!(page.body.contains("最近のサインイン"));
+    assert!(
+        page.body
+            .contains(&Language::Ja.date(app.state.engine.now()))
+    );
+    app.cleanup().await;
+}
+
 on_both_databases!(
+    the_security_centre_speaks_the_page_language,
     pages_follow_the_choice_then_the_browser_then_the_tenant,
     flow_messages_are_translated,
     mails_follow_the_account_language,

@@ -23,7 +23,7 @@ pub fn AccountPage() -> impl IntoView {
         query
             .read()
             .get("error")
-            .and_then(|code| crate::passkey_api::problem_text(&code))
+            .and_then(|code| crate::security_api::problem_text(&code))
     };
     let sign_out = ServerAction::<SignOut>::new();
     view! {
@@ -85,7 +85,7 @@ pub(crate) fn Header(
 fn AccountBody(
     view: AccountView,
     notice: Option<String>,
-    problem: Option<&'static str>,
+    problem: Option<String>,
 ) -> impl IntoView {
     let first_name = view
         .display_name

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::admin_api::{admin_app, admin_apps};
-use crate::components::{BrandLogo, Footer, LoadError};
+use crate::components::{BrandLogo, Footer, LoadError, SECONDARY_BUTTON};
 use crate::views::{
     AdminAppView, AdminAppsView, AdminProvidersView, AdminTenantsView, AppFormView, BrandingView,
     ProviderFormView, TenantFormView, ThemeFormView,
@@ -1351,6 +1351,32 @@ fn AppSignInSection(v: AdminAppView) -> impl IntoView {
                 {problem("background")}
                 <button type="submit" data-testid="app-sign-in-save" class=PRIMARY>"Save sign-in page"</button>
             </form>
+            <div class="flex flex-wrap items-center gap-4 border-t border-line px-6 py-5" data-testid="app-logo">
+                <div class="flex h-14 w-28 shrink-0 items-center justify-center rounded-brand border border-line bg-canvas">
+                    {match s.logo.clone() {
+                        Some(url) => view! { <img src=url alt="This app's logo" data-testid="app-logo-preview" class="max-h-11 max-w-24 object-contain" /> }.into_any(),
+                        None => view! { <span class="text-xs text-muted">"Tenant's logo"</span> }.into_any(),
+                    }}
+                </div>
+                <form method="post" action="/api/admin/app/sign-in/logo" enctype="multipart/form-data" class="flex min-w-0 flex-1 flex-wrap items-end gap-3" data-testid="app-logo-form">
+                    <input type="hidden" name="csrf_token" value=v.csrf_token.clone() />
+                    <input type="hidden" name="client_id" value=v.client_id.clone() />
+                    <div class="min-w-[14rem] flex-1">
+                        <label for="app-logo-file" class="mb-1.5 block text-sm font-medium text-ink">"Logo for this app"</label>
+                        <input id="app-logo-file" name="file" type="file" accept="image/png,image/jpeg,image/webp" required class="block w-full text-sm text-muted file:mr-3 file:rounded-brand file:border file:border-line file:bg-surface file:px-3 file:py-1.5 file:text-sm file:font-semibold file:text-ink" />
+                        <p class="mt-1 text-xs text-muted">"PNG, JPEG or WebP, up to 512 KiB. Shown on this app's sign-in pages instead of the tenant's."</p>
+                    </div>
+                    <button type="submit" data-testid="app-logo-upload" class=SECONDARY_BUTTON>"Upload"</button>
+                </form>
+                {s.logo.is_some().then(|| view! {
+                    <form method="post" action="/api/admin/app/sign-in/logo/remove">
+                        <input type="hidden" name="csrf_token" value=v.csrf_token.clone() />
+                        <input type="hidden" name="client_id" value=v.client_id.clone() />
+                        <button type="submit" data-testid="app-logo-remove" class="rounded-brand px-3 py-1.5 text-sm font-semibold text-danger hover:bg-danger/[0.06]">"Remove"</button>
+                    </form>
+                })}
+                <div class="w-full">{problem("logo")}</div>
+            </div>
         </section>
     }
     .into_any()

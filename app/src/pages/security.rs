@@ -3,6 +3,7 @@ use leptos_meta::Title;
 
 use crate::api::SignOut;
 use crate::components::{Footer, LoadError, PasskeyButton, PasskeyIcon, ProviderMark};
+use crate::i18n::{around, t, tf};
 use crate::pages::account::Header;
 use crate::security_api::{notice_text, problem_text, security, totp_setup};
 use crate::views::{LinkedView, PasskeyView, SecurityView, SignInView};
@@ -22,7 +23,7 @@ pub fn SecurityPage() -> impl IntoView {
     let problem = move || query.read().get("error").and_then(|c| problem_text(&c));
     let sign_out = ServerAction::<SignOut>::new();
     view! {
-        <Title text="Security" />
+        <Title text=t("security.title") />
         <div class="flex min-h-screen flex-col">
             <Suspense fallback=|| view! { <Header csrf_token=None sign_out=None /> }>
                 {move || Suspend::new(async move {
@@ -46,20 +47,18 @@ pub fn SecurityPage() -> impl IntoView {
 #[component]
 fn SecurityBody(
     view: SecurityView,
-    notice: Option<&'static str>,
-    problem: Option<&'static str>,
+    notice: Option<String>,
+    problem: Option<String>,
 ) -> impl IntoView {
     let csrf = view.csrf_token.clone();
     view! {
         <main class="mx-auto w-full max-w-3xl flex-1 px-4 py-10">
             <a href="/account" class="inline-flex items-center gap-1 text-sm font-medium text-muted hover:text-ink">
                 <svg aria-hidden="true" viewBox="0 0 20 20" class="h-4 w-4 fill-current"><path d="M12.7 4.3 14 5.6 9.6 10l4.4 4.4-1.3 1.3L7 10z" /></svg>
-                "Your account"
+                {t("security.back")}
             </a>
-            <h1 class="mt-3 text-[28px] font-semibold leading-9 tracking-tight">"Security"</h1>
-            <p class="mt-1 text-[15px] text-muted">
-                "How you sign in, and where your account was used. We ask for a second step only when a sign-in looks unusual."
-            </p>
+            <h1 class="mt-3 text-[28px] font-semibold leading-9 tracking-tight">{t("security.title")}</h1>
+            <p class="mt-1 text-[15px] text-muted">{t("security.lead")}</p>
             {notice.map(|text| view! {
                 <div role="status" data-testid="security-notice" class="mt-6 rounded-brand border border-success/25 bg-success/[0.07] px-4 py-3 text-sm text-ink">{text}</div>
             })}
@@ -81,11 +80,11 @@ fn SecurityBody(
 fn ReauthBanner(csrf_token: String) -> impl IntoView {
     view! {
         <div data-testid="reauth-banner" class="mt-6 flex flex-wrap items-center justify-between gap-3 rounded-brand border border-line bg-canvas px-4 py-3">
-            <p class="text-sm text-ink">"To change how you sign in, confirm it's you by signing in again."</p>
+            <p class="text-sm text-ink">{t("security.reauth")}</p>
             <form method="post" action="/api/logout">
                 <input type="hidden" name="csrf_token" value=csrf_token />
                 <input type="hidden" name="return_to" value="/account/security" />
-                <button type="submit" class=SECONDARY>"Sign in again"</button>
+                <button type="submit" class=SECONDARY>{t("security.sign_in_again")}</button>
             </form>
         </div>
     }
@@ -93,12 +92,14 @@ fn ReauthBanner(csrf_token: String) -> impl IntoView {
 
 #[component]
 fn NewRecoveryCodes(codes: Vec<String>) -> impl IntoView {
+    let (before, after) = around(&t("security.codes_lead"), "warning");
     view! {
         <section aria-labelledby="new-codes-heading" data-testid="new-recovery-codes" class="mt-6 rounded-brand border-2 border-brand/40 bg-surface px-6 py-5 shadow-sm">
-            <h2 id="new-codes-heading" class="text-base font-semibold">"Save your recovery codes"</h2>
+            <h2 id="new-codes-heading" class="text-base font-semibold">{t("security.codes_title")}</h2>
             <p class="mt-1 text-sm leading-6 text-muted">
-                "If you lose your phone or passkeys, each of these codes lets you sign in once. Print them or keep them in a password manager — "
-                <strong class="font-semibold text-ink">"we won't show them again."</strong>
+                {before}
+                <strong class="font-semibold text-ink">{t("security.codes_warning")}</strong>
+                {after}
             </p>
             <ol class="mt-4 grid grid-cols-1 gap-2 sm:grid-cols-2">
                 {codes.into_iter().map(|c| view! {
@@ -115,11 +116,11 @@ fn SignIns(sign_ins: Vec<SignInView>) -> impl IntoView {
     view! {
         <section id="sign-ins" aria-labelledby="sign-ins-heading" class=CARD>
             <div class="border-b border-line px-6 py-4">
-                <h2 id="sign-ins-heading" class="text-base font-semibold">"Recent sign-ins"</h2>
-                <p class="mt-0.5 text-sm text-muted">"If you don't recognise one, change your password and review your passkeys below."</p>
+                <h2 id="sign-ins-heading" class="text-base font-semibold">{t("security.sign_ins")}</h2>
+                <p class="mt-0.5 text-sm text-muted">{t("security.sign_ins_lead")}</p>
             </div>
             {if empty {
-                view! { <p class="px-6 py-5 text-sm text-muted">"No sign-ins yet."</p> }.into_any()
+                view! { <p class="px-6 py-5 text-sm text-muted">{t("security.sign_ins_none")}</p> }.into_any()
             } else {
                 view! {
                     <ul class="divide-y divide-line" data-testid="sign-in-list">
@@ -134,12 +135,13 @@ fn SignIns(sign_ins: Vec<SignInView>) -> impl IntoView {
 #[component]
 fn SignInRow(sign_in: SignInView) -> impl IntoView {
     let (label, tone) = match sign_in.result.as_str() {
-        "second_factor" => ("Verified with a second step", "bg-brand/10 text-brand"),
-        "denied" => ("Blocked", "bg-danger/10 text-danger"),
-        "pending" => ("Not completed", "bg-warning/15 text-ink"),
-        "reported" => ("Reported as not you", "bg-danger/10 text-danger"),
-        _ => ("Signed in", "bg-success/10 text-success"),
+        "second_factor" => ("security.result_second_factor", "bg-brand/10 text-brand"),
+        "denied" => ("security.result_denied", "bg-danger/10 text-danger"),
+        "pending" => ("security.result_pending", "bg-warning/15 text-ink"),
+        "reported" => ("security.result_reported", "bg-danger/10 text-danger"),
+        _ => ("security.result_allowed", "bg-success/10 text-success"),
     };
+    let label = t(label);
     let reasons = sign_in.reasons.clone();
     view! {
         <li class="px-6 py-4" data-testid="sign-in-row" data-result=sign_in.result.clone()>
@@ -156,11 +158,11 @@ fn SignInRow(sign_in: SignInView) -> impl IntoView {
                 <span class=format!("shrink-0 rounded-full px-2.5 py-0.5 text-xs font-semibold {tone}")>{label}</span>
             </div>
             {(!reasons.is_empty()).then(|| view! {
-                <ul class="mt-2 flex flex-wrap gap-1.5" aria-label="Why this sign-in stood out">
+                <ul class="mt-2 flex flex-wrap gap-1.5" aria-label=t("security.why")>
                     {reasons.into_iter().map(|r| view! {
                         <li data-testid="sign-in-reason" class="rounded-full border border-line bg-canvas px-2 py-0.5 text-xs text-muted">{r}</li>
                     }).collect_view()}
-                    <li class="px-1 py-0.5 text-xs text-muted">{format!("risk {} / 100", sign_in.score)}</li>
+                    <li class="px-1 py-0.5 text-xs text-muted">{tf("security.risk", &[("score", &sign_in.score.to_string())])}</li>
                 </ul>
             })}
         </li>
@@ -176,9 +178,9 @@ fn TwoStep(view: SecurityView) -> impl IntoView {
     view! {
         <section id="authenticator" aria-labelledby="two-step-heading" class=CARD>
             <div class="border-b border-line px-6 py-4">
-                <h2 id="two-step-heading" class="text-base font-semibold">"Two-step verification"</h2>
+                <h2 id="two-step-heading" class="text-base font-semibold">{t("security.two_step")}</h2>
                 <p class="mt-0.5 max-w-xl text-sm text-muted">
-                    "When a sign-in looks unusual — a new device, a new country — we ask for one of these. Without any, we email you a code."
+                    {t("security.two_step_lead")}
                 </p>
             </div>
             <div class="flex flex-wrap items-center gap-4 px-6 py-4">
@@ -188,23 +190,23 @@ fn TwoStep(view: SecurityView) -> impl IntoView {
                     </svg>
                 </span>
                 <div class="min-w-0 flex-1">
-                    <p class="text-[15px] font-medium text-ink">"Authenticator app"</p>
+                    <p class="text-[15px] font-medium text-ink">{t("security.totp")}</p>
                     <p class="text-sm text-muted" data-testid="totp-status">
-                        {if view.totp { "On — codes from an app such as Google Authenticator, 1Password or Authy." } else { "Off" }}
+                        {if view.totp { t("security.totp_on") } else { t("security.totp_off") }}
                     </p>
                 </div>
                 {if view.totp {
                     view! {
                         <form method="post" action="/api/account/security/totp/remove">
                             <input type="hidden" name="csrf_token" value=csrf />
-                            <button type="submit" data-testid="totp-remove" disabled=locked class=DANGER>"Remove"</button>
+                            <button type="submit" data-testid="totp-remove" disabled=locked class=DANGER>{t("security.remove")}</button>
                         </form>
                     }.into_any()
                 } else {
                     view! {
                         <form method="post" action="/api/account/security/totp/start">
                             <input type="hidden" name="csrf_token" value=csrf />
-                            <button type="submit" data-testid="totp-start" disabled=locked class=SECONDARY>"Set up"</button>
+                            <button type="submit" data-testid="totp-start" disabled=locked class=SECONDARY>{t("security.set_up")}</button>
                         </form>
                     }.into_any()
                 }}
@@ -216,15 +218,15 @@ fn TwoStep(view: SecurityView) -> impl IntoView {
                     </svg>
                 </span>
                 <div class="min-w-0 flex-1">
-                    <p class="text-[15px] font-medium text-ink">"Recovery codes"</p>
+                    <p class="text-[15px] font-medium text-ink">{t("security.codes")}</p>
                     <p class="text-sm text-muted" data-testid="recovery-codes-left">
-                        {if left == 0 { "None yet — create some so a lost phone can't lock you out.".to_string() } else { format!("{left} of 10 unused") }}
+                        {if left == 0 { t("security.codes_none") } else { tf("security.codes_left", &[("left", &left.to_string())]) }}
                     </p>
                 </div>
                 <form method="post" action="/api/account/security/recovery-codes">
                     <input type="hidden" name="csrf_token" value=csrf2 />
                     <button type="submit" data-testid="recovery-codes-create" disabled=locked class=SECONDARY>
-                        {if left == 0 { "Create codes" } else { "Create new codes" }}
+                        {if left == 0 { t("security.codes_create") } else { t("security.codes_recreate") }}
                     </button>
                 </form>
             </div>
@@ -239,29 +241,29 @@ pub fn TotpSetupPage() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let problem = move || query.read().get("error").and_then(|c| problem_text(&c));
     view! {
-        <Title text="Set up an authenticator app" />
+        <Title text=t("totp.title") />
         <crate::components::AuthLayout>
             <Suspense fallback=crate::components::Loading>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(setup) => view! {
-                            <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">"Set up your authenticator app"</h1>
+                            <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">{t("totp.heading")}</h1>
                             <p class="mt-1.5 mb-6 text-[15px] leading-6 text-muted">
-                                "Scan this code with an app such as Google Authenticator, 1Password or Authy, then enter the 6-digit code it shows."
+                                {t("totp.lead")}
                             </p>
                             {problem().map(|text| view! {
                                 <div role="alert" data-testid="totp-problem" class="mb-5 rounded-brand border border-danger/25 bg-danger/[0.06] px-3.5 py-3 text-sm text-danger">{text}</div>
                             })}
                             <div class="mx-auto w-[212px] rounded-brand border border-line bg-white p-1.5 [&>svg]:block [&>svg]:h-auto [&>svg]:w-full" data-testid="totp-qr" inner_html=setup.qr_svg.clone()></div>
                             <details class="mt-4 text-center">
-                                <summary class="cursor-pointer text-sm font-semibold text-brand hover:underline">"Can't scan? Enter the key instead"</summary>
+                                <summary class="cursor-pointer text-sm font-semibold text-brand hover:underline">{t("totp.cant_scan")}</summary>
                                 <p class="mt-2 rounded-brand border border-line bg-canvas px-3 py-2 font-mono text-[15px] tracking-wider text-ink select-all" data-testid="totp-secret">{setup.secret.clone()}</p>
                             </details>
                             <form method="post" action="/api/account/security/totp/confirm" class="mt-6" data-testid="totp-confirm-form">
                                 <input type="hidden" name="csrf_token" value=setup.csrf_token.clone() />
                                 <crate::components::Field
                                     name="code"
-                                    label="Code from the app"
+                                    label=t("totp.code")
                                     kind="text"
                                     autocomplete="one-time-code"
                                     inputmode="numeric"
@@ -271,11 +273,11 @@ pub fn TotpSetupPage() -> impl IntoView {
                                     input_class="text-center text-2xl font-semibold tracking-[0.45em] tabular-nums"
                                 />
                                 <button type="submit" class="inline-flex w-full items-center justify-center rounded-brand bg-brand px-4 py-2.5 text-[15px] font-semibold text-on-brand shadow-sm transition hover:brightness-110 focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-brand/30">
-                                    "Turn on"
+                                    {t("totp.turn_on")}
                                 </button>
                             </form>
                             <p class="mt-6 text-center text-sm">
-                                <a href="/account/security" class="font-medium text-muted hover:text-ink hover:underline">"Cancel"</a>
+                                <a href="/account/security" class="font-medium text-muted hover:text-ink hover:underline">{t("totp.cancel")}</a>
                             </p>
                         }.into_any(),
                         Err(error) => view! { <LoadError error /> }.into_any(),
@@ -295,16 +297,16 @@ fn Passkeys(passkeys: Vec<PasskeyView>, csrf_token: String, locked: bool) -> imp
         <section id="passkeys" aria-labelledby="passkeys-heading" class="mt-6 rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]">
             <div class="flex flex-wrap items-start justify-between gap-4 border-b border-line px-6 py-4">
                 <div>
-                    <h2 id="passkeys-heading" class="text-base font-semibold">"Passkeys"</h2>
-                    <p class="mt-0.5 max-w-md text-sm text-muted">"Sign in with your fingerprint, face or screen lock instead of a password. Passkeys can't be phished or leaked."</p>
+                    <h2 id="passkeys-heading" class="text-base font-semibold">{t("security.passkeys")}</h2>
+                    <p class="mt-0.5 max-w-md text-sm text-muted">{t("security.passkeys_lead")}</p>
                 </div>
                 <div class="w-full sm:w-auto sm:min-w-[12rem]">
-                    <PasskeyButton action="add" label="Add a passkey" csrf=add_csrf />
+                    <PasskeyButton action="add" label=t("security.passkey_add") csrf=add_csrf />
                 </div>
             </div>
             {if empty {
                 view! {
-                    <p class="px-6 py-5 text-sm text-muted" data-testid="passkeys-empty">"No passkeys yet."</p>
+                    <p class="px-6 py-5 text-sm text-muted" data-testid="passkeys-empty">{t("security.passkeys_none")}</p>
                 }.into_any()
             } else {
                 view! {
@@ -323,8 +325,8 @@ fn PasskeyRow(passkey: PasskeyView, csrf_token: String, locked: bool) -> impl In
     let used = passkey
         .last_used
         .clone()
-        .map(|d| format!("Last used {d}"))
-        .unwrap_or_else(|| "Not used yet".into());
+        .map(|d| tf("security.passkey_used", &[("date", &d)]))
+        .unwrap_or_else(|| t("security.passkey_unused"));
     let input_id = format!("passkey-name-{}", passkey.id);
     view! {
         <li class="px-6 py-4" data-testid="passkey-row" data-passkey-id=passkey.id.clone()>
@@ -333,26 +335,26 @@ fn PasskeyRow(passkey: PasskeyView, csrf_token: String, locked: bool) -> impl In
                 <div class="min-w-0 flex-1">
                     <p class="truncate text-[15px] font-medium text-ink" data-testid="passkey-name">{passkey.name.clone()}</p>
                     <p class="text-sm text-muted">
-                        {format!("Added {} · {}", passkey.created, used)}
-                        {passkey.synced.then(|| view! { <span class="ml-2 rounded-full bg-line/60 px-2 py-0.5 text-xs font-medium text-muted">"Synced"</span> })}
+                        {tf("security.passkey_detail", &[("date", &passkey.created), ("used", &used)])}
+                        {passkey.synced.then(|| view! { <span class="ml-2 rounded-full bg-line/60 px-2 py-0.5 text-xs font-medium text-muted">{t("security.synced")}</span> })}
                     </p>
                 </div>
                 <form method="post" action="/api/account/passkeys/delete">
                     <input type="hidden" name="csrf_token" value=csrf_token.clone() />
                     <input type="hidden" name="id" value=passkey.id.clone() />
-                    <button type="submit" data-testid="passkey-delete" disabled=locked class="rounded-brand px-3 py-1.5 text-sm font-semibold text-danger transition hover:bg-danger/[0.06] focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-danger/20">"Remove"</button>
+                    <button type="submit" data-testid="passkey-delete" disabled=locked class="rounded-brand px-3 py-1.5 text-sm font-semibold text-danger transition hover:bg-danger/[0.06] focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-danger/20">{t("security.remove")}</button>
                 </form>
             </div>
             <details class="mt-2 pl-12">
-                <summary class="cursor-pointer text-sm font-semibold text-brand hover:underline">"Rename"</summary>
+                <summary class="cursor-pointer text-sm font-semibold text-brand hover:underline">{t("security.rename")}</summary>
                 <form method="post" action="/api/account/passkeys/rename" class="mt-2 flex flex-wrap items-end gap-2">
                     <input type="hidden" name="csrf_token" value=csrf_token />
                     <input type="hidden" name="id" value=passkey.id.clone() />
                     <div class="min-w-[12rem] flex-1">
-                        <label for=input_id.clone() class="sr-only">"New name"</label>
+                        <label for=input_id.clone() class="sr-only">{t("security.new_name")}</label>
                         <input id=input_id name="name" type="text" required maxlength="64" value=passkey.name data-testid="passkey-rename-input" class="block w-full rounded-brand border border-line bg-surface px-3 py-2 text-[15px] text-ink shadow-sm focus:border-brand focus:outline-none focus:ring-4 focus:ring-brand/15" />
                     </div>
-                    <button type="submit" data-testid="passkey-rename-save" class="rounded-brand border border-line bg-surface px-3.5 py-2 text-sm font-semibold text-ink shadow-sm hover:bg-canvas">"Save"</button>
+                    <button type="submit" data-testid="passkey-rename-save" class="rounded-brand border border-line bg-surface px-3.5 py-2 text-sm font-semibold text-ink shadow-sm hover:bg-canvas">{t("security.save")}</button>
                 </form>
             </details>
         </li>
@@ -371,11 +373,11 @@ fn LinkedAccounts(view: SecurityView) -> impl IntoView {
     shown.then(move || view! {
         <section id="linked-accounts" aria-labelledby="linked-heading" class=CARD>
             <div class="border-b border-line px-6 py-4">
-                <h2 id="linked-heading" class="text-base font-semibold">"Linked accounts"</h2>
-                <p class="mt-0.5 max-w-lg text-sm text-muted">"Sign in with an account you already have elsewhere. Each one you link is another way into this account."</p>
+                <h2 id="linked-heading" class="text-base font-semibold">{t("security.linked")}</h2>
+                <p class="mt-0.5 max-w-lg text-sm text-muted">{t("security.linked_lead")}</p>
             </div>
             {if empty {
-                view! { <p class="px-6 py-5 text-sm text-muted" data-testid="linked-empty">"No linked accounts yet."</p> }.into_any()
+                view! { <p class="px-6 py-5 text-sm text-muted" data-testid="linked-empty">{t("security.linked_none")}</p> }.into_any()
             } else {
                 view! {
                     <ul class="divide-y divide-line" data-testid="linked-list">
@@ -391,7 +393,7 @@ fn LinkedAccounts(view: SecurityView) -> impl IntoView {
                             <input type="hidden" name="provider" value=p.slug.clone() />
                             <button type="submit" class=SECONDARY disabled=locked data-testid=format!("link-{}", p.slug)>
                                 <span class="mr-2 inline-flex h-4 w-4 items-center justify-center"><ProviderMark brand=p.brand.clone() name=p.name.clone() /></span>
-                                {format!("Link {}", p.name)}
+                                {tf("security.link", &[("provider", &p.name)])}
                             </button>
                         </form>
                     }).collect_view()}
@@ -407,9 +409,12 @@ fn LinkedRow(linked: LinkedView, csrf_token: String, locked: bool, last: bool) -
     let used = linked
         .last_used
         .clone()
-        .map(|d| format!("last used {d}"))
-        .unwrap_or_else(|| "not used yet".into());
-    let detail = format!("Linked {} · {}", linked.linked, used);
+        .map(|d| tf("security.linked_used", &[("date", &d)]))
+        .unwrap_or_else(|| t("security.linked_unused"));
+    let detail = tf(
+        "security.linked_detail",
+        &[("date", &linked.linked), ("used", &used)],
+    );
     view! {
         <li class="flex flex-wrap items-center gap-3 px-6 py-4" data-testid="linked-row" data-provider=linked.provider.clone()>
             <span class="inline-flex h-9 w-9 shrink-0 items-center justify-center rounded-full border border-line bg-surface">
@@ -429,9 +434,9 @@ fn LinkedRow(linked: LinkedView, csrf_token: String, locked: bool, last: bool) -
                     type="submit"
                     data-testid="unlink"
                     disabled=locked || last
-                    title=if last { "Your only way to sign in can't be unlinked" } else { "" }
+                    title=if last { t("security.unlink_last") } else { String::new() }
                     class=DANGER
-                >"Unlink"</button>
+                >{t("security.unlink")}</button>
             </form>
         </li>
     }

@@ -77,7 +77,10 @@ pub struct SignInRecord {
     pub score: u8,
     pub decision: Decision,
     pub enforced: Decision,
+    /// The reasons in English words (for logs and admins).
     pub reasons: Vec<String>,
+    /// The reasons as signals, for pages that put them in the customer's language.
+    pub signals: Vec<super::Signal>,
     pub outcome: SignInOutcome,
 }
 
@@ -346,19 +349,22 @@ impl Engine {
             store::signins::recent_events(self.db().conn(), tenant.id, user, limit, false)
                 .await?
                 .iter()
-                .map(|row| SignInRecord {
-                    at: row.at,
-                    place: place_of(row),
-                    ip: row.ip.clone(),
-                    user_agent: row.user_agent.clone(),
-                    methods: row.methods.clone(),
-                    score: row.score.clamp(0, 100) as u8,
-                    decision: parse_decision(&row.decision),
-                    enforced: parse_decision(&row.enforced),
-                    reasons: serde_json::from_str::<Vec<super::Signal>>(&row.reasons)
-                        .map(|signals| signals.iter().map(super::Signal::explain).collect())
-                        .unwrap_or_default(),
-                    outcome: SignInOutcome::parse(&row.outcome),
+                .map(|row| {
+                    let signals: Vec<super::Signal> =
+                        serde_json::from_str(&row.reasons).unwrap_or_default();
+                    SignInRecord {
+                        at: row.at,
+                        place: place_of(row),
+                        ip: row.ip.clone(),
+                        user_agent: row.user_agent.clone(),
+                        methods: row.methods.clone(),
+                        score: row.score.clamp(0, 100) as u8,
+                        decision: parse_decision(&row.decision),
+                        enforced: parse_decision(&row.enforced),
+                        reasons: signals.iter().map(super::Signal::explain).collect(),
+                        signals,
+                        outcome: SignInOutcome::parse(&row.outcome),
+                    }
                 })
                 .collect(),
         )
