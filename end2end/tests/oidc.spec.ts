@@ -8,6 +8,7 @@ import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
+import { logoPng } from './images';
 import { AccountPage, LoginPage, RegisterPage, STRONG_PASSWORD, VerifyStep, freshEmail, portico, snap } from './pages';
 
 /** The app's own web server: it only records the callbacks it receives. */
@@ -327,6 +328,11 @@ test('an admin registers an app in the console, sees its secret once, edits and 
   await page.getByLabel('Primary', { exact: true }).fill('#b91c1c');
   await page.getByTestId('app-sign-in-save').click();
   await expect(page.getByRole('status')).toContainText('The sign-in page is saved');
+  // And its own logo, uploaded from the same section.
+  await page.locator('#app-logo-file').setInputFiles({ name: 'rewards.png', mimeType: 'image/png', buffer: logoPng() });
+  await page.getByTestId('app-logo-upload').click();
+  await expect(page.getByRole('status')).toContainText('The sign-in page is saved');
+  await expect(page.getByTestId('app-logo-preview')).toBeVisible();
   await snap(page, 'admin-app-sign-in', info.project.name);
   const visitorContext = await page.context().browser()!.newContext({ baseURL: info.project.use.baseURL });
   const visitor = await visitorContext.newPage();
@@ -338,6 +344,9 @@ test('an admin registers an app in the console, sees its secret once, edits and 
   await expect(visitor.locator('#field-password')).toHaveCount(0);
   const primary = await visitor.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--portico-primary').trim());
   expect(primary).toBe('#b91c1c');
+  const logo = visitor.getByTestId('brand-logo');
+  await expect(logo).toBeVisible();
+  expect(await logo.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(240);
   await snap(visitor, 'app-sign-in-page', info.project.name);
   await visitorContext.close();
 
