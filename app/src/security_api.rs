@@ -19,7 +19,9 @@ const REVEAL_KEY: &str = "portico.reveal";
 
 /// The notice a security-centre redirect names, as text.
 pub fn notice_text(code: &str) -> Option<String> {
-    const NOTICES: [&str; 8] = [
+    const NOTICES: [&str; 10] = [
+        "session_ended",
+        "sessions_ended",
         "totp_added",
         "totp_removed",
         "recovery_codes",
@@ -37,7 +39,9 @@ pub fn notice_text(code: &str) -> Option<String> {
 /// The problem a security-centre (or account page) redirect names, in the page's
 /// language: a fixed set of ids, so nothing from the URL is shown as text.
 pub fn problem_text(code: &str) -> Option<String> {
-    const PROBLEMS: [&str; 21] = [
+    const PROBLEMS: [&str; 23] = [
+        "session_current",
+        "session_not_found",
         "reauth",
         "no_master_key",
         "nothing_pending",
@@ -242,6 +246,26 @@ pub async fn security() -> Result<SecurityView, AppError> {
         .sign_in_methods(tenant, auth.user_id)
         .await
         .map_err(|e| req.store_error(e))?;
+    let mut sessions: Vec<crate::views::SessionView> = engine
+        .active_sessions(tenant.id, auth.user_id)
+        .await
+        .map_err(|e| req.store_error(e))?
+        .into_iter()
+        .map(|s| crate::views::SessionView {
+            current: s.sid == auth.sid,
+            device: words.device(s.user_agent.as_deref()),
+            place: s
+                .place
+                .filter(|p| p.city.is_some() || p.country.is_some())
+                .map(|p| p.label())
+                .unwrap_or_else(|| words.text("security.unknown_place")),
+            ip: s.ip.unwrap_or_default(),
+            signed_in: words.lang.date_time(s.signed_in_at),
+            last_active: words.lang.date_time(s.last_seen_at),
+            id: s.sid,
+        })
+        .collect();
+    sessions.sort_by_key(|s| !s.current);
     let sign_ins = engine
         .recent_sign_ins(tenant, auth.user_id, 20)
         .await
@@ -289,7 +313,52 @@ pub async fn security() -> Result<SecurityView, AppError> {
             })
             .collect(),
         method_count: methods.count(),
+        sessions,
     })
+}
+
+/// Signs one of the customer's other sessions out, at once and on every instance
+/// (`/api/account/sessions/end`, a plain form).
+#[server(prefix = "/api", endpoint = "account/sessions/end")]
+pub async fn end_session(
+    #[server(default)] csrf_token: String,
+    #[server(default)] id: String,
+) -> Result<(), AppError> {
+    let req = crate::ssr::Req::get()?;
+    let Some(auth) = signed_in_form(&req, &csrf_token, SECURITY_PAGE).await? else {
+        return Ok(());
+    };
+    // This device signs out with the Sign out button: that also clears its cookie.
+    if id == auth.sid {
+        req.redirect(&format!("{SECURITY_PAGE}?error=session_current#sessions"));
+        return Ok(());
+    }
+    let ended = req
+        .engine
+        .end_session(auth.tenant_id, auth.user_id, &req.client(), id.trim())
+        .await
+        .map_err(|e| req.store_error(e))?;
+    req.redirect(&if ended {
+        format!("{SECURITY_PAGE}?notice=session_ended#sessions")
+    } else {
+        format!("{SECURITY_PAGE}?error=session_not_found#sessions")
+    });
+    Ok(())
+}
+
+/// Signs every other session out (`/api/account/sessions/end-others`).
+#[server(prefix = "/api", endpoint = "account/sessions/end-others")]
+pub async fn end_other_sessions(#[server(default)] csrf_token: String) -> Result<(), AppError> {
+    let req = crate::ssr::Req::get()?;
+    let Some(auth) = signed_in_form(&req, &csrf_token, SECURITY_PAGE).await? else {
+        return Ok(());
+    };
+    req.engine
+        .end_other_sessions(auth.tenant_id, auth.user_id, &req.client(), &auth.sid)
+        .await
+        .map_err(|e| req.store_error(e))?;
+    req.redirect(&format!("{SECURITY_PAGE}?notice=sessions_ended#sessions"));
+    Ok(())
 }
 
 /// Unlinks a provider account (`/api/account/providers/unlink`, a plain form).

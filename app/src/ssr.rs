@@ -388,7 +388,10 @@ impl Req {
         let session = self.session()?;
         session.cycle_id().await.map_err(session_err)?;
         session
-            .insert(AUTH_KEY, AuthState::from_sign_in(signed_in))
+            .insert(
+                AUTH_KEY,
+                AuthState::from_sign_in(signed_in).with_client(&self.client()),
+            )
             .await
             .map_err(session_err)
     }

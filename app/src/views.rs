@@ -229,6 +229,22 @@ pub struct SecurityView {
     pub linkable: Vec<ProviderButton>,
     /// How many ways in the account has (password, passkeys, linked accounts).
     pub method_count: u64,
+    /// Where the account is signed in now, this device first.
+    pub sessions: Vec<SessionView>,
+}
+
+/// A signed-in session, as the security centre lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    /// Its public id (names it in the sign-out form).
+    pub id: String,
+    pub device: String,
+    pub place: String,
+    pub ip: String,
+    pub signed_in: String,
+    pub last_active: String,
+    /// The session of the browser looking at the list.
+    pub current: bool,
 }
 
 /// A linked provider account, as the security centre lists it.

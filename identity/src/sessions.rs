@@ -27,9 +27,15 @@ pub struct AuthState {
     pub aal: u8,
     /// Token that the signed-in pages' forms (e.g. sign-out) must echo.
     pub csrf_token: String,
-    /// The session's public id: the `sid` of ID tokens issued in it (never the cookie).
+    /// The session's public id: the `sid` of ID tokens issued in it, and how the
+    /// customer's list of sessions names it (never the cookie).
     #[serde(default = "random_token")]
     pub sid: String,
+    /// Where the session was signed in from (for the customer's list of sessions).
+    #[serde(default)]
+    pub ip: Option<String>,
+    #[serde(default)]
+    pub user_agent: Option<String>,
 }
 
 impl AuthState {
@@ -43,8 +49,33 @@ impl AuthState {
             aal: signed_in.aal,
             csrf_token: random_token(),
             sid: random_token(),
+            ip: None,
+            user_agent: None,
         }
     }
+
+    /// Records the browser the sign-in came from.
+    pub fn with_client(mut self, client: &crate::audit::ClientInfo) -> Self {
+        self.ip = client.ip.clone();
+        self.user_agent = client
+            .user_agent
+            .as_deref()
+            .map(|ua| ua.chars().take(512).collect());
+        self
+    }
+}
+
+/// A signed-in session as its owner's list shows it.
+#[derive(Clone, Debug)]
+pub struct ActiveSession {
+    /// The public id ([`AuthState::sid`]) that names it in forms.
+    pub sid: String,
+    pub signed_in_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub place: Option<crate::risk::Place>,
+    pub methods: Vec<AuthMethod>,
 }
 
 /// The verdict on a session at the start of a request.
@@ -80,6 +111,8 @@ pub struct SessionIndex {
     pub tenant_id: Option<TenantId>,
     pub user_id: Option<UserId>,
     pub authenticated_at: Option<DateTime<Utc>>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
 }
 
 impl SessionIndex {
@@ -93,6 +126,8 @@ impl SessionIndex {
                 tenant_id: Some(auth.tenant_id),
                 user_id: Some(auth.user_id),
                 authenticated_at: Some(auth.authenticated_at),
+                ip: auth.ip,
+                user_agent: auth.user_agent,
             },
             None => Self::default(),
         }
@@ -193,6 +228,97 @@ impl Engine {
         store::sessions::delete_for_user(self.db().conn(), tenant, user).await
     }
 
+    /// The customer's live signed-in sessions, most recently used first.
+    pub async fn active_sessions(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<Vec<ActiveSession>, StoreError> {
+        let rows =
+            store::sessions::live_for_user(self.db().conn(), tenant, user, self.now()).await?;
+        let mut sessions: Vec<ActiveSession> = rows
+            .into_iter()
+            .filter_map(|(_, auth)| auth)
+            .filter(|auth| auth.tenant_id == tenant && auth.user_id == user)
+            .map(|auth| ActiveSession {
+                place: auth
+                    .ip
+                    .as_deref()
+                    .and_then(|ip| ip.parse().ok())
+                    .and_then(|ip| self.geoip().locate(ip)),
+                sid: auth.sid,
+                signed_in_at: auth.authenticated_at,
+                last_seen_at: auth.last_seen_at,
+                ip: auth.ip,
+                user_agent: auth.user_agent,
+                methods: auth.methods,
+            })
+            .collect();
+        sessions.sort_by_key(|s| std::cmp::Reverse(s.last_seen_at));
+        Ok(sessions)
+    }
+
+    /// Ends one of the customer's sessions, named by its public id, on every instance
+    /// at once (its next request finds no row). False when the customer has no such
+    /// session.
+    pub async fn end_session(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        client: &crate::audit::ClientInfo,
+        sid: &str,
+    ) -> Result<bool, StoreError> {
+        self.end_sessions_where(tenant, user, client, |s| s == sid, "one")
+            .await
+            .map(|n| n > 0)
+    }
+
+    /// Ends every session of the customer except the one named `keep` (this device).
+    pub async fn end_other_sessions(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        client: &crate::audit::ClientInfo,
+        keep: &str,
+    ) -> Result<u64, StoreError> {
+        self.end_sessions_where(tenant, user, client, |s| s != keep, "others")
+            .await
+    }
+
+    async fn end_sessions_where(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        client: &crate::audit::ClientInfo,
+        chosen: impl Fn(&str) -> bool,
+        scope: &'static str,
+    ) -> Result<u64, StoreError> {
+        let now = self.now();
+        let tx = self.db().begin().await?;
+        let rows = store::sessions::live_for_user(&tx, tenant, user, now).await?;
+        let mut ended = 0;
+        for (id_hash, auth) in rows {
+            if auth.is_some_and(|a| chosen(&a.sid)) {
+                store::sessions::delete(&tx, &id_hash).await?;
+                ended += 1;
+            }
+        }
+        if ended > 0 {
+            store::audit::insert(
+                &tx,
+                now,
+                &crate::audit::AuditEvent::new(tenant, "session.ended_by_owner", client)
+                    .actor(user)
+                    .subject(user)
+                    .label("scope", scope)
+                    .label("sessions", ended),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(ended)
+    }
+
     /// How many live sessions a customer has.
     pub async fn count_sessions(&self, tenant: TenantId, user: UserId) -> Result<u64, StoreError> {
         store::sessions::count_for_user(self.db().conn(), tenant, user, self.now()).await
@@ -229,6 +355,8 @@ mod tests {
             aal: 1,
             csrf_token: "t".into(),
             sid: "s".into(),
+            ip: Some("192.0.2.7".into()),
+            user_agent: None,
         };
         let mut data = serde_json::Map::new();
         data.insert(AUTH_KEY.into(), serde_json::to_value(&auth).unwrap());

@@ -178,7 +178,10 @@ pub async fn callback(
             let started = async {
                 session.cycle_id().await?;
                 session
-                    .insert(AUTH_KEY, AuthState::from_sign_in(&signed_in))
+                    .insert(
+                        AUTH_KEY,
+                        AuthState::from_sign_in(&signed_in).with_client(&ctx.client),
+                    )
                     .await
             }
             .await;

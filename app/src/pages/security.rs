@@ -6,7 +6,7 @@ use crate::components::{Footer, LoadError, PasskeyButton, PasskeyIcon, ProviderM
 use crate::i18n::{around, t, tf};
 use crate::pages::account::Header;
 use crate::security_api::{notice_text, problem_text, security, totp_setup};
-use crate::views::{LinkedView, PasskeyView, SecurityView, SignInView};
+use crate::views::{LinkedView, PasskeyView, SecurityView, SessionView, SignInView};
 
 const CARD: &str =
     "mt-6 rounded-brand border border-line bg-surface shadow-[0_1px_2px_rgba(16,24,40,0.04)]";
@@ -67,6 +67,7 @@ fn SecurityBody(
             })}
             {(!view.recently_signed_in).then(|| view! { <ReauthBanner csrf_token=csrf.clone() /> })}
             {(!view.new_recovery_codes.is_empty()).then(|| view! { <NewRecoveryCodes codes=view.new_recovery_codes.clone() /> })}
+            <Sessions sessions=view.sessions.clone() csrf_token=view.csrf_token.clone() />
             <SignIns sign_ins=view.sign_ins.clone() />
             <TwoStep view=view.clone() />
             <Passkeys passkeys=view.passkeys.clone() csrf_token=view.csrf_token.clone() locked=!view.recently_signed_in />
@@ -107,6 +108,72 @@ fn NewRecoveryCodes(codes: Vec<String>) -> impl IntoView {
                 }).collect_view()}
             </ol>
         </section>
+    }
+}
+
+/// Where the account is signed in now: sign one device out, or all the others.
+#[component]
+fn Sessions(sessions: Vec<SessionView>, csrf_token: String) -> impl IntoView {
+    let others = sessions.iter().filter(|s| !s.current).count();
+    let all_csrf = csrf_token.clone();
+    view! {
+        <section id="sessions" aria-labelledby="sessions-heading" class=CARD>
+            <div class="flex flex-wrap items-start justify-between gap-4 border-b border-line px-6 py-4">
+                <div>
+                    <h2 id="sessions-heading" class="text-base font-semibold">{t("security.sessions")}</h2>
+                    <p class="mt-0.5 max-w-md text-sm text-muted">{t("security.sessions_lead")}</p>
+                </div>
+                {(others > 0).then(|| view! {
+                    <form method="post" action="/api/account/sessions/end-others">
+                        <input type="hidden" name="csrf_token" value=all_csrf.clone() />
+                        <button type="submit" data-testid="sessions-end-others" class=SECONDARY>{t("security.sessions_end_others")}</button>
+                    </form>
+                })}
+            </div>
+            <ul class="divide-y divide-line" data-testid="session-list">
+                {sessions.into_iter().map(|s| view! { <SessionRow session=s csrf_token=csrf_token.clone() /> }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn SessionRow(session: SessionView, csrf_token: String) -> impl IntoView {
+    let detail = tf(
+        "security.session_detail",
+        &[
+            ("signed_in", &session.signed_in),
+            ("active", &session.last_active),
+        ],
+    );
+    let place = if session.ip.is_empty() {
+        session.place.clone()
+    } else {
+        format!("{} · {}", session.place, session.ip)
+    };
+    view! {
+        <li class="flex flex-wrap items-center gap-3 px-6 py-4" data-testid="session-row" data-current=session.current.to_string()>
+            <span class="inline-flex h-9 w-9 shrink-0 items-center justify-center rounded-full bg-brand/10 text-brand">
+                <svg aria-hidden="true" viewBox="0 0 24 24" class="h-[18px] w-[18px]" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round">
+                    <rect x="3" y="4.5" width="18" height="12" rx="2" /><path d="M8.5 20h7M12 16.5V20" />
+                </svg>
+            </span>
+            <div class="min-w-0 flex-1">
+                <p class="text-[15px] font-medium text-ink">
+                    {session.device.clone()}
+                    {session.current.then(|| view! { <span data-testid="this-device" class="ml-2 rounded-full bg-success/10 px-2 py-0.5 text-xs font-semibold text-success">{t("security.this_device")}</span> })}
+                </p>
+                <p class="text-sm text-muted">{place}</p>
+                <p class="text-sm text-muted">{detail}</p>
+            </div>
+            {(!session.current).then(|| view! {
+                <form method="post" action="/api/account/sessions/end">
+                    <input type="hidden" name="csrf_token" value=csrf_token.clone() />
+                    <input type="hidden" name="id" value=session.id.clone() />
+                    <button type="submit" data-testid="session-end" class=DANGER>{t("security.session_end")}</button>
+                </form>
+            })}
+        </li>
     }
 }
 

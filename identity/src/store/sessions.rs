@@ -8,7 +8,7 @@ use sea_orm::{
 
 use super::StoreError;
 use super::entities::sessions;
-use crate::sessions::{SessionIndex, SessionRow};
+use crate::sessions::{AUTH_KEY, AuthState, SessionIndex, SessionRow};
 use crate::{TenantId, UserId};
 
 pub async fn find_live(
@@ -41,8 +41,8 @@ pub async fn insert(
         tenant_id: Set(index.tenant_id.map(|t| t.0)),
         user_id: Set(index.user_id.map(|u| u.0)),
         authenticated_at: Set(index.authenticated_at),
-        ip: Set(None),
-        user_agent: Set(None),
+        ip: Set(index.ip.clone()),
+        user_agent: Set(index.user_agent.clone()),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -75,6 +75,11 @@ pub async fn update_if_present(
             sessions::Column::AuthenticatedAt,
             Expr::value(index.authenticated_at),
         )
+        .col_expr(sessions::Column::Ip, Expr::value(index.ip.clone()))
+        .col_expr(
+            sessions::Column::UserAgent,
+            Expr::value(index.user_agent.clone()),
+        )
         .col_expr(sessions::Column::UpdatedAt, Expr::value(now))
         .filter(sessions::Column::Id.eq(id_hash))
         .exec(db)
@@ -100,6 +105,30 @@ pub async fn delete_for_user(
         .exec(db)
         .await?
         .rows_affected)
+}
+
+/// A customer's live session rows: the id hash and the signed-in state inside.
+pub async fn live_for_user(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, Option<AuthState>)>, StoreError> {
+    Ok(sessions::Entity::find()
+        .filter(sessions::Column::TenantId.eq(tenant.0))
+        .filter(sessions::Column::UserId.eq(user.0))
+        .filter(sessions::Column::ExpiresAt.gt(now))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let auth = serde_json::from_str::<serde_json::Value>(&m.data)
+                .ok()
+                .and_then(|v| v.get(AUTH_KEY).cloned())
+                .and_then(|v| serde_json::from_value::<AuthState>(v).ok());
+            (m.id, auth)
+        })
+        .collect())
 }
 
 pub async fn count_for_user(

@@ -153,6 +153,7 @@ impl TestApp {
             peer: Some("198.51.100.7:50000".parse().unwrap()),
             forwarded_for: None,
             languages: None,
+            user_agent: None,
         }
     }
 
@@ -339,6 +340,8 @@ pub struct Browser {
     pub forwarded_for: Option<String>,
     /// An Accept-Language header to send, if any.
     pub languages: Option<String>,
+    /// A User-Agent header to send, if any.
+    pub user_agent: Option<String>,
 }
 
 pub struct Page {
@@ -560,7 +563,10 @@ impl Browser {
             .uri(path)
             .header(header::HOST, &self.host)
             .header(header::ACCEPT, "text/html,application/xhtml+xml")
-            .header(header::USER_AGENT, "portico-tests/1.0");
+            .header(
+                header::USER_AGENT,
+                self.user_agent.as_deref().unwrap_or("portico-tests/1.0"),
+            );
         if let Some(c) = self.cookie_header() {
             b = b.header(header::COOKIE, c);
         }

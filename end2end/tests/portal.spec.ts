@@ -1,0 +1,72 @@
+// The customer's portal in a real browser: where the account is signed in, and
+// signing another device out from this one (a second browser context) — with and
+// without JavaScript.
+import { expect, test, type Browser, type Page, type TestInfo } from '@playwright/test';
+import { AccountPage, LoginPage, RegisterPage, STRONG_PASSWORD, VerifyStep, freshEmail, latestCode, snap } from './pages';
+
+async function signUp(page: Page, name: string, email: string) {
+  const register = new RegisterPage(page);
+  await register.open();
+  await register.fill(name, email, STRONG_PASSWORD);
+  await register.submit();
+  await new VerifyStep(page).completeFromMail(email);
+  await new AccountPage(page).expectSignedInAs(name, email);
+}
+
+/** Signs in on another device (a fresh browser context), passing the mailed code. */
+async function signInElsewhere(browser: Browser, info: TestInfo, owner: Page, email: string): Promise<Page> {
+  const context = await browser.newContext({ baseURL: info.project.use.baseURL, userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1' });
+  const phone = await context.newPage();
+  const login = new LoginPage(phone);
+  await login.open();
+  await login.signIn(email, STRONG_PASSWORD);
+  await expect(phone.getByRole('heading', { name: "Confirm it's you" })).toBeVisible();
+  await phone.getByLabel('Code from the email').fill(await latestCode(owner, email));
+  await phone.getByRole('button', { name: 'Verify' }).click();
+  await expect(phone).toHaveURL(/\/account$/);
+  return phone;
+}
+
+for (const javaScript of [true, false]) {
+  test(`a customer signs another device out from the security centre${javaScript ? '' : ' (no JavaScript)'}`, async ({ browser }, info) => {
+    test.setTimeout(90_000);
+    const context = await browser.newContext({ baseURL: info.project.use.baseURL, javaScriptEnabled: javaScript });
+    const page = await context.newPage();
+    const email = freshEmail(javaScript ? 'devices' : 'devicesnojs');
+    await signUp(page, 'Rosa Parks', email);
+    const phone = await signInElsewhere(browser, info, page, email);
+
+    await page.goto('/account/security');
+    const rows = page.getByTestId('session-row');
+    await expect(rows).toHaveCount(2);
+    await expect(rows.first()).toHaveAttribute('data-current', 'true');
+    await expect(rows.first().getByTestId('this-device')).toHaveText('This device');
+    await expect(rows.nth(1)).toContainText('Safari on iPhone');
+    if (javaScript) await snap(page, 'security-sessions', info.project.name);
+
+    // Sign the phone out; its next page asks it to sign in again.
+    await rows.nth(1).getByTestId('session-end').click();
+    await expect(page.getByTestId('security-notice')).toHaveText('That device was signed out.');
+    await expect(page.getByTestId('session-row')).toHaveCount(1);
+    await phone.goto('/account');
+    await expect(phone).toHaveURL(/\/login/);
+    await phone.context().close();
+
+    // Two more devices, then "sign out all other devices".
+    const tablet = await signInElsewhere(browser, info, page, email);
+    const other = await signInElsewhere(browser, info, page, email);
+    await page.goto('/account/security');
+    await expect(page.getByTestId('session-row')).toHaveCount(3);
+    await page.getByTestId('sessions-end-others').click();
+    await expect(page.getByTestId('security-notice')).toHaveText('Every other device was signed out.');
+    await expect(page.getByTestId('session-row')).toHaveCount(1);
+    for (const gone of [tablet, other]) {
+      await gone.goto('/account');
+      await expect(gone).toHaveURL(/\/login/);
+      await gone.context().close();
+    }
+    await page.goto('/account');
+    await expect(page).toHaveURL(/\/account$/);
+    await context.close();
+  });
+}
