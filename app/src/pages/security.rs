@@ -74,6 +74,7 @@ fn SecurityBody(
             <LinkedAccounts view=view.clone() />
         </main>
     }
+    .into_any()
 }
 
 /// Changing factors needs a sign-in from the last 15 minutes: offer to sign in again.
@@ -135,6 +136,7 @@ fn Sessions(sessions: Vec<SessionView>, csrf_token: String) -> impl IntoView {
             </ul>
         </section>
     }
+    .into_any()
 }
 
 #[component]
