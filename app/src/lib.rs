@@ -196,6 +196,11 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route
+                    path=path!("/account/activity")
+                    view=pages::activity::ActivityPage
+                    ssr=SsrMode::Async
+                />
+                <Route
                     path=path!("/account/security/totp")
                     view=pages::security::TotpSetupPage
                     ssr=SsrMode::Async

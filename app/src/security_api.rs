@@ -317,6 +317,41 @@ pub async fn security() -> Result<SecurityView, AppError> {
     })
 }
 
+/// The customer's own activity (`/account/activity`).
+#[server(prefix = "/api", endpoint = "account/activity")]
+pub async fn activity() -> Result<crate::views::ActivityView, AppError> {
+    let req = crate::ssr::Req::get()?;
+    let auth = signed_in(&req, "/account/activity").await?;
+    let words = crate::ssr::Words::of_request();
+    let entries = req
+        .engine
+        .account_activity(auth.tenant_id, auth.user_id, 100)
+        .await
+        .map_err(|e| req.store_error(e))?
+        .into_iter()
+        .map(|e| crate::views::ActivityEntryView {
+            text: words.text(&format!("activity.{}", e.action.replace('.', "_"))),
+            when: words.lang.date_time(e.at),
+            device: words.device(e.user_agent.as_deref()),
+            place: e
+                .place
+                .filter(|p| p.city.is_some() || p.country.is_some())
+                .map(|p| p.label())
+                .unwrap_or_else(|| words.text("security.unknown_place")),
+            ip: e.ip.unwrap_or_default(),
+            warning: matches!(
+                e.action.as_str(),
+                "login.failed" | "login.denied" | "login.throttled" | "account.secured"
+            ),
+            action: e.action,
+        })
+        .collect();
+    Ok(crate::views::ActivityView {
+        entries,
+        csrf_token: auth.csrf_token,
+    })
+}
+
 /// Signs one of the customer's other sessions out, at once and on every instance
 /// (`/api/account/sessions/end`, a plain form).
 #[server(prefix = "/api", endpoint = "account/sessions/end")]

@@ -233,6 +233,27 @@ pub struct SecurityView {
     pub sessions: Vec<SessionView>,
 }
 
+/// `/account/activity`: the customer's own activity, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityView {
+    pub entries: Vec<ActivityEntryView>,
+    /// For the header's sign-out form.
+    pub csrf_token: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityEntryView {
+    /// The audit action (`login.succeeded`), for tests and styling.
+    pub action: String,
+    pub text: String,
+    pub when: String,
+    pub device: String,
+    pub place: String,
+    pub ip: String,
+    /// A sign-in that failed or was blocked: shown as a warning.
+    pub warning: bool,
+}
+
 /// A signed-in session, as the security centre lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionView {

@@ -67,6 +67,16 @@ for (const javaScript of [true, false]) {
     }
     await page.goto('/account');
     await expect(page).toHaveURL(/\/account$/);
+
+    // The account's activity tells the story, newest first.
+    await page.goto('/account/security');
+    await page.getByTestId('activity-link').click();
+    await expect(page.getByRole('heading', { name: 'Account activity', level: 1 })).toBeVisible();
+    const entries = page.getByTestId('activity-entry');
+    await expect(entries.first()).toHaveAttribute('data-action', 'session.ended_by_owner');
+    await expect(entries.first()).toContainText('Other devices signed out');
+    await expect(page.locator('[data-action="login.succeeded"]').first()).toContainText('Safari on iPhone');
+    if (javaScript) await snap(page, 'account-activity', info.project.name);
     await context.close();
   });
 }

@@ -73,7 +73,78 @@ impl AuditEvent {
     }
 }
 
+/// The actions a customer sees in their own activity: what they did, and what was
+/// done or tried with their account. (Admin actions stay in the admins' log.)
+pub const CUSTOMER_ACTIONS: &[&str] = &[
+    "user.registered",
+    "account.created",
+    "email.verified",
+    "login.succeeded",
+    "federation.sign_in",
+    "login.failed",
+    "login.denied",
+    "login.throttled",
+    "password.changed",
+    "password.reset_completed",
+    "recovery.requested",
+    "passkey.added",
+    "passkey.renamed",
+    "passkey.deleted",
+    "mfa.totp_added",
+    "mfa.totp_removed",
+    "mfa.recovery_codes_generated",
+    "identity.linked",
+    "identity.unlinked",
+    "consent.revoked",
+    "session.signed_out",
+    "session.ended_by_owner",
+    "account.secured",
+];
+
+/// One entry of a customer's own activity.
+#[derive(Clone, Debug)]
+pub struct ActivityEntry {
+    /// One of [`CUSTOMER_ACTIONS`].
+    pub action: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub place: Option<crate::risk::Place>,
+}
+
 impl crate::Engine {
+    /// The customer's own activity, newest first: sign-ins (and attempts), changes to
+    /// how they sign in, apps disconnected — with where each came from.
+    pub async fn account_activity(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        limit: u64,
+    ) -> Result<Vec<ActivityEntry>, crate::StoreError> {
+        let events = crate::store::audit::events_for_subject(
+            self.db().conn(),
+            tenant,
+            user,
+            CUSTOMER_ACTIONS,
+            limit.min(200),
+        )
+        .await?;
+        Ok(events
+            .into_iter()
+            .map(|e| ActivityEntry {
+                place: e
+                    .ip
+                    .as_deref()
+                    .and_then(|ip| ip.parse().ok())
+                    .and_then(|ip| self.geoip().locate(ip)),
+                action: e.action,
+                at: e.created_at,
+                ip: e.ip,
+                user_agent: e.user_agent,
+            })
+            .collect())
+    }
+
     /// Records one audit event on its own.
     pub async fn record_audit(&self, event: AuditEvent) -> Result<(), crate::StoreError> {
         crate::store::audit::insert(self.db().conn(), self.now(), &event).await

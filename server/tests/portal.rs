@@ -178,4 +178,63 @@ async fn customers_see_and_end_their_sessions(backend: Backend) {
     app.cleanup().await;
 }
 
-on_both_databases!(customers_see_and_end_their_sessions);
+/// The customer's own activity: what they did and what was tried with their account,
+/// with where from; never another account's events.
+async fn customers_see_their_own_activity(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let mut laptop = device(&app, LINUX);
+    app.sign_up(&mut laptop, "ana@example.com", STRONG_PASSWORD, "Ana")
+        .await;
+    // Somebody tries Ana's address with a wrong password from London.
+    let mut stranger = browser_at(&app, "81.2.69.142:40000");
+    stranger.login("ana@example.com", "not the password").await;
+    // Another customer's doings are not Ana's.
+    let mut bo = browser_at(&app, "81.2.69.142:40000");
+    app.sign_up(&mut bo, "bo@example.com", STRONG_PASSWORD, "Bo")
+        .await;
+    browser_at(&app, "81.2.69.142:40000")
+        .login("bo@example.com", "wrong again, Bo")
+        .await;
+
+    let (at, page) = laptop.visit("/account/activity").await;
+    assert_eq!(at, "/account/activity");
+    let actions: Vec<&str> = page
+        .body
+        .match_indices("data-action=\"")
+        .map(|(i, m)| {
+            let rest = &page.body[i + m.len()..];
+            &rest[..rest.find('"').unwrap()]
+        })
+        .collect();
+    assert_eq!(
+        actions.first().copied(),
+        Some("login.failed"),
+        "newest first: {actions:?}"
+    );
+    assert_eq!(
+        actions.iter().filter(|a| **a == "login.failed").count(),
+        1,
+        "only Ana's: {actions:?}"
+    );
+    assert!(actions.contains(&"email.verified"), "{actions:?}");
+    assert!(page.body.contains("Failed sign-in attempt"));
+    assert!(
+        page.body.contains("81.2.69.142"),
+        "where the attempt came from"
+    );
+    assert!(page.body.contains("Email address confirmed"));
+    assert!(!page.body.contains("bo@example.com"));
+
+    // In the page's language; and only for the signed-in customer.
+    laptop.languages = Some("ja".into());
+    let (_, page) = laptop.visit("/account/activity").await;
+    assert!(page.body.contains("サインインに失敗"));
+    let (at, _) = app.browser().visit("/account/activity").await;
+    assert!(at.starts_with("/login"), "{at}");
+    app.cleanup().await;
+}
+
+on_both_databases!(
+    customers_see_and_end_their_sessions,
+    customers_see_their_own_activity,
+);

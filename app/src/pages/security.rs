@@ -59,6 +59,10 @@ fn SecurityBody(
             </a>
             <h1 class="mt-3 text-[28px] font-semibold leading-9 tracking-tight">{t("security.title")}</h1>
             <p class="mt-1 text-[15px] text-muted">{t("security.lead")}</p>
+            <a href="/account/activity" data-testid="activity-link" class="mt-3 inline-flex items-center gap-1 text-sm font-semibold text-brand hover:underline">
+                {t("security.activity_link")}
+                <svg aria-hidden="true" viewBox="0 0 20 20" class="h-4 w-4 fill-current"><path d="M7.3 15.7 6 14.4l4.4-4.4L6 5.6l1.3-1.3L13 10z" /></svg>
+            </a>
             {notice.map(|text| view! {
                 <div role="status" data-testid="security-notice" class="mt-6 rounded-brand border border-success/25 bg-success/[0.07] px-4 py-3 text-sm text-ink">{text}</div>
             })}

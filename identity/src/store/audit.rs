@@ -32,6 +32,25 @@ pub async fn insert(
     Ok(())
 }
 
+/// The newest events about `user` whose action is one of `actions`, newest first.
+pub async fn events_for_subject(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: UserId,
+    actions: &[&str],
+    limit: u64,
+) -> Result<Vec<audit_events::Model>, StoreError> {
+    use sea_orm::QuerySelect;
+    Ok(audit_events::Entity::find()
+        .filter(audit_events::Column::SubjectUserId.eq(user.0))
+        .filter(audit_events::Column::TenantId.eq(tenant.0))
+        .filter(audit_events::Column::Action.is_in(actions.iter().copied()))
+        .order_by_desc(audit_events::Column::CreatedAt)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
 /// The actions recorded about `user`, newest first.
 pub async fn actions_for_subject(
     db: &impl ConnectionTrait,
