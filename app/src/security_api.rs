@@ -330,7 +330,12 @@ pub async fn activity() -> Result<crate::views::ActivityView, AppError> {
         .map_err(|e| req.store_error(e))?
         .into_iter()
         .map(|e| crate::views::ActivityEntryView {
-            text: words.text(&format!("activity.{}", e.action.replace('.', "_"))),
+            text: words.text(&match (e.action.as_str(), e.details.get("scope")) {
+                ("session.ended_by_owner", Some(scope)) if scope == "one" => {
+                    "activity.session_ended_one".to_string()
+                }
+                (action, _) => format!("activity.{}", action.replace('.', "_")),
+            }),
             when: words.lang.date_time(e.at),
             device: words.device(e.user_agent.as_deref()),
             place: e

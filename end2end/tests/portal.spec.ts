@@ -76,6 +76,7 @@ for (const javaScript of [true, false]) {
     await expect(entries.first()).toHaveAttribute('data-action', 'session.ended_by_owner');
     await expect(entries.first()).toContainText('Other devices signed out');
     await expect(page.locator('[data-action="login.succeeded"]').first()).toContainText('Safari on iPhone');
+    await expect(page.locator('[data-action="session.ended_by_owner"]').nth(1)).toContainText('Another device signed out');
     if (javaScript) await snap(page, 'account-activity', info.project.name);
     await context.close();
   });

@@ -110,6 +110,8 @@ pub struct ActivityEntry {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub place: Option<crate::risk::Place>,
+    /// The event's short labels (e.g. `scope: one` for one session ended).
+    pub details: Map<String, Value>,
 }
 
 impl crate::Engine {
@@ -137,6 +139,10 @@ impl crate::Engine {
                     .as_deref()
                     .and_then(|ip| ip.parse().ok())
                     .and_then(|ip| self.geoip().locate(ip)),
+                details: match e.details {
+                    Value::Object(map) => map,
+                    _ => Map::new(),
+                },
                 action: e.action,
                 at: e.created_at,
                 ip: e.ip,

@@ -175,6 +175,16 @@ async fn customers_see_and_end_their_sessions(backend: Backend) {
         .filter(|a| *a == "session.ended_by_owner")
         .count();
     assert_eq!(ended, 2, "one audit event per action");
+    let (_, page) = laptop.visit("/account/activity").await;
+    let newest = page
+        .body
+        .find("Other devices signed out")
+        .expect("all others");
+    let older = page
+        .body
+        .find("Another device signed out")
+        .expect("the phone");
+    assert!(newest < older, "newest first");
     app.cleanup().await;
 }
 
