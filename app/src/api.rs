@@ -230,7 +230,12 @@ pub async fn account() -> Result<AccountView, AppError> {
         return Err(AppError::Unauthorized);
     };
     let lang = crate::ssr::request_language();
+    let language = summary
+        .locale
+        .map(|l| l.code().to_string())
+        .unwrap_or_default();
     Ok(AccountView {
+        language,
         display_name: summary.display_name,
         email: summary.email,
         email_verified: summary.email_verified,

@@ -125,6 +125,8 @@ pub struct AccountView {
     pub connected_apps: Vec<ConnectedAppView>,
     /// Echoed by the sign-out form.
     pub csrf_token: String,
+    /// The language the customer chose (a code), or empty.
+    pub language: String,
 }
 
 /// An app the customer agreed to share data with.

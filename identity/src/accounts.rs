@@ -187,6 +187,8 @@ pub struct AccountSummary {
     pub status: AccountStatus,
     pub created_at: DateTime<Utc>,
     pub has_password: bool,
+    /// The language the customer chose for pages and mails, if any.
+    pub locale: Option<crate::i18n::Language>,
 }
 
 /// A role in the tenant's admin console. Admins must sign in with two factors.

@@ -186,6 +186,13 @@ async fn mails_follow_the_account_language(backend: Backend) {
         )
         .await;
     assert_eq!(switched.location().as_deref(), Some("/account"));
+    // The account page's profile shows the choice (and can change it, the same form).
+    let (_, account) = kei.visit("/account").await;
+    assert!(account.body.contains("data-testid=\"account-language\""));
+    assert!(
+        account.body.contains("<option value=\"de\" selected"),
+        "the account's language is chosen"
+    );
     request_reset(&mut stranger, "kei@example.com").await;
     let reset = mail("kei@example.com").await;
     assert!(

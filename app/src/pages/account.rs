@@ -124,6 +124,20 @@ fn AccountBody(
                         </span>
                     </Row>
                     <Row label=t("account.member_since")><span data-testid="account-member-since">{view.member_since.clone()}</span></Row>
+                    <Row label=t("account.language")>
+                        <form method="post" action="/api/language" class="flex flex-wrap items-center gap-2" data-testid="account-language">
+                            <input type="hidden" name="return_to" value="/account" />
+                            <label for="account-language" class="sr-only">{t("account.language")}</label>
+                            <select id="account-language" name="lang" class="rounded-brand border border-line bg-surface px-2.5 py-1.5 text-[15px] text-ink shadow-sm focus:border-brand focus:outline-none focus:ring-4 focus:ring-brand/15">
+                                {crate::i18n::LANGUAGES.iter().map(|(code, name)| {
+                                    let chosen = if view.language.is_empty() { crate::i18n::use_i18n().lang() == *code } else { view.language == *code };
+                                    view! { <option value=*code selected=chosen>{*name}</option> }
+                                }).collect_view()}
+                            </select>
+                            <button type="submit" data-testid="account-language-save" class="rounded-brand border border-line bg-surface px-3 py-1.5 text-sm font-semibold text-ink shadow-sm hover:bg-canvas">{t("account.language_save")}</button>
+                            <span class="w-full text-xs text-muted">{t("account.language_hint")}</span>
+                        </form>
+                    </Row>
                 </dl>
             </section>
 

@@ -279,6 +279,7 @@ pub async fn find_summary(
         .await?
         > 0;
     Ok(Some(AccountSummary {
+        locale: u.locale.as_deref().and_then(Language::parse),
         id: user,
         tenant_id: tenant,
         display_name: u.display_name,
