@@ -566,33 +566,10 @@ pub async fn admin_save_app_sign_in(
 pub async fn admin_upload_app_logo(data: server_fn::codec::MultipartData) -> Result<(), AppError> {
     use portico_identity::branding::assets::{AssetKind, UploadError};
     let req = crate::ssr::Req::get()?;
-    let mut parts = data
-        .into_inner()
-        .ok_or_else(|| AppError::Request("file: send the form as multipart/form-data".into()))?;
-    let bad = |_| AppError::Request("file: the upload could not be read".into());
-    let (mut csrf, mut client_id, mut file) = (String::new(), String::new(), None);
-    let cap = AssetKind::Logo.max_bytes() + 1;
-    while let Some(mut field) = parts.next_field().await.map_err(bad)? {
-        match field.name().unwrap_or("") {
-            "csrf_token" => csrf = field.text().await.map_err(bad)?,
-            "client_id" => client_id = field.text().await.map_err(bad)?,
-            "file" => {
-                let declared = field.content_type().map(|m| m.essence_str().to_string());
-                let mut bytes = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(bad)? {
-                    let room = cap.saturating_sub(bytes.len());
-                    bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                    if bytes.len() >= cap {
-                        break;
-                    }
-                }
-                file = Some((declared, bytes));
-            }
-            _ => {}
-        }
-    }
+    let upload = crate::branding_api::read_upload(data, AssetKind::Logo.max_bytes()).await?;
+    let (csrf, client_id) = (upload.field("csrf_token"), upload.field("client_id"));
     let (auth, app) = app_for_change(&req, &client_id, &csrf).await?;
-    let (declared, bytes) = file.unwrap_or_default();
+    let (declared, bytes) = (upload.declared, upload.bytes);
     let tenant = &req.tenant.tenant;
     let client = req.client();
     let name = match req

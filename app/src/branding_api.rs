@@ -421,6 +421,61 @@ pub async fn admin_save_theme(
     Ok(())
 }
 
+/// A multipart image upload as read: its text fields and its one file (the declared
+/// type, and at most `max_bytes + 1` bytes, so a larger file is seen as too large
+/// without being read whole).
+#[cfg(feature = "ssr")]
+pub(crate) struct Upload {
+    fields: std::collections::HashMap<String, String>,
+    pub declared: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+#[cfg(feature = "ssr")]
+impl Upload {
+    /// A text field's value, empty when absent.
+    pub fn field(&self, name: &str) -> String {
+        self.fields.get(name).cloned().unwrap_or_default()
+    }
+}
+
+/// Reads a multipart form with one `file` field (the image upload forms).
+#[cfg(feature = "ssr")]
+pub(crate) async fn read_upload(
+    data: server_fn::codec::MultipartData,
+    max_bytes: usize,
+) -> Result<Upload, AppError> {
+    let mut parts = data
+        .into_inner()
+        .ok_or_else(|| AppError::Request("file: send the form as multipart/form-data".into()))?;
+    let bad = |_| AppError::Request("file: the upload could not be read".into());
+    let cap = max_bytes + 1;
+    let mut upload = Upload {
+        fields: Default::default(),
+        declared: None,
+        bytes: Vec::new(),
+    };
+    while let Some(mut field) = parts.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            upload.declared = field.content_type().map(|m| m.essence_str().to_string());
+            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                let room = cap.saturating_sub(upload.bytes.len());
+                upload
+                    .bytes
+                    .extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if upload.bytes.len() >= cap {
+                    break;
+                }
+            }
+        } else if !name.is_empty() && upload.fields.len() < 16 {
+            let value = field.text().await.map_err(bad)?;
+            upload.fields.insert(name, value);
+        }
+    }
+    Ok(upload)
+}
+
 /// Uploads the logo, the favicon or the split layout's picture into the draft: a
 /// multipart form (`csrf_token`, `kind`, then `file`). The file is read at most to the
 /// largest size any kind allows; its type comes from its bytes.
@@ -435,37 +490,14 @@ pub async fn admin_upload_theme_asset(
     use portico_identity::branding::assets::{AssetKind, UploadError};
     let req = crate::ssr::Req::get()?;
     let (auth, _) = branding_gate(&req).await?;
-    let mut parts = data
-        .into_inner()
-        .ok_or_else(|| AppError::Request("file: send the form as multipart/form-data".into()))?;
-    let bad = |_| AppError::Request("file: the upload could not be read".into());
-    let (mut csrf, mut kind, mut file) = (String::new(), String::new(), None);
-    let cap = AssetKind::SideImage.max_bytes() + 1;
-    while let Some(mut field) = parts.next_field().await.map_err(bad)? {
-        match field.name().unwrap_or("") {
-            "csrf_token" => csrf = field.text().await.map_err(bad)?,
-            "kind" => kind = field.text().await.map_err(bad)?,
-            "file" => {
-                let declared = field.content_type().map(|m| m.essence_str().to_string());
-                let mut bytes = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(bad)? {
-                    let room = cap.saturating_sub(bytes.len());
-                    bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                    if bytes.len() >= cap {
-                        break;
-                    }
-                }
-                file = Some((declared, bytes));
-            }
-            _ => {}
-        }
-    }
+    let upload = read_upload(data, AssetKind::SideImage.max_bytes()).await?;
+    let (csrf, kind) = (upload.field("csrf_token"), upload.field("kind"));
     if !crate::ssr::Req::check_session_csrf(&auth, &csrf) {
         return Err(AppError::Forbidden);
     }
     let kind = AssetKind::parse(&kind)
         .ok_or_else(|| AppError::Request("kind: choose logo, favicon or side_image".into()))?;
-    let (declared, bytes) = file.unwrap_or_default();
+    let (declared, bytes) = (upload.declared, upload.bytes);
     let tenant = &req.tenant.tenant;
     let client = req.client();
     let mut tokens = editing_tokens(&req).await?;
