@@ -51,24 +51,32 @@ pub async fn login_flow(
     use portico_identity::flows::{FlowKind, sanitize_return_to};
     let req = crate::ssr::Req::get()?;
     // `prompt=login`: an app asked for a fresh sign-in, so a signed-in customer signs
-    // in again instead of passing straight through.
-    if prompt.as_deref() != Some("login") && req.auth().await?.is_some() {
+    // in again instead of passing straight through. "Confirm it's you" is a sign-in
+    // flow for the signed-in customer too.
+    let signed_in = prompt.as_deref() != Some("login") && req.auth().await?.is_some();
+    let pass_through = |req: &crate::ssr::Req| {
         let target = return_to
             .as_deref()
             .and_then(sanitize_return_to)
             .unwrap_or_else(|| "/account".into());
         req.redirect(&target);
-        return Err(AppError::Unauthorized);
+        Err(AppError::Unauthorized)
+    };
+    if signed_in && flow.is_none() {
+        return pass_through(&req);
     }
     let flow_view = load_flow(
         &req,
         FlowKind::Login,
         "/login",
         flow.clone(),
-        return_to,
+        return_to.clone(),
         login_hint,
     )
     .await?;
+    if signed_in && !flow_view.reauth {
+        return pass_through(&req);
+    }
     // The redirect to the flow's own URL keeps the app's demand for a fresh sign-in.
     if prompt.as_deref() == Some("login") && flow.as_deref() != Some(flow_view.id.as_str()) {
         req.redirect(&format!("/login?flow={}&prompt=login", flow_view.id));
@@ -234,8 +242,15 @@ pub async fn account() -> Result<AccountView, AppError> {
         .locale
         .map(|l| l.code().to_string())
         .unwrap_or_default();
+    let pending_email = req
+        .engine
+        .pending_email_change(auth.user_id)
+        .await
+        .map_err(|e| req.store_error(e))?
+        .map(|p| p.address);
     Ok(AccountView {
         language,
+        pending_email,
         display_name: summary.display_name,
         email: summary.email,
         email_verified: summary.email_verified,

@@ -232,6 +232,9 @@ pub fn Field(
     #[prop(optional, into)] hint: Option<String>,
     #[prop(default = false)] required: bool,
     #[prop(default = false)] autofocus: bool,
+    /// Shown and submitted, but not editable (the address when confirming it's you).
+    #[prop(default = false)]
+    readonly: bool,
     #[prop(optional)] maxlength: Option<usize>,
     #[prop(optional)] inputmode: Option<&'static str>,
     /// Extra classes for the input (e.g. a code field's large, spaced digits).
@@ -265,6 +268,7 @@ pub fn Field(
                 autocomplete=autocomplete
                 required=required
                 autofocus=autofocus
+                readonly=readonly
                 maxlength=maxlength.map(|m| m.to_string())
                 inputmode=inputmode
                 aria-invalid=if invalid { "true" } else { "false" }
@@ -350,6 +354,9 @@ pub fn LoadError(error: crate::AppError) -> impl IntoView {
 
 /// The classes of a secondary (outlined) button.
 pub const SECONDARY_BUTTON: &str = "inline-flex items-center justify-center rounded-brand border border-line bg-surface px-3 py-2 text-sm font-medium text-ink shadow-sm transition hover:bg-canvas focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-brand/20";
+
+/// The classes of a primary (filled) button of the portal's pages.
+pub const PRIMARY_BUTTON: &str = "inline-flex items-center justify-center rounded-brand bg-brand px-4 py-2 text-sm font-semibold text-on-brand shadow-sm transition hover:brightness-110 focus-visible:outline-none focus-visible:ring-4 focus-visible:ring-brand/30";
 
 /// "or", between two ways to do the same thing.
 #[component]

@@ -22,6 +22,7 @@ pub mod pages;
 pub mod passkey_api;
 #[cfg(feature = "ssr")]
 pub mod plain_pages;
+pub mod portal_api;
 pub mod security_api;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -198,6 +199,21 @@ pub fn App() -> impl IntoView {
                 <Route
                     path=path!("/account/activity")
                     view=pages::activity::ActivityPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/account/email")
+                    view=pages::email::EmailPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/account/email/confirm")
+                    view=|| view! { <pages::email::EmailLinkPage mode="confirm" /> }
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/account/email/revert")
+                    view=|| view! { <pages::email::EmailLinkPage mode="revert" /> }
                     ssr=SsrMode::Async
                 />
                 <Route

@@ -84,7 +84,7 @@ fn factor_problem_code(p: portico_identity::credentials::factors::FactorProblem)
 
 /// The signed-in customer, or a redirect to sign in and come back to `page`.
 #[cfg(feature = "ssr")]
-async fn signed_in(
+pub(crate) async fn signed_in(
     req: &crate::ssr::Req,
     page: &str,
 ) -> Result<portico_identity::sessions::AuthState, AppError> {
@@ -102,7 +102,7 @@ async fn signed_in(
 
 /// The signed-in customer of a form post whose CSRF token matches the session's.
 #[cfg(feature = "ssr")]
-async fn signed_in_form(
+pub(crate) async fn signed_in_form(
     req: &crate::ssr::Req,
     csrf_token: &str,
     page: &str,

@@ -478,6 +478,7 @@ impl Req {
             password_allowed: methods.password,
             passkey_allowed: methods.passkey,
             allowed_providers: methods.providers,
+            reauth: flow.context.reauth.is_some(),
         }
     }
 

@@ -52,6 +52,9 @@ pub struct FlowView {
     pub password_allowed: bool,
     pub passkey_allowed: bool,
     pub allowed_providers: Option<Vec<String>>,
+    /// "Confirm it's you": the signed-in customer proves it again before a sensitive
+    /// change; the address is fixed and there is no sign-up link.
+    pub reauth: bool,
 }
 
 /// A "Continue with …" button.
@@ -127,6 +130,29 @@ pub struct AccountView {
     pub csrf_token: String,
     /// The language the customer chose (a code), or empty.
     pub language: String,
+    /// A new address waiting for its confirmation link.
+    pub pending_email: Option<String>,
+}
+
+/// The email page of the portal: the address, a pending change, and the form.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailView {
+    pub email: String,
+    pub verified: bool,
+    /// A new address waiting for confirmation, and until when its link works.
+    pub pending: Option<String>,
+    pub pending_until: String,
+    /// Changing the address first asks the customer to confirm it's them.
+    pub needs_reauth: bool,
+    pub csrf_token: String,
+}
+
+/// What a confirmation or undo link of an email change leads to: `open` (with the
+/// address), `changed`, `restored`, `taken` or `invalid`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailLinkView {
+    pub state: String,
+    pub address: String,
 }
 
 /// An app the customer agreed to share data with.

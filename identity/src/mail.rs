@@ -82,6 +82,24 @@ pub enum MailKind {
     },
     /// The owner reported a sign-in: the account was locked down.
     AccountSecured { name: String, recovery_link: String },
+    /// Confirms a new address for an existing account: a link, to the new address.
+    EmailChangeConfirm {
+        name: String,
+        address: String,
+        link: String,
+        hours: i64,
+    },
+    /// To the old address: a change to `address` was asked for, with a link that
+    /// undoes it.
+    EmailChangeNotice {
+        name: String,
+        address: String,
+        revert_link: String,
+        days: i64,
+    },
+    /// To an address that another account asked to move to, which already has an
+    /// account: nothing changed.
+    EmailInUse { login_link: String },
     /// An authenticator app was added or removed, or recovery codes were replaced.
     FactorChanged {
         name: String,
@@ -131,6 +149,9 @@ impl MailKind {
             MailKind::NewSignIn { .. } => "new_sign_in",
             MailKind::AccountSecured { .. } => "account_secured",
             MailKind::FactorChanged { .. } => "factor_changed",
+            MailKind::EmailChangeConfirm { .. } => "email_change_confirm",
+            MailKind::EmailChangeNotice { .. } => "email_change_notice",
+            MailKind::EmailInUse { .. } => "email_in_use",
         }
     }
 }
@@ -444,6 +465,52 @@ fn body(words: &Words<'_>, kind: &MailKind) -> Body {
             None,
             Some(recovery_link),
         ),
+        MailKind::EmailChangeConfirm {
+            name,
+            address,
+            link,
+            hours,
+        } => {
+            let hours = hours.to_string();
+            let args = [("address", address.as_str()), ("hours", hours.as_str())];
+            w.standard(
+                "email_change_confirm",
+                &args,
+                vec![w.greeting(name), w.t("email_change_confirm.body", &args)],
+                None,
+                Some(link),
+            )
+        }
+        MailKind::EmailChangeNotice {
+            name,
+            address,
+            revert_link,
+            days,
+        } => {
+            let days = days.to_string();
+            let args = [("address", address.as_str()), ("days", days.as_str())];
+            w.standard(
+                "email_change_notice",
+                &args,
+                vec![
+                    w.greeting(name),
+                    w.t("email_change_notice.body", &args),
+                    w.t("email_change_notice.undo", &args),
+                ],
+                None,
+                Some(revert_link),
+            )
+        }
+        MailKind::EmailInUse { login_link } => {
+            let args = [("login_link", login_link.as_str())];
+            w.standard(
+                "email_in_use",
+                &args,
+                vec![w.t("email_in_use.body", &args)],
+                None,
+                Some(login_link),
+            )
+        }
         MailKind::FactorChanged {
             name,
             change,
@@ -780,6 +847,21 @@ mod tests {
                 name: "Ada".into(),
                 change: FactorChange::ProviderLinked("GitHub".into()),
                 security_link: "https://x/s".into(),
+            },
+            MailKind::EmailChangeConfirm {
+                name: "Ada".into(),
+                address: "ada@new.example".into(),
+                link: "https://x/c".into(),
+                hours: 24,
+            },
+            MailKind::EmailChangeNotice {
+                name: "Ada".into(),
+                address: "ada@new.example".into(),
+                revert_link: "https://x/u".into(),
+                days: 7,
+            },
+            MailKind::EmailInUse {
+                login_link: "https://x/l".into(),
             },
         ];
         for lang in Language::ALL {

@@ -519,6 +519,122 @@ async fn changing_factors_needs_a_recent_sign_in(backend: Backend) {
     app.cleanup().await;
 }
 
+/// "Confirm it's you" re-proves the signed-in account inside one flow, with its second
+/// factor even on a known device; another account's password does not finish it.
+async fn confirming_its_you_asks_for_the_second_factor(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let mut home = member(&app, "confirm@example.com").await;
+    let _other = member(&app, "other@example.com").await;
+    let (_, page) = password_step(&mut home, "confirm@example.com").await;
+    assert!(
+        page.body.contains("data-testid=\"account"),
+        "a known device signs in"
+    );
+    let (seed, _) = enrol_totp(&app, &mut home).await;
+    home.sign_out().await;
+    // A known device signs in with the password alone: the risk is low.
+    let (path, _) = password_step(&mut home, "confirm@example.com").await;
+    assert_eq!(path, "/account");
+    app.clock.advance(std::time::Duration::from_secs(16 * 60));
+    let (_, security) = home.visit("/account/security").await;
+    assert!(security.body.contains("data-testid=\"reauth-banner\""));
+    let csrf = security.hidden("csrf_token").unwrap();
+    // A forged form starts nothing.
+    let forged = home
+        .post_form(
+            "/api/account/reauth",
+            &[("csrf_token", "x"), ("return_to", "/account/security")],
+        )
+        .await;
+    assert!(forged.location().unwrap().contains("error=csrf"));
+    // A return path outside the portal is replaced by the portal.
+    let answer = home
+        .post_form(
+            "/api/account/reauth",
+            &[
+                ("csrf_token", &csrf),
+                ("return_to", "https://evil.example/"),
+            ],
+        )
+        .await;
+    let (_, confirm) = home.visit(&answer.location().unwrap()).await;
+    let cancel = regex::Regex::new(r#"<a href="([^"]*)" data-testid="reauth-cancel""#).unwrap();
+    assert_eq!(
+        cancel
+            .captures(&confirm.body)
+            .map(|c| c[1].to_string())
+            .as_deref(),
+        Some("/account"),
+        "cancel leads back to the portal"
+    );
+    let answer = home
+        .post_form(
+            "/api/account/reauth",
+            &[("csrf_token", &csrf), ("return_to", "/account/security")],
+        )
+        .await;
+    let location = answer.location().unwrap();
+    assert!(location.starts_with("/login?flow="), "{location}");
+    let (_, confirm) = home.visit(&location).await;
+    assert!(
+        confirm.body.contains("Confirm it&#x27;s you") || confirm.body.contains("Confirm it's you")
+    );
+    assert!(confirm.body.contains("value=\"confirm@example.com\""));
+    assert!(confirm.body.contains("readonly"), "the address is fixed");
+    assert!(
+        !confirm.body.contains("href=\"/register"),
+        "no sign-up link"
+    );
+    assert!(
+        confirm
+            .message_ids()
+            .contains(&"login.reauth_prompt".to_string())
+    );
+
+    // Another account's right password does not finish it, and changes no session.
+    let answer = home
+        .submit_login(&confirm, "other@example.com", STRONG_PASSWORD)
+        .await;
+    let (_, again) = home.visit(&answer.location().unwrap()).await;
+    assert!(
+        again
+            .message_ids()
+            .contains(&"login.reauth_other_account".to_string()),
+        "{:?}",
+        again.message_ids()
+    );
+    let (path, _) = home.visit("/account").await;
+    assert_eq!(path, "/account", "still signed in as before");
+
+    // The account's own password leads to its second factor, even on a known device.
+    let answer = home
+        .submit_login(&again, "confirm@example.com", STRONG_PASSWORD)
+        .await;
+    let (_, step) = home.visit(&answer.location().unwrap()).await;
+    assert!(
+        is_second_factor_step(&step),
+        "the second factor is asked for"
+    );
+    let code = code_at(&seed, now_secs(&app));
+    let done = second_factor(&mut home, &step, "totp", &code).await;
+    assert_eq!(done.location().as_deref(), Some("/account/security"));
+    let (_, security) = home.visit("/account/security").await;
+    assert!(!security.body.contains("data-testid=\"reauth-banner\""));
+    let csrf = security.hidden("csrf_token").unwrap();
+    let answer = home
+        .post_form(
+            "/api/account/security/recovery-codes",
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert!(
+        answer.location().unwrap().contains("notice=recovery_codes"),
+        "{:?}",
+        answer.location()
+    );
+    app.cleanup().await;
+}
+
 on_both_databases!(
     a_new_device_is_challenged_and_a_known_one_is_not,
     always_off_and_dry_run_policies,
@@ -527,6 +643,7 @@ on_both_databases!(
     a_failing_risk_engine_steps_up,
     this_wasnt_me_locks_the_account_down,
     changing_factors_needs_a_recent_sign_in,
+    confirming_its_you_asks_for_the_second_factor,
 );
 
 async fn a_sign_in_that_looks_like_an_attack_is_denied(backend: Backend) {

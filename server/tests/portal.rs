@@ -244,7 +244,259 @@ async fn customers_see_their_own_activity(backend: Backend) {
     app.cleanup().await;
 }
 
+/// The link of `path` (e.g. `/account/email/confirm`) in the newest mail to `to`.
+async fn link_in_mail(app: &TestApp, to: &str, template: &str, path: &str) -> String {
+    let mail = app.latest_mail_to(to).await.expect("a mail");
+    assert_eq!(mail.template, template);
+    regex::Regex::new(&format!(r"{path}\?token=[A-Za-z0-9_-]+"))
+        .unwrap()
+        .find(&mail.text)
+        .unwrap_or_else(|| panic!("no {path} link in the {template} mail"))
+        .as_str()
+        .to_string()
+}
+
+/// Posts the form of a mailed link's page (confirm or undo).
+async fn follow_link(browser: &mut Browser, link: &str, action: &str) -> String {
+    let (_, page) = browser.visit(link).await;
+    assert!(
+        page.body.contains("data-testid=\"email-link-address\""),
+        "{link}"
+    );
+    let token = page.hidden("token").unwrap();
+    let answer = browser.post_form(action, &[("token", &token)]).await;
+    answer.location().unwrap()
+}
+
+/// Asks to change the address on the email page; where the answer leads.
+async fn change(browser: &mut Browser, email: &str, csrf: &str) -> String {
+    browser
+        .post_form(
+            "/api/account/email",
+            &[("csrf_token", csrf), ("email", email)],
+        )
+        .await
+        .location()
+        .unwrap()
+}
+
+async fn cancel(browser: &mut Browser, csrf: &str) -> String {
+    browser
+        .post_form("/api/account/email/cancel", &[("csrf_token", csrf)])
+        .await
+        .location()
+        .unwrap()
+}
+
+async fn changing_the_email_address(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let mut laptop = device(&app, LINUX);
+    app.sign_up(&mut laptop, "ana@example.com", STRONG_PASSWORD, "Ana")
+        .await;
+    let mut other = device(&app, IPHONE);
+    app.sign_up(&mut other, "bo@example.com", STRONG_PASSWORD, "Bo")
+        .await;
+    let (_, page) = laptop.visit("/account/email").await;
+    assert!(page.body.contains("data-testid=\"email-current\""));
+    let csrf = page.hidden("csrf_token").unwrap();
+    // Bad input changes nothing and names the field's problem.
+    for (typed, problem) in [
+        ("", "email_empty"),
+        ("not an address", "email_invalid"),
+        ("ANA@example.com", "email_unchanged"),
+    ] {
+        assert_eq!(
+            change(&mut laptop, typed, &csrf).await,
+            format!("/account/email?error={problem}")
+        );
+    }
+    let (_, shown) = laptop.visit("/account/email?error=email_invalid").await;
+    assert!(shown.body.contains("data-testid=\"email-error\""));
+    assert!(shown.body.contains("aria-invalid=\"true\""));
+    assert_eq!(
+        change(&mut laptop, "ana.new@example.com", "forged").await,
+        "/account/email?error=csrf"
+    );
+    assert!(app.latest_mail_to("ana.new@example.com").await.is_none());
+
+    // A change: a link to the new address, a notice with an undo link to the old one.
+    assert_eq!(
+        change(&mut laptop, "Ana.New@example.com", &csrf).await,
+        "/account/email?notice=email_sent"
+    );
+    let confirm = link_in_mail(
+        &app,
+        "ana.new@example.com",
+        "email_change_confirm",
+        "/account/email/confirm",
+    )
+    .await;
+    let undo = link_in_mail(
+        &app,
+        "ana@example.com",
+        "email_change_notice",
+        "/account/email/revert",
+    )
+    .await;
+    let (_, account) = laptop.visit("/account").await;
+    assert!(
+        account
+            .body
+            .contains("data-testid=\"account-email-pending\"")
+    );
+    assert!(
+        account.body.contains(">ana@example.com<"),
+        "unchanged until confirmed"
+    );
+
+    // Pending, the old address still signs in; the new one is nobody's.
+    let mut elsewhere = browser_at(&app, HOME);
+    sign_in(&app, &mut elsewhere, "ana@example.com").await;
+    let mut stranger = browser_at(&app, HOME);
+    let answer = stranger.login("ana.new@example.com", STRONG_PASSWORD).await;
+    let (_, page) = stranger.visit(&answer.location().unwrap()).await;
+    assert!(
+        page.message_ids()
+            .contains(&"login.invalid_credentials".into())
+    );
+    let (_, recovery) = stranger.visit("/recovery").await;
+    stranger
+        .post_form(
+            "/api/recovery/request",
+            &[
+                ("flow", &recovery.hidden("flow").unwrap()),
+                ("csrf_token", &recovery.hidden("csrf_token").unwrap()),
+                ("email", "ana.new@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        app.latest_mail_to("ana.new@example.com")
+            .await
+            .unwrap()
+            .template,
+        "email_change_confirm",
+        "no reset link goes to an address that is not the account's"
+    );
+
+    // Opening the link shows it; only the button acts, once.
+    let (_, page) = stranger.visit(&confirm).await;
+    assert!(page.body.contains("ana.new@example.com"));
+    let (_, account) = laptop.visit("/account").await;
+    assert!(account.body.contains(">ana@example.com<"));
+    assert_eq!(
+        follow_link(&mut stranger, &confirm, "/api/account/email/confirm").await,
+        "/account/email/confirm?result=changed"
+    );
+    let (_, again) = stranger.visit(&confirm).await;
+    assert!(
+        again.body.contains("data-state=\"invalid\""),
+        "the link works once"
+    );
+    let (_, account) = laptop.visit("/account").await;
+    assert!(account.body.contains(">ana.new@example.com<"));
+    assert!(
+        account.body.contains("Verified"),
+        "verified by its own link"
+    );
+    assert!(
+        !account
+            .body
+            .contains("data-testid=\"account-email-pending\"")
+    );
+    let mut fresh = browser_at(&app, HOME);
+    let answer = fresh.login("ana@example.com", STRONG_PASSWORD).await;
+    let (_, page) = fresh.visit(&answer.location().unwrap()).await;
+    assert!(
+        page.message_ids()
+            .contains(&"login.invalid_credentials".into())
+    );
+
+    // The old address undoes it: its address back, every session and app signed out.
+    let mut mailbox = browser_at(&app, HOME);
+    let (_, page) = mailbox.visit(&undo).await;
+    assert!(page.body.contains("ana@example.com"));
+    assert_eq!(
+        follow_link(&mut mailbox, &undo, "/api/account/email/revert").await,
+        "/account/email/revert?result=restored"
+    );
+    let (path, _) = laptop.visit("/account").await;
+    assert!(path.starts_with("/login"), "signed out: {path}");
+    let (path, _) = elsewhere.visit("/account").await;
+    assert!(path.starts_with("/login"), "signed out: {path}");
+    let (_, again) = mailbox.visit(&undo).await;
+    assert!(
+        again.body.contains("data-state=\"invalid\""),
+        "the undo works once"
+    );
+    sign_in(&app, &mut laptop, "ana@example.com").await;
+    let (_, page) = laptop.visit("/account/email").await;
+    assert!(page.body.contains(">ana@example.com<"));
+    let csrf = page.hidden("csrf_token").unwrap();
+
+    // An address that another account holds: the same answer, no link, a notice to
+    // its owner, and a confirmation that can never happen.
+    assert_eq!(
+        change(&mut laptop, "bo@example.com", &csrf).await,
+        "/account/email?notice=email_sent"
+    );
+    assert_eq!(
+        app.latest_mail_to("bo@example.com").await.unwrap().template,
+        "email_in_use"
+    );
+    let (_, page) = laptop.visit("/account/email").await;
+    assert!(page.body.contains("data-testid=\"email-pending\""));
+    // Cancelling ends it; cancelling again finds nothing.
+    assert_eq!(
+        cancel(&mut laptop, &csrf).await,
+        "/account/email?notice=email_cancelled"
+    );
+    assert_eq!(
+        cancel(&mut laptop, &csrf).await,
+        "/account/email?error=nothing_pending"
+    );
+
+    // A newer request replaces an older one's link; links expire after a day.
+    change(&mut laptop, "ana.one@example.com", &csrf).await;
+    let first = link_in_mail(
+        &app,
+        "ana.one@example.com",
+        "email_change_confirm",
+        "/account/email/confirm",
+    )
+    .await;
+    change(&mut laptop, "ana.two@example.com", &csrf).await;
+    let (_, page) = stranger.visit(&first).await;
+    assert!(page.body.contains("data-state=\"invalid\""), "superseded");
+    let second = link_in_mail(
+        &app,
+        "ana.two@example.com",
+        "email_change_confirm",
+        "/account/email/confirm",
+    )
+    .await;
+    app.clock.advance(std::time::Duration::from_secs(25 * 3600));
+    let (_, page) = stranger.visit(&second).await;
+    assert!(page.body.contains("data-state=\"invalid\""), "expired");
+
+    // Long after signing in, a change first asks to confirm it's you.
+    let (_, page) = laptop.visit("/account/email").await;
+    if !page.body.contains("data-testid=\"email-reauth-hint\"") {
+        // The idle timeout may have signed this browser out: sign in, then wait.
+        sign_in(&app, &mut laptop, "ana@example.com").await;
+        app.clock.advance(std::time::Duration::from_secs(16 * 60));
+    }
+    let (_, page) = laptop.visit("/account/email").await;
+    assert!(page.body.contains("data-testid=\"email-reauth-hint\""));
+    let csrf = page.hidden("csrf_token").unwrap();
+    let location = change(&mut laptop, "ana.three@example.com", &csrf).await;
+    assert!(location.starts_with("/login?flow="), "{location}");
+    assert!(app.latest_mail_to("ana.three@example.com").await.is_none());
+    app.cleanup().await;
+}
+
 on_both_databases!(
+    changing_the_email_address,
     customers_see_and_end_their_sessions,
     customers_see_their_own_activity,
 );

@@ -81,6 +81,36 @@ pub(crate) fn Header(
     }
 }
 
+/// The portal's sections, as tabs: where the customer is, and where else to go.
+#[component]
+pub(crate) fn PortalNav(current: &'static str) -> impl IntoView {
+    let items = [
+        ("/account", t("portal.nav_profile")),
+        ("/account/security", t("portal.nav_security")),
+        ("/account/activity", t("portal.nav_activity")),
+    ];
+    view! {
+        <nav aria-label=t("portal.nav_label") data-testid="portal-nav" class="-mx-1 flex gap-1 overflow-x-auto border-b border-line">
+            {items.into_iter().map(|(href, label)| {
+                let here = href == current;
+                view! {
+                    <a
+                        href=href
+                        aria-current=here.then_some("page")
+                        class=if here {
+                            "-mb-px whitespace-nowrap border-b-2 border-brand px-3 py-2.5 text-sm font-semibold text-ink"
+                        } else {
+                            "-mb-px whitespace-nowrap border-b-2 border-transparent px-3 py-2.5 text-sm font-medium text-muted hover:border-line hover:text-ink focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-brand/40"
+                        }
+                    >
+                        {label}
+                    </a>
+                }
+            }).collect_view()}
+        </nav>
+    }
+}
+
 #[component]
 fn AccountBody(
     view: AccountView,
@@ -102,7 +132,8 @@ fn AccountBody(
             {problem.map(|text| view! {
                 <div role="alert" data-testid="account-problem" class="mb-6 rounded-brand border border-danger/25 bg-danger/[0.06] px-4 py-3 text-sm text-ink">{text}</div>
             })}
-            <h1 class="text-[28px] font-semibold leading-9 tracking-tight">
+            <PortalNav current="/account" />
+            <h1 class="mt-6 text-[28px] font-semibold leading-9 tracking-tight">
                 {tf("account.hello", &[("name", &first_name)])}
             </h1>
             <p class="mt-1 text-[15px] text-muted">{t("account.lead")}</p>
@@ -121,6 +152,10 @@ fn AccountBody(
                             } else {
                                 view! { <span class="rounded-full bg-line/60 px-2 py-0.5 text-xs font-medium text-muted">{t("account.not_verified")}</span> }.into_any()
                             }}
+                            {view.pending_email.clone().map(|p| view! {
+                                <span data-testid="account-email-pending" class="w-full text-xs text-muted">{tf("account.email_pending", &[("address", &p)])}</span>
+                            })}
+                            <a href="/account/email" data-testid="account-email-change" class="ml-auto text-sm font-semibold text-brand hover:underline">{t("account.email_change")}</a>
                         </span>
                     </Row>
                     <Row label=t("account.member_since")><span data-testid="account-member-since">{view.member_since.clone()}</span></Row>

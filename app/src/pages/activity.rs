@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use crate::api::SignOut;
 use crate::components::{Footer, LoadError};
 use crate::i18n::t;
-use crate::pages::account::Header;
+use crate::pages::account::{Header, PortalNav};
 use crate::security_api::activity;
 use crate::views::{ActivityEntryView, ActivityView};
 
@@ -39,11 +39,8 @@ pub fn ActivityPage() -> impl IntoView {
 fn ActivityBody(view: Option<ActivityView>, error: Option<crate::AppError>) -> impl IntoView {
     view! {
         <main class="mx-auto w-full max-w-3xl flex-1 px-4 py-10">
-            <a href="/account/security" class="inline-flex items-center gap-1 text-sm font-medium text-muted hover:text-ink">
-                <svg aria-hidden="true" viewBox="0 0 20 20" class="h-4 w-4 fill-current"><path d="M12.7 4.3 14 5.6 9.6 10l4.4 4.4-1.3 1.3L7 10z" /></svg>
-                {t("security.title")}
-            </a>
-            <h1 class="mt-3 text-[28px] font-semibold leading-9 tracking-tight">{t("activity.title")}</h1>
+            <PortalNav current="/account/activity" />
+            <h1 class="mt-6 text-[28px] font-semibold leading-9 tracking-tight">{t("activity.title")}</h1>
             <p class="mt-1 max-w-2xl text-[15px] text-muted">{t("activity.lead")}</p>
             {view.map(|view| view! { <ActivityList view /> })}
             {error.map(|error| view! { <div class="mt-6"><LoadError error /></div> })}

@@ -54,6 +54,7 @@ fn LoginForm(flow: FlowView, submit: ServerAction<SubmitLogin>) -> impl IntoView
     let pending = Signal::derive(move || submit.pending().get());
     let return_to = flow.return_to.clone();
     let has_email = !flow.email.is_empty();
+    let reauth = flow.reauth;
     // The app being signed in to may offer fewer ways in; the server refuses the others.
     let (password, passkey) = (flow.password_allowed, flow.passkey_allowed);
     let password_part = password.then(|| {
@@ -65,6 +66,7 @@ fn LoginForm(flow: FlowView, submit: ServerAction<SubmitLogin>) -> impl IntoView
                 value=flow.email.clone()
                 autocomplete="username webauthn"
                 required=true
+                readonly=reauth
                 autofocus=!has_email
                 maxlength=254
                 error=flow.field_error("email")
@@ -85,9 +87,34 @@ fn LoginForm(flow: FlowView, submit: ServerAction<SubmitLogin>) -> impl IntoView
         }
         .into_any()
     });
+    let (title, subtitle) = if reauth {
+        (t("login.reauth_title"), t("login.reauth_subtitle"))
+    } else {
+        (t("login.title"), t("login.subtitle"))
+    };
+    // Confirming it's you has no sign-up link: it offers the way back instead.
+    let footer = if reauth {
+        let back = return_to.clone().unwrap_or_else(|| "/account".into());
+        view! {
+            <p class="mt-7 border-t border-line pt-6 text-center text-sm text-muted">
+                <a href=back data-testid="reauth-cancel" class="font-semibold text-brand hover:underline">{t("login.reauth_cancel")}</a>
+            </p>
+        }
+        .into_any()
+    } else {
+        view! {
+            <SwitchLink
+                prompt=t("login.new_here")
+                label=t("login.create_account")
+                path="/register"
+                return_to
+            />
+        }
+        .into_any()
+    };
     view! {
-        <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">{t("login.title")}</h1>
-        <p class="mt-1.5 mb-7 text-[15px] text-muted">{t("login.subtitle")}</p>
+        <h1 class="text-[26px] font-semibold leading-8 tracking-tight text-ink">{title}</h1>
+        <p class="mt-1.5 mb-7 text-[15px] text-muted">{subtitle}</p>
         <FlowNotices messages=flow.general_messages() outcome />
         <ProviderButtons flow=flow.clone() />
         <ActionForm action=submit attr:novalidate=true attr:data-testid="login-form">
@@ -96,12 +123,7 @@ fn LoginForm(flow: FlowView, submit: ServerAction<SubmitLogin>) -> impl IntoView
             {(password && passkey).then(|| view! { <OrDivider /> })}
             {passkey.then(|| view! { <PasskeyButton action="login" label=t("login.passkey") /> })}
         </ActionForm>
-        <SwitchLink
-            prompt=t("login.new_here")
-            label=t("login.create_account")
-            path="/register"
-            return_to
-        />
+        {footer}
     }
 }
 

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod consent;
 pub mod dev_mail;
 pub mod device;
+pub mod email;
 pub mod login;
 pub mod not_found;
 pub mod password;

@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use crate::api::SignOut;
 use crate::components::{Footer, LoadError, PasskeyButton, PasskeyIcon, ProviderMark};
 use crate::i18n::{around, t, tf};
-use crate::pages::account::Header;
+use crate::pages::account::{Header, PortalNav};
 use crate::security_api::{notice_text, problem_text, security, totp_setup};
 use crate::views::{LinkedView, PasskeyView, SecurityView, SessionView, SignInView};
 
@@ -53,11 +53,8 @@ fn SecurityBody(
     let csrf = view.csrf_token.clone();
     view! {
         <main class="mx-auto w-full max-w-3xl flex-1 px-4 py-10">
-            <a href="/account" class="inline-flex items-center gap-1 text-sm font-medium text-muted hover:text-ink">
-                <svg aria-hidden="true" viewBox="0 0 20 20" class="h-4 w-4 fill-current"><path d="M12.7 4.3 14 5.6 9.6 10l4.4 4.4-1.3 1.3L7 10z" /></svg>
-                {t("security.back")}
-            </a>
-            <h1 class="mt-3 text-[28px] font-semibold leading-9 tracking-tight">{t("security.title")}</h1>
+            <PortalNav current="/account/security" />
+            <h1 class="mt-6 text-[28px] font-semibold leading-9 tracking-tight">{t("security.title")}</h1>
             <p class="mt-1 text-[15px] text-muted">{t("security.lead")}</p>
             <a href="/account/activity" data-testid="activity-link" class="mt-3 inline-flex items-center gap-1 text-sm font-semibold text-brand hover:underline">
                 {t("security.activity_link")}
@@ -87,7 +84,7 @@ fn ReauthBanner(csrf_token: String) -> impl IntoView {
     view! {
         <div data-testid="reauth-banner" class="mt-6 flex flex-wrap items-center justify-between gap-3 rounded-brand border border-line bg-canvas px-4 py-3">
             <p class="text-sm text-ink">{t("security.reauth")}</p>
-            <form method="post" action="/api/logout">
+            <form method="post" action="/api/account/reauth">
                 <input type="hidden" name="csrf_token" value=csrf_token />
                 <input type="hidden" name="return_to" value="/account/security" />
                 <button type="submit" class=SECONDARY>{t("security.sign_in_again")}</button>

@@ -229,6 +229,29 @@ impl Engine {
         self.now() - authenticated_at <= crate::credentials::passkeys::RECENT_SIGN_IN
     }
 
+    /// Whether a session is fresh enough for a sensitive change (the address, removing
+    /// a way to sign in, exporting or deleting the account): signed in within the last
+    /// 15 minutes, and with two factors when the account has a second factor beyond its
+    /// mailbox. When not, the customer confirms it's you ([`Engine::start_reauth`]).
+    pub async fn confirmed_recently(
+        &self,
+        tenant: &Tenant,
+        auth: &crate::sessions::AuthState,
+    ) -> Result<bool, StoreError> {
+        if !self.signed_in_recently(auth.authenticated_at) {
+            return Ok(false);
+        }
+        if auth.aal >= 2 {
+            return Ok(true);
+        }
+        let factors = self
+            .factors_of(self.db().conn(), tenant, auth.user_id)
+            .await?;
+        Ok(factors
+            .iter()
+            .all(|f| *f == crate::flows::second_factor::Factor::Email))
+    }
+
     /// Mails the owner that their factors changed, in `db`.
     pub(crate) async fn notify_factor_change(
         &self,

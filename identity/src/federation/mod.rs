@@ -852,8 +852,10 @@ impl Engine {
             methods.push(AuthMethod::Email);
         }
         // A sign-up is recorded by the risk engine (its device becomes known), not judged.
-        self.assess_sign_in(&tx, tenant, browser, client, user, &methods, false, false)
-            .await?;
+        self.assess_sign_in(
+            &tx, tenant, browser, client, user, &methods, false, false, false,
+        )
+        .await?;
         let state = crate::flows::transition(flow.kind, flow.state, event)
             .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
         let mut context = flow.context.clone();

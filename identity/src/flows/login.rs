@@ -296,6 +296,34 @@ impl Engine {
         }
     }
 
+    /// Starts "confirm it's you" for a signed-in customer: a login flow for this account
+    /// only (its address filled in and fixed), asking for the second factor whenever the
+    /// account has one, returning to `return_to`. The current session stays until the
+    /// new sign-in replaces it.
+    pub async fn start_reauth(
+        &self,
+        tenant: &Tenant,
+        browser: &super::BrowserBinding,
+        user: UserId,
+        return_to: &str,
+    ) -> Result<super::Flow, StoreError> {
+        let summary = store::accounts::find_summary(self.db().conn(), tenant.id, user).await?;
+        let context = super::FlowContext {
+            email: summary.map(|s| s.email),
+            reauth: Some(user),
+            ..super::FlowContext::default()
+        };
+        self.start_flow_with(
+            tenant,
+            FlowKind::Login,
+            browser,
+            Some(return_to),
+            Some(Message::info(messages::REAUTH_PROMPT)),
+            context,
+        )
+        .await
+    }
+
     /// The customer proved who they are with `methods`: sign them in, or — when the
     /// tenant wants the address verified first — send a code and move to the verify step.
     #[allow(clippy::too_many_arguments)]
@@ -374,6 +402,27 @@ impl Engine {
     ) -> Result<Option<FlowOutcome>, FlowError> {
         let now = self.now();
         let method = methods.first().map(|m| m.as_str()).unwrap_or("none");
+        // "Confirm it's you" is finished only by the account that is signed in.
+        if flow.context.reauth.is_some_and(|u| u != user.user_id) {
+            store::flows::update_step(
+                tx,
+                flow.id,
+                flow.state,
+                &[Message::error(messages::REAUTH_OTHER_ACCOUNT)],
+                &flow.context,
+                now,
+            )
+            .await?;
+            store::audit::insert(
+                tx,
+                now,
+                &AuditEvent::new(tenant.id, "login.reauth_other_account", client)
+                    .subject(user.user_id)
+                    .detail("method", method),
+            )
+            .await?;
+            return Ok(Some(FlowOutcome::ShowFlow(flow.id)));
+        }
         if !user.email_verified && !tenant.policy.verification.allow_sign_in_unverified {
             let state = transition(flow.kind, flow.state, FlowEvent::VerificationNeeded)
                 .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
@@ -403,6 +452,15 @@ impl Engine {
             .await?;
             return Ok(Some(FlowOutcome::ShowFlow(flow.id)));
         }
+        // Confirming it's you asks for the account's second factor, when it has one
+        // beyond its mailbox.
+        let force_step_up = flow.context.reauth.is_some()
+            && AuthMethod::aal(methods) < 2
+            && self
+                .factors_of(tx, tenant, user.user_id)
+                .await?
+                .iter()
+                .any(|f| *f != super::second_factor::Factor::Email);
         // The risk engine weighs this sign-in and records it with its reasons.
         let assessed = self
             .assess_sign_in(
@@ -414,6 +472,7 @@ impl Engine {
                 methods,
                 password_breached,
                 true,
+                force_step_up,
             )
             .await?;
         if assessed.outcome == SignInOutcome::Pending {

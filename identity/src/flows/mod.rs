@@ -221,6 +221,10 @@ pub struct FlowContext {
     /// The sign-in methods of the app the flow signs in to (taken when the flow
     /// started); `None`: every method.
     pub allowed: Option<crate::oidc::apps::SignInMethods>,
+    /// Login, "confirm it's you": the signed-in account that must prove itself again
+    /// before a sensitive change (server-side only). Another account's credentials do
+    /// not complete it, and a second factor is asked for whenever the account has one.
+    pub reauth: Option<crate::UserId>,
 }
 
 impl FlowContext {
@@ -313,7 +317,7 @@ impl Engine {
     }
 
     /// Starts a flow with some of its context known (a login hint's address).
-    async fn start_flow_with(
+    pub(crate) async fn start_flow_with(
         &self,
         tenant: &Tenant,
         kind: FlowKind,

@@ -223,6 +223,7 @@ impl Engine {
                 &methods,
                 false,
                 flow.kind == FlowKind::Login,
+                false,
             )
             .await?;
         if assessed.outcome == SignInOutcome::Denied {

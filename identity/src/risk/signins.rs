@@ -137,6 +137,7 @@ impl Engine {
         methods: &[AuthMethod],
         password_breached: bool,
         enforce: bool,
+        force_step_up: bool,
     ) -> Result<Assessed, StoreError> {
         let policy = &tenant.policy.risk;
         let now = self.now();
@@ -210,6 +211,9 @@ impl Engine {
         let outcome = match assessment.enforced {
             _ if !enforce => SignInOutcome::Succeeded,
             Decision::Deny => SignInOutcome::Denied,
+            // "Confirm it's you" asks for the second factor an account has, whatever
+            // the score.
+            _ if force_step_up && AuthMethod::aal(methods) < 2 => SignInOutcome::Pending,
             Decision::StepUp if AuthMethod::aal(methods) < 2 => SignInOutcome::Pending,
             _ => SignInOutcome::Succeeded,
         };

@@ -479,3 +479,32 @@ pub async fn role_holders(
     }
     Ok(out)
 }
+
+/// Moves `user`'s primary address to `address`, verified at `verified_at` (the change
+/// was confirmed by a link sent to it). Run it inside a transaction: an address that
+/// another account holds fails with `Conflict { field: "email" }`. False when the
+/// account has no primary address in `tenant`.
+pub async fn replace_primary_email(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: UserId,
+    address: &Email,
+    verified_at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let res = user_emails::Entity::update_many()
+        .col_expr(
+            user_emails::Column::Address,
+            sea_orm::sea_query::Expr::value(address.as_str()),
+        )
+        .col_expr(
+            user_emails::Column::VerifiedAt,
+            sea_orm::sea_query::Expr::value(Some(verified_at)),
+        )
+        .filter(user_emails::Column::TenantId.eq(tenant.0))
+        .filter(user_emails::Column::UserId.eq(user.0))
+        .filter(user_emails::Column::IsPrimary.eq(true))
+        .exec(db)
+        .await
+        .map_err(|e| StoreError::conflict_on(e, "email"))?;
+    Ok(res.rows_affected == 1)
+}

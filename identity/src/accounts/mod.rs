@@ -1,5 +1,7 @@
 //! Accounts: customers, their email addresses and their status.
 
+pub mod email_change;
+
 use std::fmt;
 
 use chrono::{DateTime, Utc};
