@@ -178,6 +178,16 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn every_customer_action_has_an_activity_text() {
+        let en = &bundles()["en"];
+        for action in portico_identity::audit::CUSTOMER_ACTIONS {
+            let key = format!("activity.{}", action.replace('.', "_"));
+            assert!(en.contains_key(key.as_str()), "{key} is missing");
+        }
+    }
+
     #[test]
     fn overrides_win_and_unknown_languages_are_english() {
         let mut own = HashMap::new();

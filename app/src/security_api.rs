@@ -346,7 +346,11 @@ pub async fn activity() -> Result<crate::views::ActivityView, AppError> {
             ip: e.ip.unwrap_or_default(),
             warning: matches!(
                 e.action.as_str(),
-                "login.failed" | "login.denied" | "login.throttled" | "account.secured"
+                "login.failed"
+                    | "login.denied"
+                    | "login.throttled"
+                    | "account.secured"
+                    | "email.change_reverted"
             ),
             action: e.action,
         })

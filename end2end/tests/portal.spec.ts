@@ -1,8 +1,8 @@
 // The customer's portal in a real browser: where the account is signed in, and
 // signing another device out from this one (a second browser context) — with and
-// without JavaScript.
+// without JavaScript; changing the email address through both of its mails.
 import { expect, test, type Browser, type Page, type TestInfo } from '@playwright/test';
-import { AccountPage, LoginPage, RegisterPage, STRONG_PASSWORD, VerifyStep, freshEmail, latestCode, snap } from './pages';
+import { AccountPage, LoginPage, RegisterPage, STRONG_PASSWORD, VerifyStep, freshEmail, latestCode, latestMail, snap } from './pages';
 
 async function signUp(page: Page, name: string, email: string) {
   const register = new RegisterPage(page);
@@ -78,6 +78,70 @@ for (const javaScript of [true, false]) {
     await expect(page.locator('[data-action="login.succeeded"]').first()).toContainText('Safari on iPhone');
     await expect(page.locator('[data-action="session.ended_by_owner"]').nth(1)).toContainText('Another device signed out');
     if (javaScript) await snap(page, 'account-activity', info.project.name);
+    await context.close();
+  });
+}
+
+/** The link to `path` in the newest mail to `email`, as a local path. */
+async function mailedLink(page: Page, email: string, path: string): Promise<string> {
+  const text = await latestMail(page, email);
+  const link = text.match(new RegExp(`${path}\\?token=[A-Za-z0-9_-]+`));
+  expect(link, `a ${path} link in: ${text}`).not.toBeNull();
+  return link![0];
+}
+
+for (const javaScript of [true, false]) {
+  test(`a customer changes their email address through both mails${javaScript ? '' : ' (no JavaScript)'}`, async ({ browser }, info) => {
+    test.setTimeout(90_000);
+    const context = await browser.newContext({ baseURL: info.project.use.baseURL, javaScriptEnabled: javaScript });
+    const page = await context.newPage();
+    const email = freshEmail(javaScript ? 'move' : 'movenojs');
+    const moved = freshEmail(javaScript ? 'moved' : 'movednojs');
+    await signUp(page, 'Grace Hopper', email);
+
+    await page.getByTestId('account-email-change').click();
+    await expect(page.getByRole('heading', { name: 'Email address', level: 1 })).toBeVisible();
+    await expect(page.getByTestId('email-current')).toHaveText(email.toLowerCase());
+    await expect(page.getByTestId('portal-nav').getByRole('link', { name: 'Profile' })).toHaveAttribute('aria-current', 'page');
+
+    // A typo is named on the field, and nothing is sent.
+    await page.getByLabel('New email address').fill('grace.example.com');
+    await page.getByTestId('email-submit').click();
+    await expect(page.getByTestId('email-error')).toHaveText("That doesn't look like an email address. Check it and try again.");
+    await expect(page.getByLabel('New email address')).toHaveAttribute('aria-invalid', 'true');
+
+    await page.getByLabel('New email address').fill(moved);
+    await page.getByTestId('email-submit').click();
+    await expect(page.getByTestId('email-notice')).toContainText('we sent a confirmation link');
+    await expect(page.getByTestId('email-pending')).toContainText(moved.toLowerCase());
+    if (javaScript) await snap(page, 'account-email-pending', info.project.name);
+
+    // The new mailbox confirms (in another browser: the link needs no sign-in).
+    const confirm = await mailedLink(page, moved.toLowerCase(), '/account/email/confirm');
+    const undo = await mailedLink(page, email.toLowerCase(), '/account/email/revert');
+    const mailbox = await browser.newContext({ baseURL: info.project.use.baseURL, javaScriptEnabled: javaScript });
+    const inbox = await mailbox.newPage();
+    await inbox.goto(confirm);
+    await expect(inbox.getByTestId('email-link-address')).toHaveText(moved.toLowerCase());
+    if (javaScript) await snap(inbox, 'account-email-confirm', info.project.name);
+    await inbox.getByTestId('email-link-submit').click();
+    await expect(inbox.getByRole('heading', { name: 'Your email address was changed' })).toBeVisible();
+    await page.goto('/account');
+    await expect(page.getByTestId('account-email')).toHaveText(moved.toLowerCase());
+
+    // The old mailbox undoes it: the old address is back and every device signed out.
+    await inbox.goto(undo);
+    await expect(inbox.getByTestId('email-link-address')).toHaveText(email.toLowerCase());
+    await inbox.getByTestId('email-link-submit').click();
+    await expect(inbox.getByRole('heading', { name: 'The change was undone' })).toBeVisible();
+    if (javaScript) await snap(inbox, 'account-email-undone', info.project.name);
+    await page.goto('/account');
+    await expect(page).toHaveURL(/\/login/);
+    const login = new LoginPage(page);
+    await login.signIn(email, STRONG_PASSWORD);
+    await expect(page).toHaveURL(/\/account$/);
+    await expect(page.getByTestId('account-email')).toHaveText(email.toLowerCase());
+    await mailbox.close();
     await context.close();
   });
 }

@@ -99,6 +99,10 @@ pub const CUSTOMER_ACTIONS: &[&str] = &[
     "session.signed_out",
     "session.ended_by_owner",
     "account.secured",
+    "email.change_requested",
+    "email.change_cancelled",
+    "email.changed",
+    "email.change_reverted",
 ];
 
 /// One entry of a customer's own activity.
