@@ -217,6 +217,16 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route
+                    path=path!("/account/privacy")
+                    view=pages::privacy::PrivacyPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/account/export")
+                    view=pages::privacy::ExportLinkPage
+                    ssr=SsrMode::Async
+                />
+                <Route
                     path=path!("/account/security/totp")
                     view=pages::security::TotpSetupPage
                     ssr=SsrMode::Async

@@ -226,6 +226,92 @@ pub async fn revert_email(#[server(default)] token: String) -> Result<(), AppErr
     Ok(())
 }
 
+/// Where the privacy page lives.
+pub const PRIVACY_PAGE: &str = "/account/privacy";
+
+/// The privacy page: downloading the account's data (and deleting the account).
+#[server(prefix = "/api", endpoint = "account/privacy/view")]
+pub async fn privacy_settings() -> Result<crate::views::PrivacyView, AppError> {
+    let req = crate::ssr::Req::get()?;
+    let auth = crate::security_api::signed_in(&req, PRIVACY_PAGE).await?;
+    let e = |err| req.store_error(err);
+    let Some(summary) = req
+        .engine
+        .account_summary(auth.tenant_id, auth.user_id)
+        .await
+        .map_err(e)?
+    else {
+        req.sign_out().await?;
+        req.redirect("/login");
+        return Err(AppError::Unauthorized);
+    };
+    Ok(crate::views::PrivacyView {
+        email: summary.email,
+        needs_reauth: !req
+            .engine
+            .confirmed_recently(&req.tenant.tenant, &auth)
+            .await
+            .map_err(e)?,
+        csrf_token: auth.csrf_token,
+    })
+}
+
+/// Asks for a download link to the account's data (`/api/account/export`, a plain
+/// form); without a recent confirmation, the customer confirms it's them first.
+#[server(prefix = "/api", endpoint = "account/export")]
+pub async fn request_export(#[server(default)] csrf_token: String) -> Result<(), AppError> {
+    let req = crate::ssr::Req::get()?;
+    let Some(auth) = crate::security_api::signed_in_form(&req, &csrf_token, PRIVACY_PAGE).await?
+    else {
+        return Ok(());
+    };
+    match req
+        .engine
+        .request_data_export(&req.tenant.tenant, &auth, &req.client())
+        .await
+        .map_err(|e| req.store_error(e))?
+    {
+        Ok(()) => req.redirect(&format!("{PRIVACY_PAGE}?notice=export_sent")),
+        Err(_) => {
+            let flow = req
+                .engine
+                .start_reauth(
+                    &req.tenant.tenant,
+                    &req.browser(),
+                    auth.user_id,
+                    PRIVACY_PAGE,
+                )
+                .await
+                .map_err(|e| req.store_error(e))?;
+            req.redirect(&format!("/login?flow={}", flow.id));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a download link still works (`state`: `open`, `invalid` or `failed`).
+#[server(prefix = "/api", endpoint = "account/export/link")]
+pub async fn export_link(
+    #[server(default)] token: String,
+    #[server(default)] result: String,
+) -> Result<String, AppError> {
+    let req = crate::ssr::Req::get()?;
+    req.response.insert_header(
+        http::header::REFERRER_POLICY,
+        http::HeaderValue::from_static("no-referrer"),
+    );
+    if result == "failed" {
+        return Ok("failed".into());
+    }
+    let open = !token.is_empty()
+        && req
+            .engine
+            .check_export_link(&req.tenant.tenant, &token)
+            .await
+            .map_err(|e| req.store_error(e))?;
+    Ok(if open { "open" } else { "invalid" }.into())
+}
+
 /// A page of the portal to come back to: `/account` or below it, else `/account`.
 pub fn portal_path(raw: &str) -> &str {
     let path = raw.split(['?', '#']).next().unwrap_or_default();

@@ -147,6 +147,15 @@ pub struct EmailView {
     pub csrf_token: String,
 }
 
+/// The privacy page: download the account's data, delete the account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivacyView {
+    pub email: String,
+    /// The sensitive actions here first ask the customer to confirm it's them.
+    pub needs_reauth: bool,
+    pub csrf_token: String,
+}
+
 /// What a confirmation or undo link of an email change leads to: `open` (with the
 /// address), `changed`, `restored`, `taken` or `invalid`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -145,3 +145,40 @@ for (const javaScript of [true, false]) {
     await context.close();
   });
 }
+
+for (const javaScript of [true, false]) {
+  test(`a customer downloads their data${javaScript ? '' : ' (no JavaScript)'}`, async ({ browser }, info) => {
+    test.setTimeout(60_000);
+    const context = await browser.newContext({ baseURL: info.project.use.baseURL, javaScriptEnabled: javaScript, acceptDownloads: true });
+    const page = await context.newPage();
+    const email = freshEmail(javaScript ? 'export' : 'exportnojs');
+    await signUp(page, 'Ada Lovelace', email);
+
+    await page.getByTestId('portal-nav').getByRole('link', { name: 'Privacy' }).click();
+    await expect(page.getByRole('heading', { name: 'Privacy', level: 1 })).toBeVisible();
+    await page.getByTestId('export-request').click();
+    await expect(page.getByTestId('privacy-notice')).toContainText('we sent a link to download your data');
+    if (javaScript) await snap(page, 'account-privacy', info.project.name);
+
+    await page.goto(await mailedLink(page, email.toLowerCase(), '/account/export'));
+    await expect(page.getByRole('heading', { name: 'Your data is ready' })).toBeVisible();
+    if (javaScript) await snap(page, 'account-export-ready', info.project.name);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('export-download').click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/-account-\d{4}-\d{2}-\d{2}\.json$/);
+    const fs = await import('node:fs/promises');
+    const doc = JSON.parse(await fs.readFile(await download.path(), 'utf8'));
+    expect(doc.format).toBe('portico.account-export/1');
+    expect(doc.profile.display_name).toBe('Ada Lovelace');
+    expect(doc.emails[0].address).toBe(email.toLowerCase());
+    expect(doc.sign_in_methods.password.set).toBe(true);
+    expect(JSON.stringify(doc)).not.toContain('argon2');
+
+    // The link worked once.
+    await page.reload();
+    await expect(page.getByTestId('export-link-result')).toHaveAttribute('data-state', 'invalid');
+    await context.close();
+  });
+}

@@ -67,7 +67,7 @@ for (const javaScript of [true, false]) {
     test('change the password while signed in', async ({ page }, info) => {
       const email = freshEmail(javaScript ? 'change' : 'changenojs');
       await signUp(page, 'Katherine Johnson', email);
-      await page.getByRole('link', { name: 'Change' }).click();
+      await page.getByRole('link', { name: 'Change', exact: true }).click();
       await expect(page.getByRole('heading', { name: 'Change your password' })).toBeVisible();
       await page.getByLabel('Current password').fill('not my password');
       await page.getByLabel('New password').fill(NEW_PASSWORD);

@@ -103,6 +103,8 @@ pub const CUSTOMER_ACTIONS: &[&str] = &[
     "email.change_cancelled",
     "email.changed",
     "email.change_reverted",
+    "data.export_requested",
+    "data.exported",
 ];
 
 /// One entry of a customer's own activity.

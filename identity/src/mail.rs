@@ -100,6 +100,12 @@ pub enum MailKind {
     /// To an address that another account asked to move to, which already has an
     /// account: nothing changed.
     EmailInUse { login_link: String },
+    /// A one-time link to download everything held about the account.
+    DataExport {
+        name: String,
+        link: String,
+        hours: i64,
+    },
     /// An authenticator app was added or removed, or recovery codes were replaced.
     FactorChanged {
         name: String,
@@ -152,6 +158,7 @@ impl MailKind {
             MailKind::EmailChangeConfirm { .. } => "email_change_confirm",
             MailKind::EmailChangeNotice { .. } => "email_change_notice",
             MailKind::EmailInUse { .. } => "email_in_use",
+            MailKind::DataExport { .. } => "data_export",
         }
     }
 }
@@ -511,6 +518,17 @@ fn body(words: &Words<'_>, kind: &MailKind) -> Body {
                 Some(login_link),
             )
         }
+        MailKind::DataExport { name, link, hours } => {
+            let hours = hours.to_string();
+            let args = [("hours", hours.as_str())];
+            w.standard(
+                "data_export",
+                &args,
+                vec![w.greeting(name), w.t("data_export.body", &args)],
+                None,
+                Some(link),
+            )
+        }
         MailKind::FactorChanged {
             name,
             change,
@@ -862,6 +880,11 @@ mod tests {
             },
             MailKind::EmailInUse {
                 login_link: "https://x/l".into(),
+            },
+            MailKind::DataExport {
+                name: "Ada".into(),
+                link: "https://x/e".into(),
+                hours: 24,
             },
         ];
         for lang in Language::ALL {

@@ -4,6 +4,7 @@
 pub mod authorize;
 pub mod config;
 pub mod error;
+pub mod export;
 pub mod federation;
 pub mod mail;
 pub mod middleware;
@@ -425,6 +426,7 @@ pub fn router(state: AppState) -> Router {
             get(federation::callback).post(federation::callback),
         )
         .route("/account/link", post(federation::link))
+        .route("/account/export/download", post(export::download))
         .route("/dev/mail/{id}/html", get(dev_mail_html))
         .route("/assets/passkeys.js", get(passkeys_js))
         .route("/assets/demo.js", get(demo_js))

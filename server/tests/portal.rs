@@ -495,7 +495,190 @@ async fn changing_the_email_address(backend: Backend) {
     app.cleanup().await;
 }
 
+/// Adds an authenticator app through the security centre: its key as shown, and the
+/// recovery codes shown once.
+async fn add_authenticator(app: &TestApp, browser: &mut Browser) -> (String, Vec<String>) {
+    let csrf = security_csrf(browser).await;
+    browser
+        .post_form("/api/account/security/totp/start", &[("csrf_token", &csrf)])
+        .await;
+    let (_, setup) = browser.visit("/account/security/totp").await;
+    let key = regex::Regex::new(r#"data-testid="totp-secret"[^>]*>([^<]*)<"#)
+        .unwrap()
+        .captures(&setup.body)
+        .expect("the key as text")[1]
+        .trim()
+        .to_string();
+    let code = portico_identity::credentials::factors::code_at(
+        &common::totp_seed(&key),
+        common::now_secs(app),
+    );
+    let csrf = setup.hidden("csrf_token").unwrap();
+    browser
+        .post_form(
+            "/api/account/security/totp/confirm",
+            &[("csrf_token", &csrf), ("code", &code)],
+        )
+        .await;
+    let (_, security) = browser.visit("/account/security").await;
+    let codes = regex::Regex::new(r#"data-testid="recovery-code"[^>]*>([^<]*)<"#)
+        .unwrap()
+        .captures_iter(&security.body)
+        .map(|c| c[1].trim().to_string())
+        .collect::<Vec<_>>();
+    assert_eq!(codes.len(), 10);
+    (key, codes)
+}
+
+async fn customers_download_their_data(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let mut laptop = device(&app, LINUX);
+    app.sign_up(&mut laptop, "dana@example.com", STRONG_PASSWORD, "Dana")
+        .await;
+    let mut phone = device(&app, IPHONE);
+    sign_in(&app, &mut phone, "dana@example.com").await;
+    let (key, codes) = add_authenticator(&app, &mut laptop).await;
+
+    let (_, page) = laptop.visit("/account/privacy").await;
+    assert!(page.body.contains("data-testid=\"export-request\""));
+    let csrf = page.hidden("csrf_token").unwrap();
+    let forged = laptop
+        .post_form("/api/account/export", &[("csrf_token", "forged")])
+        .await;
+    assert_eq!(
+        forged.location().as_deref(),
+        Some("/account/privacy?error=csrf")
+    );
+    assert!(
+        app.latest_mail_to("dana@example.com")
+            .await
+            .unwrap()
+            .template
+            != "data_export"
+    );
+    let asked = laptop
+        .post_form("/api/account/export", &[("csrf_token", &csrf)])
+        .await;
+    assert_eq!(
+        asked.location().as_deref(),
+        Some("/account/privacy?notice=export_sent")
+    );
+    let link = link_in_mail(&app, "dana@example.com", "data_export", "/account/export").await;
+    let token = link.split("token=").nth(1).unwrap().to_string();
+
+    // Opening the link only shows the button (mail scanners open links).
+    let mut mailbox = browser_at(&app, HOME);
+    let (_, page) = mailbox.visit(&link).await;
+    assert!(page.body.contains("data-testid=\"export-download\""));
+    let (_, page) = mailbox.visit(&link).await;
+    assert!(
+        page.body.contains("data-testid=\"export-download\""),
+        "looking does not use it"
+    );
+    let file = mailbox
+        .post_form("/account/export/download", &[("token", &token)])
+        .await;
+    assert_eq!(file.status, 200);
+    assert!(
+        file.header("content-type")
+            .unwrap()
+            .starts_with("application/json")
+    );
+    assert!(
+        file.header("content-disposition")
+            .unwrap()
+            .starts_with("attachment; filename=")
+    );
+    assert_eq!(file.header("cache-control").as_deref(), Some("no-store"));
+    let doc: serde_json::Value = serde_json::from_str(&file.body).unwrap();
+
+    // Every category, as it is now.
+    assert_eq!(doc["format"], "portico.account-export/1");
+    assert_eq!(doc["profile"]["display_name"], "Dana");
+    assert_eq!(doc["emails"][0]["address"], "dana@example.com");
+    assert_eq!(doc["emails"][0]["primary"], true);
+    assert!(doc["emails"][0]["verified_at"].is_string());
+    let methods = &doc["sign_in_methods"];
+    assert_eq!(methods["password"]["set"], true);
+    assert!(methods["password"]["changed_at"].is_string());
+    assert!(methods["authenticator_app"]["added_at"].is_string());
+    assert_eq!(methods["recovery_codes_left"], 10);
+    assert!(methods["passkeys"].as_array().unwrap().is_empty());
+    assert_eq!(doc["sessions"].as_array().unwrap().len(), 2);
+    assert!(file.body.contains("Mobile/15E148"), "the phone's session");
+    assert!(doc["connected_apps"].is_array());
+    assert!(!doc["sign_ins"].as_array().unwrap().is_empty());
+    let actions: Vec<&str> = doc["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for action in [
+        "user.registered",
+        "mfa.totp_added",
+        "data.export_requested",
+        "data.exported",
+    ] {
+        assert!(actions.contains(&action), "{action} in {actions:?}");
+    }
+
+    // No secret: no hash, no TOTP key, no recovery code, no cookie, no link token.
+    let lower = file.body.to_lowercase();
+    assert!(!lower.contains("argon2"), "no password hash");
+    assert!(!lower.contains("\"phc\""));
+    assert!(
+        !file.body.contains(&key) && !file.body.contains(&key.replace(' ', "")),
+        "no TOTP key"
+    );
+    for code in &codes {
+        assert!(!file.body.contains(code.as_str()), "no recovery code");
+    }
+    for cookie in [laptop.session_cookie(), phone.session_cookie()]
+        .into_iter()
+        .flatten()
+    {
+        assert!(!file.body.contains(&cookie), "no session cookie");
+    }
+    assert!(!file.body.contains(&token), "no link token");
+    assert!(!lower.contains("csrf"), "no form token");
+
+    // The link works once.
+    let again = mailbox
+        .post_form("/account/export/download", &[("token", &token)])
+        .await;
+    assert_eq!(
+        again.location().as_deref(),
+        Some("/account/export?result=invalid")
+    );
+    let (_, page) = mailbox.visit(&link).await;
+    assert!(page.body.contains("data-state=\"invalid\""));
+
+    // Asking again long after signing in first asks to confirm it's you; the link of
+    // an unanswered request expires after a day.
+    let asked = laptop
+        .post_form("/api/account/export", &[("csrf_token", &csrf)])
+        .await;
+    assert_eq!(
+        asked.location().as_deref(),
+        Some("/account/privacy?notice=export_sent")
+    );
+    let link = link_in_mail(&app, "dana@example.com", "data_export", "/account/export").await;
+    app.clock.advance(std::time::Duration::from_secs(16 * 60));
+    let (_, page) = laptop.visit("/account/privacy").await;
+    assert!(page.body.contains("data-testid=\"privacy-reauth-hint\""));
+    let asked = laptop
+        .post_form("/api/account/export", &[("csrf_token", &csrf)])
+        .await;
+    assert!(asked.location().unwrap().starts_with("/login?flow="));
+    app.clock.advance(std::time::Duration::from_secs(24 * 3600));
+    let (_, page) = mailbox.visit(&link).await;
+    assert!(page.body.contains("data-state=\"invalid\""), "expired");
+    app.cleanup().await;
+}
+
 on_both_databases!(
+    customers_download_their_data,
     changing_the_email_address,
     customers_see_and_end_their_sessions,
     customers_see_their_own_activity,

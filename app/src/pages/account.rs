@@ -88,6 +88,7 @@ pub(crate) fn PortalNav(current: &'static str) -> impl IntoView {
         ("/account", t("portal.nav_profile")),
         ("/account/security", t("portal.nav_security")),
         ("/account/activity", t("portal.nav_activity")),
+        ("/account/privacy", t("portal.nav_privacy")),
     ];
     view! {
         <nav aria-label=t("portal.nav_label") data-testid="portal-nav" class="-mx-1 flex gap-1 overflow-x-auto border-b border-line">
@@ -155,7 +156,7 @@ fn AccountBody(
                             {view.pending_email.clone().map(|p| view! {
                                 <span data-testid="account-email-pending" class="w-full text-xs text-muted">{tf("account.email_pending", &[("address", &p)])}</span>
                             })}
-                            <a href="/account/email" data-testid="account-email-change" class="ml-auto text-sm font-semibold text-brand hover:underline">{t("account.email_change")}</a>
+                            <a href="/account/email" data-testid="account-email-change" aria-label=t("email.change_title") class="ml-auto text-sm font-semibold text-brand hover:underline">{t("account.email_change")}</a>
                         </span>
                     </Row>
                     <Row label=t("account.member_since")><span data-testid="account-member-since">{view.member_since.clone()}</span></Row>

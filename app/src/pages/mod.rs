@@ -8,6 +8,7 @@ pub mod email;
 pub mod login;
 pub mod not_found;
 pub mod password;
+pub mod privacy;
 pub mod recovery;
 pub mod register;
 pub mod report;

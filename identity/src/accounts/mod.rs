@@ -1,6 +1,7 @@
 //! Accounts: customers, their email addresses and their status.
 
 pub mod email_change;
+pub mod export;
 
 use std::fmt;
 

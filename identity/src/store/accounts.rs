@@ -508,3 +508,35 @@ pub async fn replace_primary_email(
         .map_err(|e| StoreError::conflict_on(e, "email"))?;
     Ok(res.rows_affected == 1)
 }
+
+/// The account's user row and every address it holds (for its export).
+pub async fn user_with_emails(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<Option<(users::Model, Vec<user_emails::Model>)>, StoreError> {
+    let Some(row) = users::Entity::find_by_id(user.0)
+        .filter(users::Column::TenantId.eq(tenant.0))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let emails = user_emails::Entity::find()
+        .filter(user_emails::Column::TenantId.eq(tenant.0))
+        .filter(user_emails::Column::UserId.eq(user.0))
+        .all(db)
+        .await?;
+    Ok(Some((row, emails)))
+}
+
+/// When the account's password was set or last changed, if it has one.
+pub async fn password_changed_at(
+    db: &impl ConnectionTrait,
+    user: UserId,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    Ok(password_credentials::Entity::find_by_id(user.0)
+        .one(db)
+        .await?
+        .map(|p| p.changed_at))
+}

@@ -67,3 +67,20 @@ pub async fn actions_for_subject(
         .map(|e| e.action)
         .collect())
 }
+
+/// Every event recorded about `user`, newest first, up to `limit` (for its export).
+pub async fn all_events_for_subject(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: UserId,
+    limit: u64,
+) -> Result<Vec<audit_events::Model>, StoreError> {
+    use sea_orm::QuerySelect;
+    Ok(audit_events::Entity::find()
+        .filter(audit_events::Column::SubjectUserId.eq(user.0))
+        .filter(audit_events::Column::TenantId.eq(tenant.0))
+        .order_by_desc(audit_events::Column::CreatedAt)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
