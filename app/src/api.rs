@@ -248,9 +248,16 @@ pub async fn account() -> Result<AccountView, AppError> {
         .await
         .map_err(|e| req.store_error(e))?
         .map(|p| p.address);
+    let deletion_on = req
+        .engine
+        .deletion_scheduled(&req.tenant.tenant, auth.user_id)
+        .await
+        .map_err(|e| req.store_error(e))?
+        .map(|t| lang.date(t));
     Ok(AccountView {
         language,
         pending_email,
+        deletion_on,
         display_name: summary.display_name,
         email: summary.email,
         email_verified: summary.email_verified,

@@ -245,7 +245,21 @@ pub async fn privacy_settings() -> Result<crate::views::PrivacyView, AppError> {
         req.redirect("/login");
         return Err(AppError::Unauthorized);
     };
+    let lang = crate::ssr::request_language();
     Ok(crate::views::PrivacyView {
+        deletion_on: req
+            .engine
+            .deletion_scheduled(&req.tenant.tenant, auth.user_id)
+            .await
+            .map_err(e)?
+            .map(|t| lang.date(t)),
+        grace_days: req
+            .tenant
+            .tenant
+            .policy
+            .accounts
+            .deletion_grace_days
+            .min(90),
         email: summary.email,
         needs_reauth: !req
             .engine
@@ -286,6 +300,84 @@ pub async fn request_export(#[server(default)] csrf_token: String) -> Result<(),
             req.redirect(&format!("/login?flow={}", flow.id));
         }
     }
+    Ok(())
+}
+
+/// Schedules the account's deletion (`/api/account/delete`, a plain form): the
+/// account's address typed in `confirm`. Without a recent confirmation, the customer
+/// confirms it's them first. This browser is signed out with the others.
+#[server(prefix = "/api", endpoint = "account/delete")]
+pub async fn delete_account(
+    #[server(default)] csrf_token: String,
+    #[server(default)] confirm: String,
+) -> Result<(), AppError> {
+    use portico_identity::accounts::deletion::DeletionProblem;
+    use portico_identity::flows::{FlowKind, Message};
+    let req = crate::ssr::Req::get()?;
+    let Some(auth) = crate::security_api::signed_in_form(&req, &csrf_token, PRIVACY_PAGE).await?
+    else {
+        return Ok(());
+    };
+    let outcome = req
+        .engine
+        .request_account_deletion(&req.tenant.tenant, &auth, &req.client(), &confirm)
+        .await
+        .map_err(|e| req.store_error(e))?;
+    match outcome {
+        Ok(delete_after) => {
+            req.sign_out().await?;
+            let date = crate::ssr::request_language().date(delete_after);
+            let flow = req
+                .engine
+                .start_flow(
+                    &req.tenant.tenant,
+                    FlowKind::Login,
+                    &req.browser(),
+                    None,
+                    Some(Message::info("account.deletion_scheduled").with_arg("date", date)),
+                )
+                .await
+                .map_err(|e| req.store_error(e))?;
+            req.redirect(&format!("/login?flow={}", flow.id));
+        }
+        Err(DeletionProblem::ConfirmationMismatch) => {
+            req.redirect(&format!("{PRIVACY_PAGE}?error=delete_confirm#delete"));
+        }
+        Err(DeletionProblem::ReauthRequired) => {
+            let flow = req
+                .engine
+                .start_reauth(
+                    &req.tenant.tenant,
+                    &req.browser(),
+                    auth.user_id,
+                    PRIVACY_PAGE,
+                )
+                .await
+                .map_err(|e| req.store_error(e))?;
+            req.redirect(&format!("/login?flow={}", flow.id));
+        }
+    }
+    Ok(())
+}
+
+/// Keeps an account whose deletion is pending (`/api/account/keep`).
+#[server(prefix = "/api", endpoint = "account/keep")]
+pub async fn keep_account(#[server(default)] csrf_token: String) -> Result<(), AppError> {
+    let req = crate::ssr::Req::get()?;
+    let Some(auth) = crate::security_api::signed_in_form(&req, &csrf_token, PRIVACY_PAGE).await?
+    else {
+        return Ok(());
+    };
+    let kept = req
+        .engine
+        .cancel_account_deletion(&req.tenant.tenant, auth.user_id, &req.client())
+        .await
+        .map_err(|e| req.store_error(e))?;
+    req.redirect(&if kept {
+        format!("{PRIVACY_PAGE}?notice=deletion_cancelled")
+    } else {
+        PRIVACY_PAGE.to_string()
+    });
     Ok(())
 }
 

@@ -132,6 +132,8 @@ pub struct AccountView {
     pub language: String,
     /// A new address waiting for its confirmation link.
     pub pending_email: Option<String>,
+    /// When the account is erased, if its deletion is pending (a date in words).
+    pub deletion_on: Option<String>,
 }
 
 /// The email page of the portal: the address, a pending change, and the form.
@@ -154,6 +156,10 @@ pub struct PrivacyView {
     /// The sensitive actions here first ask the customer to confirm it's them.
     pub needs_reauth: bool,
     pub csrf_token: String,
+    /// When the account is erased, if its deletion is pending (a date in words).
+    pub deletion_on: Option<String>,
+    /// The tenant's grace period before an account is erased.
+    pub grace_days: u32,
 }
 
 /// What a confirmation or undo link of an email change leads to: `open` (with the

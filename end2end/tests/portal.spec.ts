@@ -182,3 +182,37 @@ for (const javaScript of [true, false]) {
     await context.close();
   });
 }
+
+for (const javaScript of [true, false]) {
+  test(`a customer deletes their account and keeps it during the grace period${javaScript ? '' : ' (no JavaScript)'}`, async ({ browser }, info) => {
+    test.setTimeout(60_000);
+    const context = await browser.newContext({ baseURL: info.project.use.baseURL, javaScriptEnabled: javaScript });
+    const page = await context.newPage();
+    const email = freshEmail(javaScript ? 'leave' : 'leavenojs');
+    await signUp(page, 'Hedy Lamarr', email);
+
+    await page.goto('/account/privacy');
+    const confirm = page.getByLabel(/To confirm, type your email address/);
+    await confirm.fill('someone.else@example.com');
+    await page.getByTestId('delete-submit').click();
+    await expect(page.getByTestId('delete-error')).toHaveText("That isn't your account's email address. Type it exactly to confirm.");
+    if (javaScript) await snap(page, 'account-delete', info.project.name);
+
+    await page.getByLabel(/To confirm, type your email address/).fill(email);
+    await page.getByTestId('delete-submit').click();
+    await expect(page).toHaveURL(/\/login\?flow=/);
+    await expect(page.getByText(/Your account will be deleted on .+, and you've been signed out everywhere/)).toBeVisible();
+
+    // Signing in within the grace period offers to keep the account.
+    await new LoginPage(page).signIn(email, STRONG_PASSWORD);
+    await expect(page).toHaveURL(/\/account\/privacy$/);
+    await expect(page.getByTestId('deletion-pending')).toContainText('Your account will be deleted on');
+    if (javaScript) await snap(page, 'account-deletion-pending', info.project.name);
+    await page.getByTestId('deletion-keep').click();
+    await expect(page.getByTestId('privacy-notice')).toHaveText('Your account is kept. Nothing will be deleted.');
+    await expect(page.getByTestId('delete-form')).toBeVisible();
+    await page.goto('/account');
+    await expect(page.getByTestId('account-deletion-pending')).toHaveCount(0);
+    await context.close();
+  });
+}

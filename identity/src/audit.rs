@@ -105,6 +105,8 @@ pub const CUSTOMER_ACTIONS: &[&str] = &[
     "email.change_reverted",
     "data.export_requested",
     "data.exported",
+    "account.deletion_requested",
+    "account.deletion_cancelled",
 ];
 
 /// One entry of a customer's own activity.

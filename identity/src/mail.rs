@@ -100,6 +100,12 @@ pub enum MailKind {
     /// To an address that another account asked to move to, which already has an
     /// account: nothing changed.
     EmailInUse { login_link: String },
+    /// The account will be erased at `delete_after` unless its owner signs in first.
+    AccountDeletionScheduled {
+        name: String,
+        delete_after: DateTime<Utc>,
+        login_link: String,
+    },
     /// A one-time link to download everything held about the account.
     DataExport {
         name: String,
@@ -159,6 +165,7 @@ impl MailKind {
             MailKind::EmailChangeNotice { .. } => "email_change_notice",
             MailKind::EmailInUse { .. } => "email_in_use",
             MailKind::DataExport { .. } => "data_export",
+            MailKind::AccountDeletionScheduled { .. } => "account_deletion_scheduled",
         }
     }
 }
@@ -514,6 +521,25 @@ fn body(words: &Words<'_>, kind: &MailKind) -> Body {
                 "email_in_use",
                 &args,
                 vec![w.t("email_in_use.body", &args)],
+                None,
+                Some(login_link),
+            )
+        }
+        MailKind::AccountDeletionScheduled {
+            name,
+            delete_after,
+            login_link,
+        } => {
+            let date = w.lang.date(*delete_after);
+            let args = [("date", date.as_str())];
+            w.standard(
+                "account_deletion_scheduled",
+                &args,
+                vec![
+                    w.greeting(name),
+                    w.t("account_deletion_scheduled.body", &args),
+                    w.t("account_deletion_scheduled.cancel", &args),
+                ],
                 None,
                 Some(login_link),
             )
@@ -885,6 +911,11 @@ mod tests {
                 name: "Ada".into(),
                 link: "https://x/e".into(),
                 hours: 24,
+            },
+            MailKind::AccountDeletionScheduled {
+                name: "Ada".into(),
+                delete_after: at,
+                login_link: "https://x/l".into(),
             },
         ];
         for lang in Language::ALL {

@@ -36,6 +36,24 @@ pub struct TenantPolicy {
     /// The language of pages and mail when neither the customer nor the browser names
     /// one Portico speaks.
     pub default_language: crate::i18n::Language,
+    pub accounts: AccountPolicy,
+}
+
+/// What a tenant decides about its customers' accounts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AccountPolicy {
+    /// Days between a customer's request to delete their account and its erasure;
+    /// signing in meanwhile offers to cancel (0–90).
+    pub deletion_grace_days: u32,
+}
+
+impl Default for AccountPolicy {
+    fn default() -> Self {
+        Self {
+            deletion_grace_days: 14,
+        }
+    }
 }
 
 /// How a tenant's mail is sent.

@@ -24,6 +24,7 @@ mod m20261129_000017_create_federation;
 mod m20261129_000018_create_theme_assets;
 mod m20261129_000019_add_app_sign_in_methods;
 mod m20261129_000020_add_user_locale;
+mod m20261129_000021_add_user_delete_after;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000018_create_theme_assets::Migration),
             Box::new(m20261129_000019_add_app_sign_in_methods::Migration),
             Box::new(m20261129_000020_add_user_locale::Migration),
+            Box::new(m20261129_000021_add_user_delete_after::Migration),
         ]
     }
 }

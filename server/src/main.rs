@@ -1029,6 +1029,10 @@ async fn serve(config: Config) -> Result<(), String> {
             if let Err(e) = engine.purge_federation_states().await {
                 tracing::warn!(error = %e, "purging finished sign-in provider trips failed");
             }
+            // Accounts whose deletion grace period is over are erased.
+            if let Err(e) = engine.purge_deleted_accounts().await {
+                tracing::warn!(error = %e, "erasing deleted accounts failed");
+            }
         }
     });
     let listener = tokio::net::TcpListener::bind(address)

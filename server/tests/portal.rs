@@ -677,7 +677,202 @@ async fn customers_download_their_data(backend: Backend) {
     app.cleanup().await;
 }
 
+async fn delete(browser: &mut Browser, csrf: &str, confirm: &str) -> String {
+    browser
+        .post_form(
+            "/api/account/delete",
+            &[("csrf_token", csrf), ("confirm", confirm)],
+        )
+        .await
+        .location()
+        .unwrap()
+}
+
+async fn privacy_csrf(browser: &mut Browser) -> String {
+    let (_, page) = browser.visit("/account/privacy").await;
+    page.hidden("csrf_token").expect("a signed-in form")
+}
+
+async fn deleting_an_account_with_a_grace_period(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let mut laptop = device(&app, LINUX);
+    app.sign_up(&mut laptop, "eve@example.com", STRONG_PASSWORD, "Eve")
+        .await;
+    let eve = user(&app, "eve@example.com").await;
+    let mut phone = device(&app, IPHONE);
+    sign_in(&app, &mut phone, "eve@example.com").await;
+    let users = app.user_count().await;
+
+    // Bad input deletes nothing.
+    let (_, page) = laptop.visit("/account/privacy").await;
+    assert!(page.body.contains("data-testid=\"delete-form\""));
+    assert!(
+        page.body.contains("after 14 days"),
+        "the tenant's grace period"
+    );
+    let csrf = page.hidden("csrf_token").unwrap();
+    assert_eq!(
+        delete(&mut laptop, "forged", "eve@example.com").await,
+        "/account/privacy?error=csrf"
+    );
+    assert_eq!(
+        delete(&mut laptop, &csrf, "someone@example.com").await,
+        "/account/privacy?error=delete_confirm#delete"
+    );
+    let (_, page) = laptop.visit("/account/privacy?error=delete_confirm").await;
+    assert!(page.body.contains("data-testid=\"delete-error\""));
+    // Long after signing in, it first asks to confirm it's you.
+    app.clock.advance(std::time::Duration::from_secs(16 * 60));
+    let location = delete(&mut laptop, &csrf, "eve@example.com").await;
+    assert!(location.starts_with("/login?flow="), "{location}");
+    let (path, _) = laptop.visit("/account").await;
+    assert_eq!(path, "/account", "nothing happened");
+    laptop.sign_out().await;
+    sign_in(&app, &mut laptop, "eve@example.com").await;
+    let csrf = privacy_csrf(&mut laptop).await;
+
+    // Scheduled: every device signed out, the owner told how to change their mind.
+    let location = delete(&mut laptop, &csrf, " EVE@example.com ").await;
+    let (_, page) = laptop.visit(&location).await;
+    assert!(
+        page.message_ids()
+            .contains(&"account.deletion_scheduled".into()),
+        "{:?}",
+        page.message_ids()
+    );
+    for browser in [&mut laptop, &mut phone] {
+        let (path, _) = browser.visit("/account").await;
+        assert!(path.starts_with("/login"), "signed out: {path}");
+    }
+    assert_eq!(
+        app.latest_mail_to("eve@example.com")
+            .await
+            .unwrap()
+            .template,
+        "account_deletion_scheduled"
+    );
+    // No reset link for an account on its way out.
+    let mut stranger = browser_at(&app, HOME);
+    let (_, recovery) = stranger.visit("/recovery").await;
+    stranger
+        .post_form(
+            "/api/recovery/request",
+            &[
+                ("flow", &recovery.hidden("flow").unwrap()),
+                ("csrf_token", &recovery.hidden("csrf_token").unwrap()),
+                ("email", "eve@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        app.latest_mail_to("eve@example.com")
+            .await
+            .unwrap()
+            .template,
+        "account_deletion_scheduled"
+    );
+
+    // Signing in during the grace period lands on the offer to keep the account.
+    let answer = laptop.login("eve@example.com", STRONG_PASSWORD).await;
+    assert_eq!(answer.location().as_deref(), Some("/account/privacy"));
+    let (_, page) = laptop.visit("/account/privacy").await;
+    assert!(page.body.contains("data-testid=\"deletion-pending\""));
+    let (_, account) = laptop.visit("/account").await;
+    assert!(
+        account
+            .body
+            .contains("data-testid=\"account-deletion-pending\"")
+    );
+    let csrf = page.hidden("csrf_token").unwrap();
+    let kept = laptop
+        .post_form("/api/account/keep", &[("csrf_token", &csrf)])
+        .await;
+    assert_eq!(
+        kept.location().as_deref(),
+        Some("/account/privacy?notice=deletion_cancelled")
+    );
+    let (_, page) = laptop.visit("/account/privacy").await;
+    assert!(page.body.contains("data-testid=\"delete-form\""), "kept");
+    let kept_again = laptop
+        .post_form("/api/account/keep", &[("csrf_token", &csrf)])
+        .await;
+    assert_eq!(kept_again.location().as_deref(), Some("/account/privacy"));
+    assert_eq!(app.state.engine.purge_deleted_accounts().await.unwrap(), 0);
+
+    // Deleted again and left alone: after the grace period, erased.
+    delete(&mut laptop, &csrf, "eve@example.com").await;
+    app.clock
+        .advance(std::time::Duration::from_secs(13 * 24 * 3600));
+    assert_eq!(
+        app.state.engine.purge_deleted_accounts().await.unwrap(),
+        0,
+        "not before the date"
+    );
+    app.clock
+        .advance(std::time::Duration::from_secs(2 * 24 * 3600));
+    assert_eq!(app.state.engine.purge_deleted_accounts().await.unwrap(), 1);
+    assert_eq!(app.user_count().await, users - 1);
+
+    // Nothing personal is left; the audit trail keeps only the pseudonymous id.
+    use portico_identity::store::entities::{audit_events, login_events, outbox, sessions};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let db = app.state.engine.db().conn();
+    let events = audit_events::Entity::find()
+        .filter(audit_events::Column::SubjectUserId.eq(eve.0))
+        .all(db)
+        .await
+        .unwrap();
+    assert!(events.iter().any(|e| e.action == "account.deleted"));
+    assert!(events.iter().any(|e| e.action == "user.registered"));
+    for e in &events {
+        assert!(e.ip.is_none() && e.user_agent.is_none(), "{}", e.action);
+        assert_eq!(e.details, serde_json::json!({}), "{}", e.action);
+    }
+    assert!(
+        login_events::Entity::find()
+            .filter(login_events::Column::UserId.eq(eve.0))
+            .all(db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        sessions::Entity::find()
+            .filter(sessions::Column::UserId.eq(eve.0))
+            .all(db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        outbox::Entity::find()
+            .filter(outbox::Column::Recipient.eq("eve@example.com"))
+            .all(db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let answer = laptop.login("eve@example.com", STRONG_PASSWORD).await;
+    let (_, page) = laptop.visit(&answer.location().unwrap()).await;
+    assert!(
+        page.message_ids()
+            .contains(&"login.invalid_credentials".into())
+    );
+    // The address is free for a new account.
+    let mut newcomer = device(&app, IPHONE);
+    app.sign_up(
+        &mut newcomer,
+        "eve@example.com",
+        STRONG_PASSWORD,
+        "Eve Again",
+    )
+    .await;
+    assert_ne!(user(&app, "eve@example.com").await, eve);
+    app.cleanup().await;
+}
+
 on_both_databases!(
+    deleting_an_account_with_a_grace_period,
     customers_download_their_data,
     changing_the_email_address,
     customers_see_and_end_their_sessions,

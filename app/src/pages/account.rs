@@ -134,6 +134,12 @@ fn AccountBody(
                 <div role="alert" data-testid="account-problem" class="mb-6 rounded-brand border border-danger/25 bg-danger/[0.06] px-4 py-3 text-sm text-ink">{text}</div>
             })}
             <PortalNav current="/account" />
+            {view.deletion_on.clone().map(|date| view! {
+                <div role="alert" data-testid="account-deletion-pending" class="mt-6 flex flex-wrap items-center justify-between gap-3 rounded-brand border border-danger/30 bg-danger/[0.05] px-4 py-3">
+                    <p class="text-sm text-ink">{tf("privacy.pending_title", &[("date", &date)])}</p>
+                    <a href="/account/privacy" class="text-sm font-semibold text-brand hover:underline">{t("privacy.keep_button")}</a>
+                </div>
+            })}
             <h1 class="mt-6 text-[28px] font-semibold leading-9 tracking-tight">
                 {tf("account.hello", &[("name", &first_name)])}
             </h1>

@@ -1,5 +1,6 @@
 //! Accounts: customers, their email addresses and their status.
 
+pub mod deletion;
 pub mod email_change;
 pub mod export;
 
@@ -158,14 +159,23 @@ pub enum AccountStatus {
     Active,
     Locked,
     Disabled,
+    /// The owner asked for deletion; signing in during the grace period offers to
+    /// cancel, and afterwards the personal data is erased.
+    DeletionPending,
 }
 
 impl AccountStatus {
+    /// Whether its owner may sign in: active, or pending deletion (to cancel it).
+    pub fn may_sign_in(self) -> bool {
+        matches!(self, AccountStatus::Active | AccountStatus::DeletionPending)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             AccountStatus::Active => "active",
             AccountStatus::Locked => "locked",
             AccountStatus::Disabled => "disabled",
+            AccountStatus::DeletionPending => "deletion_pending",
         }
     }
 
@@ -174,6 +184,7 @@ impl AccountStatus {
             "active" => Some(AccountStatus::Active),
             "locked" => Some(AccountStatus::Locked),
             "disabled" => Some(AccountStatus::Disabled),
+            "deletion_pending" => Some(AccountStatus::DeletionPending),
             _ => None,
         }
     }

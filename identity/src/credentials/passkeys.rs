@@ -28,7 +28,7 @@ use webauthn_rs::prelude::{
     WebauthnBuilder, WebauthnError,
 };
 
-use crate::accounts::{AccountStatus, DisplayName, Email};
+use crate::accounts::{DisplayName, Email};
 use crate::audit::{AuditEvent, ClientInfo};
 use crate::flows::login::{AuthMethod, FlowError, FlowOutcome};
 use crate::flows::{
@@ -691,7 +691,7 @@ impl Engine {
         };
         match store::accounts::find_candidate_by_id(tx, tenant.id, user_id)
             .await?
-            .filter(|u| u.status == AccountStatus::Active)
+            .filter(|u| u.status.may_sign_in())
         {
             Some(user) => Ok(Ok(user)),
             None => failed(

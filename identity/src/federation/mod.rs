@@ -633,7 +633,7 @@ impl Engine {
         {
             let candidate =
                 store::accounts::find_candidate_by_id(db, tenant.id, linked.user_id).await?;
-            let Some(candidate) = candidate.filter(|c| c.status == AccountStatus::Active) else {
+            let Some(candidate) = candidate.filter(|c| c.status.may_sign_in()) else {
                 self.note(flow, Message::error(messages::LOGIN_INVALID))
                     .await?;
                 self.record_audit(

@@ -244,9 +244,7 @@ impl Engine {
             }
         };
         let now = self.now();
-        let active = user
-            .as_ref()
-            .is_some_and(|u| u.status == AccountStatus::Active);
+        let active = user.as_ref().is_some_and(|u| u.status.may_sign_in());
         // A blocked password is only mentioned to whoever typed it right.
         let blocked = password_ok && user.as_ref().is_some_and(|u| u.password_blocked);
         match user {
@@ -270,7 +268,7 @@ impl Engine {
                     .map_err(|_| StoreError::Corrupt { what: "flow state" })?;
                 let reason = match &user {
                     None => "unknown_account",
-                    Some(u) if u.status != AccountStatus::Active => "account_not_active",
+                    Some(u) if !u.status.may_sign_in() => "account_not_active",
                     Some(_) if blocked => "password_blocked",
                     Some(_) => "wrong_password",
                 };
@@ -536,10 +534,15 @@ impl Engine {
             authenticated_at: now,
             methods: methods.to_vec(),
             aal: AuthMethod::aal(methods),
-            return_to: flow
-                .return_to
-                .clone()
-                .unwrap_or_else(|| super::DEFAULT_RETURN_TO.to_string()),
+            // An account pending deletion signs in only to keep it (or not): no app
+            // gets it meanwhile.
+            return_to: if user.status == AccountStatus::DeletionPending {
+                crate::accounts::deletion::PENDING_PAGE.to_string()
+            } else {
+                flow.return_to
+                    .clone()
+                    .unwrap_or_else(|| super::DEFAULT_RETURN_TO.to_string())
+            },
         })))
     }
 }

@@ -177,6 +177,7 @@ pub(crate) async fn insert_user(
         locale: Set(locale.map(|l| l.code().to_string())),
         created_at: Set(now),
         updated_at: Set(now),
+        delete_after: Set(None),
     }
     .insert(db)
     .await?;
@@ -539,4 +540,141 @@ pub async fn password_changed_at(
         .one(db)
         .await?
         .map(|p| p.changed_at))
+}
+
+/// Moves an account between `active` and `deletion_pending` (with when it is erased).
+/// False when the account is not in `from`.
+pub async fn set_deletion(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: UserId,
+    from: AccountStatus,
+    to: AccountStatus,
+    delete_after: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    use sea_orm::sea_query::Expr;
+    let res = users::Entity::update_many()
+        .col_expr(users::Column::Status, Expr::value(to.as_str()))
+        .col_expr(users::Column::DeleteAfter, Expr::value(delete_after))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .filter(users::Column::Id.eq(user.0))
+        .filter(users::Column::TenantId.eq(tenant.0))
+        .filter(users::Column::Status.eq(from.as_str()))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// When a `deletion_pending` account is erased.
+pub async fn delete_after(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    Ok(users::Entity::find_by_id(user.0)
+        .filter(users::Column::TenantId.eq(tenant.0))
+        .filter(users::Column::Status.eq(AccountStatus::DeletionPending.as_str()))
+        .one(db)
+        .await?
+        .and_then(|u| u.delete_after))
+}
+
+/// Accounts whose grace period is over, oldest first.
+pub async fn due_for_erasure(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<(TenantId, UserId)>, StoreError> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    Ok(users::Entity::find()
+        .filter(users::Column::DeleteAfter.lte(now))
+        .filter(users::Column::Status.eq(AccountStatus::DeletionPending.as_str()))
+        .order_by_asc(users::Column::DeleteAfter)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (TenantId(u.tenant_id), UserId(u.id)))
+        .collect())
+}
+
+/// Erases an account: every row about it goes, and the audit trail keeps only its
+/// pseudonymous id (addresses, devices and details are blanked). Run it in a
+/// transaction.
+pub async fn erase(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<(), StoreError> {
+    use super::entities::{
+        audit_events, consents, device_authorizations, federation_states, oauth_grants, outbox,
+        sessions, webauthn_ceremonies,
+    };
+    use sea_orm::sea_query::Expr;
+    let addresses: Vec<String> = user_emails::Entity::find()
+        .filter(user_emails::Column::UserId.eq(user.0))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| e.address)
+        .collect();
+    outbox::Entity::delete_many()
+        .filter(outbox::Column::TenantId.eq(tenant.0))
+        .filter(outbox::Column::Recipient.is_in(addresses))
+        .exec(db)
+        .await?;
+    for column in [
+        audit_events::Column::SubjectUserId,
+        audit_events::Column::ActorUserId,
+    ] {
+        audit_events::Entity::update_many()
+            .col_expr(
+                audit_events::Column::Ip,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                audit_events::Column::UserAgent,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                audit_events::Column::Details,
+                Expr::value(serde_json::json!({})),
+            )
+            .filter(audit_events::Column::TenantId.eq(tenant.0))
+            .filter(column.eq(user.0))
+            .exec(db)
+            .await?;
+    }
+    sessions::Entity::delete_many()
+        .filter(sessions::Column::UserId.eq(user.0))
+        .exec(db)
+        .await?;
+    consents::Entity::delete_many()
+        .filter(consents::Column::UserId.eq(user.0))
+        .exec(db)
+        .await?;
+    oauth_grants::Entity::delete_many()
+        .filter(oauth_grants::Column::UserId.eq(user.0))
+        .exec(db)
+        .await?;
+    device_authorizations::Entity::delete_many()
+        .filter(device_authorizations::Column::UserId.eq(user.0))
+        .exec(db)
+        .await?;
+    federation_states::Entity::delete_many()
+        .filter(federation_states::Column::UserId.eq(user.0))
+        .exec(db)
+        .await?;
+    webauthn_ceremonies::Entity::delete_many()
+        .filter(webauthn_ceremonies::Column::UserId.eq(user.0))
+        .exec(db)
+        .await?;
+    // Addresses, identities, credentials, codes, devices, sign-ins and roles go with
+    // the user row (foreign keys with ON DELETE CASCADE).
+    users::Entity::delete_by_id(user.0)
+        .filter(users::Column::TenantId.eq(tenant.0))
+        .exec(db)
+        .await?;
+    Ok(())
 }

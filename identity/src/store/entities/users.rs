@@ -12,6 +12,8 @@ pub struct Model {
     pub locale: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// A `deletion_pending` account is erased after this.
+    pub delete_after: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
